@@ -1,0 +1,58 @@
+"""Developer tasks for the zdd repository, plus the product's own `zdd` collection.
+
+`invoke zdd --app my-app` runs setup; `invoke --list` shows everything. A user's own tasks.py needs
+only `from zdd.tasks import ns as zdd` and `ns.add_collection(zdd)`; see README.
+"""
+
+import sys
+
+from invoke import Collection, task
+
+from zdd.tasks import ns as zdd_collection
+
+PY = sys.executable
+
+
+@task(help={"args": "extra arguments for pytest, e.g. '-k sandbox -x'"})
+def test(c, args=""):
+    """Run the whole test suite (what CI runs), in parallel on the machine's cores."""
+    c.run(f"{PY} -m pytest -n auto -q {args}", pty=False)
+
+
+@task
+def lint(c):
+    """ruff for Python, shellcheck for every bash script."""
+    c.run(f"{PY} -m ruff check .")
+    c.run(f"{PY} -m ruff format --check .")
+    c.run(f"{PY} -m tools.shellcheck_all")
+
+
+@task(help={"port": "port to listen on (0 picks a free one)", "seed": "YAML/JSON seed file"})
+def sandbox(c, port=5000, seed=""):
+    """Start the local Heroku sandbox and print the HEROKU_HOST line to point zdd at it."""
+    seed_arg = f" --seed {seed}" if seed else ""
+    c.run(f"{PY} -m zdd.sandbox --port {port}{seed_arg}", pty=False)
+
+
+@task
+def demo(c):
+    """The main job on the sandbox: start it with the demo app, then run zdd against it."""
+    from zdd.demo import run_demo
+
+    run_demo()
+
+
+@task(help={"only": "run only benchmarks whose file name contains this"})
+def bench(c, only=""):
+    """Run the benchmarks in bench/ (results go to bench/results/)."""
+    c.run(f"{PY} -m bench {only}".rstrip(), pty=False)
+
+
+@task(help={"out": "folder for the tarball and its checksum"})
+def buildpack(c, out="dist"):
+    """Package buildpack/ as a .tgz (with a SHA-256 file) that Heroku can fetch by URL."""
+    c.run(f"{PY} -m tools.package_buildpack --out {out}", pty=False)
+
+
+ns = Collection(test, lint, sandbox, demo, bench, buildpack)
+ns.add_collection(zdd_collection, name="zdd")
