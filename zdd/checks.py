@@ -1,0 +1,181 @@
+"""The readiness rules: check(state) -> findings. Pure; ids and statuses fixed in docs/design.md.
+
+The buildpack's release-phase check implements the first four rules in bash against the same
+vectors (tests/vectors/*.json), so a change here must keep those vectors passing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from zdd.cost import canonical_size
+from zdd.state import (
+    AFFINITY,
+    COMPANION_BUILDPACK_URL,
+    PREBOOT,
+    ZDD_APP_VAR,
+    ZDD_TOKEN_VAR,
+    AppState,
+    is_professional,
+)
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+#: Finding ids in report order (docs/design.md "Check findings").
+IDS = (
+    "tier.professional",
+    "web.redundancy",
+    "affinity.enabled",
+    "preboot.enabled",
+    "buildpack.companion",
+    "release_check.credentials",
+)
+
+DOCS = {
+    "tier.professional": "https://devcenter.heroku.com/articles/dyno-types",
+    "web.redundancy": "https://devcenter.heroku.com/articles/dynos#dyno-redundancy",
+    "affinity.enabled": "https://devcenter.heroku.com/articles/session-affinity",
+    "preboot.enabled": "https://devcenter.heroku.com/articles/preboot",
+    "buildpack.companion": "https://devcenter.heroku.com/articles/using-multiple-buildpacks-for-an-app",
+    "release_check.credentials": "https://devcenter.heroku.com/articles/release-phase",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check result. `command` and `doc` form the remedy; both are empty when it passed."""
+
+    id: str
+    status: str
+    message: str
+    command: str = ""
+    doc: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "status": self.status,
+            "message": self.message,
+            "remedy": {"command": self.command, "doc": self.doc} if self.status == FAILED else None,
+        }
+
+
+def _failed(id_: str, message: str, command: str) -> Finding:
+    return Finding(id_, FAILED, message, command, DOCS[id_])
+
+
+def check(
+    state: AppState, *, companion_url: str = COMPANION_BUILDPACK_URL, size: str = "Standard-1X"
+) -> list[Finding]:
+    """All six findings for one app, in IDS order. `size` is the size suggested in the remedy."""
+    app = state.app
+    out: list[Finding] = []
+
+    # tier.professional
+    running = [p for p in state.formation if p.quantity > 0]
+    if not state.formation:
+        out.append(Finding("tier.professional", SKIPPED, "no process types yet (nothing deployed)"))
+    else:
+        low = [p for p in running if not is_professional(p.size)]
+        if low:
+            names = ", ".join(f"{p.type} ({canonical_size(p.size)})" for p in low)
+            pairs = " ".join(f"{p.type}={size}" for p in state.formation)
+            out.append(
+                _failed(
+                    "tier.professional",
+                    f"not on a professional size: {names}; preboot and a 2nd web dyno need "
+                    "Standard or Performance",
+                    f"heroku ps:type {pairs} --app {app}",
+                )
+            )
+        else:
+            out.append(
+                Finding("tier.professional", PASSED, "every running process type is professional")
+            )
+
+    # web.redundancy
+    web = state.web
+    if web is None:
+        out.append(Finding("web.redundancy", SKIPPED, "no web process type"))
+    elif web.quantity >= 2:
+        out.append(Finding("web.redundancy", PASSED, f"{web.quantity} web dynos"))
+    else:
+        out.append(
+            _failed(
+                "web.redundancy",
+                f"{web.quantity} web dyno{'s' if web.quantity != 1 else ''}; "
+                "a restart or deploy drops requests with fewer than 2",
+                f"heroku ps:scale web=2 --app {app}",
+            )
+        )
+
+    # features
+    for id_, name, why in (
+        ("affinity.enabled", AFFINITY, "requests of one session may hit old and new releases"),
+        ("preboot.enabled", PREBOOT, "every deploy stops old dynos before new ones take traffic"),
+    ):
+        if state.feature(name):
+            out.append(Finding(id_, PASSED, f"{name} is enabled"))
+        else:
+            out.append(
+                _failed(
+                    id_,
+                    f"{name} is disabled: {why}",
+                    f"heroku features:enable {name} --app {app}",
+                )
+            )
+
+    # buildpack.companion
+    if not state.is_jvm:
+        out.append(Finding("buildpack.companion", SKIPPED, "not a JVM app"))
+    elif state.has_companion(companion_url):
+        out.append(Finding("buildpack.companion", PASSED, "the zdd buildpack is installed"))
+    else:
+        index = max(len(state.buildpacks), 1)
+        out.append(
+            _failed(
+                "buildpack.companion",
+                "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
+                f"heroku buildpacks:add --index {index} {companion_url} --app {app}",
+            )
+        )
+
+    # release_check.credentials
+    if not state.is_jvm:
+        out.append(Finding("release_check.credentials", SKIPPED, "not a JVM app"))
+    elif state.config_vars is None:
+        out.append(
+            Finding(
+                "release_check.credentials",
+                SKIPPED,
+                "this token can't read config vars (needs global or read-protected scope)",
+            )
+        )
+    else:
+        missing = [v for v in (ZDD_TOKEN_VAR, ZDD_APP_VAR) if v not in state.config_vars]
+        if missing:
+            out.append(
+                _failed(
+                    "release_check.credentials",
+                    f"missing config var{'s' if len(missing) > 1 else ''} {', '.join(missing)}: "
+                    "the release-phase check can't read the app's settings",
+                    f"zdd setup --app {app}",
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    "release_check.credentials", PASSED, f"{ZDD_TOKEN_VAR} and {ZDD_APP_VAR} set"
+                )
+            )
+    return out
+
+
+def statuses(findings: Iterable[Finding]) -> dict[str, str]:
+    """{id: status}: the shape of a vector's "expected"."""
+    return {f.id: f.status for f in findings}
+
+
+def all_pass(findings: Iterable[Finding]) -> bool:
+    return all(f.status != FAILED for f in findings)

@@ -1,0 +1,180 @@
+"""AppState: everything setup and check know about one app, as plain data (no I/O here).
+
+reader.py builds it through the API client; tests and vectors build it from the sandbox seed format
+(`AppState.from_seed`), so the pure rules in checks.py and plan.py never depend on HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlparse
+
+#: The companion buildpack's default URL: the release tarball built by `invoke buildpack`.
+#: Defined once here; `--buildpack URL` overrides it.
+COMPANION_BUILDPACK_URL = (
+    "https://github.com/zdd-dev/zdd/releases/latest/download/zdd-buildpack.tgz"
+)
+
+#: Config vars zdd owns (and the only ones it ever writes or removes).
+ZDD_TOKEN_VAR = "ZDD_API_TOKEN"
+ZDD_APP_VAR = "ZDD_APP"
+OWNED_CONFIG_VARS = (ZDD_TOKEN_VAR, ZDD_APP_VAR)
+
+AFFINITY = "http-session-affinity"
+PREBOOT = "preboot"
+
+#: Buildpacks (normalised to "owner/name") whose apps run on the JVM.
+JVM_BUILDPACKS = frozenset(
+    {
+        "heroku/java",
+        "heroku/jvm",
+        "heroku/jvm-common",
+        "heroku/gradle",
+        "heroku/scala",
+        "heroku/clojure",
+    }
+)
+
+HOBBY_SIZES = frozenset({"eco", "basic", "free", "hobby"})
+PROFESSIONAL_PREFIXES = ("standard-", "performance-")
+
+
+def is_professional(size: str) -> bool:
+    """Standard-* or Performance-* (Common Runtime): the sizes that allow preboot and > 1 dyno."""
+    return size.strip().lower().startswith(PROFESSIONAL_PREFIXES)
+
+
+def is_hobby(size: str) -> bool:
+    """Eco/Basic (and the legacy Free/Hobby): one dyno per type, no preboot, can't mix tiers."""
+    return size.strip().lower() in HOBBY_SIZES
+
+
+def buildpack_key(ref: str) -> str:
+    """Normalise a buildpack name/URL/URN to "owner/name" (lower case) so forms compare equal.
+
+    heroku/java, urn:buildpack:heroku/java, https://github.com/heroku/heroku-buildpack-java(.git)(#v1)
+    and https://buildpack-registry.s3.amazonaws.com/buildpacks/heroku/java.tgz all give
+    "heroku/java".
+    """
+    s = ref.strip().lower().split("#", 1)[0].rstrip("/")
+    if s.startswith("urn:buildpack:"):
+        return s[len("urn:buildpack:") :]
+    if s.startswith(("http://", "https://", "git://")):
+        parsed = urlparse(s)
+        path = parsed.path.strip("/")
+        for suffix in (".tgz", ".tar.gz", ".git"):
+            if path.endswith(suffix):
+                path = path[: -len(suffix)]
+        parts = path.split("/")
+        if parsed.hostname == "github.com" and len(parts) >= 2:
+            owner, repo = parts[0], parts[1]
+            if repo.startswith("heroku-buildpack-"):
+                repo = repo[len("heroku-buildpack-") :]
+            return f"{owner}/{repo}"
+        if "buildpacks" in parts:
+            rest = parts[parts.index("buildpacks") + 1 :]
+            if rest:
+                return "/".join(rest)
+        return s
+    return s
+
+
+def is_jvm_buildpack(ref: str) -> bool:
+    return buildpack_key(ref) in JVM_BUILDPACKS
+
+
+def is_companion(ref: str, url: str = COMPANION_BUILDPACK_URL) -> bool:
+    """The zdd buildpack in any version: the configured URL, or a URL/name naming zdd-buildpack."""
+    s = ref.strip().lower()
+    if s.split("#", 1)[0] == url.strip().lower().split("#", 1)[0]:
+        return True
+    if s.startswith("https://github.com/zdd-dev/zdd/releases/"):
+        return True
+    last = s.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return last.startswith("zdd-buildpack") or s in ("zdd-dev/zdd", "zdd/zdd")
+
+
+@dataclass(frozen=True)
+class Process:
+    """One formation entry (a process type from the Procfile)."""
+
+    type: str
+    quantity: int
+    size: str
+
+    def to_dict(self) -> dict:
+        return {"type": self.type, "quantity": self.quantity, "size": self.size}
+
+
+@dataclass(frozen=True)
+class AppState:
+    """What the API told us about one app. `config_vars is None` means the token can't read them."""
+
+    app: str
+    stack: str | None = None
+    buildpacks: tuple[str, ...] = ()
+    features: Mapping[str, bool] = field(default_factory=dict)
+    formation: tuple[Process, ...] = ()
+    config_vars: frozenset[str] | None = frozenset()
+    app_id: str | None = None
+
+    # -- derived facts ------------------------------------------------------------------------
+    @property
+    def is_jvm(self) -> bool:
+        return any(is_jvm_buildpack(b) for b in self.buildpacks)
+
+    def process(self, type_: str) -> Process | None:
+        return next((p for p in self.formation if p.type == type_), None)
+
+    @property
+    def web(self) -> Process | None:
+        return self.process("web")
+
+    def feature(self, name: str) -> bool:
+        return bool(self.features.get(name, False))
+
+    def has_companion(self, url: str = COMPANION_BUILDPACK_URL) -> bool:
+        return any(is_companion(b, url) for b in self.buildpacks)
+
+    def has_config(self, name: str) -> bool | None:
+        return None if self.config_vars is None else name in self.config_vars
+
+    # -- (de)serialisation --------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "app": self.app,
+            "stack": self.stack,
+            "buildpacks": list(self.buildpacks),
+            "features": dict(sorted(self.features.items())),
+            "formation": [p.to_dict() for p in self.formation],
+            "config_vars": None if self.config_vars is None else sorted(self.config_vars),
+        }
+
+    @classmethod
+    def from_seed(cls, app: Mapping, *, config_readable: bool = True) -> AppState:
+        """Build from one app in the sandbox seed format (docs/design.md), as the API shows it."""
+        return cls(
+            app=app["name"],
+            stack=app.get("stack", "heroku-24"),
+            buildpacks=tuple(app.get("buildpacks", ())),
+            features={
+                AFFINITY: False,
+                PREBOOT: False,
+                **{k: bool(v) for k, v in dict(app.get("features") or {}).items()},
+            },
+            formation=processes(app.get("formation") or ()),
+            config_vars=frozenset(app.get("config_vars") or {}) if config_readable else None,
+        )
+
+    def replace(self, **changes) -> AppState:
+        from dataclasses import replace
+
+        return replace(self, **changes)
+
+
+def processes(items: Iterable[Mapping]) -> tuple[Process, ...]:
+    return tuple(
+        Process(str(p["type"]), int(p.get("quantity", 1)), str(p.get("size", "Basic")))
+        for p in items
+    )
