@@ -1,0 +1,103 @@
+"""plan() on the named cases of the issue: exact steps, statuses, costs and CLI commands."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from zdd.plan import BLOCKED, PENDING, UNCHANGED, PlanError, PlanOptions, plan
+from zdd.state import COMPANION_BUILDPACK_URL, AppState, Process
+
+VECTORS = Path(__file__).parents[1] / "vectors"
+
+
+def seed_state(name):
+    (app,) = json.loads((VECTORS / f"{name}.json").read_text())["seed"]["apps"]
+    return AppState.from_seed(app)
+
+
+def test_fresh_java_basic_is_blocked_without_size_and_says_what_to_run():
+    p = plan(seed_state("fresh-java-basic"))
+    assert [s.id for s in p.steps] == [
+        "affinity",
+        "formation",
+        "preboot",
+        "buildpack",
+        "release_check",
+    ]
+    status = {s.id: s.status for s in p.steps}
+    assert status == {
+        "affinity": PENDING,
+        "formation": BLOCKED,
+        "preboot": BLOCKED,
+        "buildpack": PENDING,
+        "release_check": PENDING,
+    }
+    formation = p.step("formation")
+    # web 1 Basic -> 2 Standard-1X ($50 - $7) and worker Basic -> Standard-1X ($25 - $7)
+    assert formation.cost_change == 43 + 18
+    assert "+$61/month" in formation.why
+    assert p.next_command == "zdd setup --app java-basic --size Standard-1X"
+
+
+def test_fresh_java_basic_with_size_moves_every_type_in_one_batch():
+    p = plan(seed_state("fresh-java-basic"), PlanOptions(size="standard-2x"))
+    formation = p.step("formation")
+    assert formation.status == PENDING
+    assert formation.payload == {
+        "updates": [
+            {"type": "web", "quantity": 2, "size": "Standard-2X"},
+            {"type": "worker", "size": "Standard-2X"},
+        ]
+    }
+    assert formation.commands == (
+        "heroku ps:scale web=2:Standard-2X worker=1:Standard-2X --app java-basic",
+    )
+    assert p.step("preboot").status == PENDING
+    assert p.cost_change == (100 - 7) + (50 - 7)
+
+
+def test_three_performance_m_web_dynos_are_kept_even_with_size():
+    state = seed_state("perf-m-three-buildpacks")
+    for opts in (PlanOptions(), PlanOptions(size="Standard-1X", min_web=2)):
+        step = plan(state, opts).step("formation")
+        assert step.status == UNCHANGED and "3 x Performance-M" in step.what
+
+
+def test_companion_goes_just_before_the_last_buildpack():
+    state = AppState(app="a", buildpacks=("heroku/nodejs", "heroku/python", "heroku/java"))
+    step = plan(state).step("buildpack")
+    assert step.payload["buildpacks"] == [
+        "heroku/nodejs",
+        "heroku/python",
+        COMPANION_BUILDPACK_URL,
+        "heroku/java",
+    ]
+    assert step.commands == (f"heroku buildpacks:add --index 3 {COMPANION_BUILDPACK_URL} --app a",)
+
+
+def test_existing_token_only_adds_the_app_var():
+    state = AppState(app="a", buildpacks=("heroku/java",), config_vars=frozenset({"ZDD_API_TOKEN"}))
+    step = plan(state).step("release_check")
+    assert step.payload == {"create_token": False, "set_app": True}
+    assert step.commands == ("heroku config:set ZDD_APP=a --app a",)
+
+
+def test_no_affinity_leaves_it_alone_and_non_jvm_skips_java_steps():
+    state = AppState(
+        app="a", buildpacks=("heroku/nodejs",), formation=(Process("web", 2, "Standard-1X"),)
+    )
+    p = plan(state, PlanOptions(affinity=False))
+    assert [s.status for s in p.steps] == [UNCHANGED, UNCHANGED, PENDING, UNCHANGED, UNCHANGED]
+    assert p.step("affinity").opted_out
+
+
+def test_java_flag_forces_the_buildpack_on_a_non_jvm_app():
+    state = AppState(app="a", buildpacks=("heroku/nodejs",))
+    assert plan(state, PlanOptions(java=True)).step("buildpack").status == PENDING
+
+
+@pytest.mark.parametrize("size", ["Basic", "eco", "Private-S"])
+def test_non_professional_size_is_a_usage_error(size):
+    with pytest.raises(PlanError, match="not a professional size"):
+        plan(AppState(app="a"), PlanOptions(size=size))

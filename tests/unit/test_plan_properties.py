@@ -1,0 +1,126 @@
+"""Planner properties over generated app states (hypothesis): converge, never lower, never resize
+without consent, keep every buildpack in order, and explain every check that still fails."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zdd.checks import FAILED, check
+from zdd.cost import PROFESSIONAL_SIZES
+from zdd.plan import BLOCKED, PENDING, PlanOptions, plan, simulate
+from zdd.state import COMPANION_BUILDPACK_URL, ZDD_TOKEN_VAR, AppState, Process, is_companion
+
+BUILDPACKS = [
+    "heroku/java",
+    "heroku/nodejs",
+    "urn:buildpack:heroku/jvm",
+    "https://github.com/heroku/heroku-buildpack-java.git",
+    "heroku/python",
+    COMPANION_BUILDPACK_URL,
+    "https://github.com/zdd-dev/zdd/releases/download/v0.0.1/zdd-buildpack.tgz",
+]
+
+
+@st.composite
+def states(draw):
+    types = draw(st.lists(st.sampled_from(["web", "worker", "clock"]), unique=True, max_size=3))
+    if draw(st.booleans()):
+        size = draw(st.sampled_from(["Eco", "Basic"]))
+        formation = tuple(Process(t, draw(st.integers(0, 1)), size) for t in types)
+    else:
+        formation = tuple(
+            Process(t, draw(st.integers(0, 10)), draw(st.sampled_from(PROFESSIONAL_SIZES)))
+            for t in types
+        )
+    config = draw(
+        st.none() | st.frozensets(st.sampled_from(["ZDD_API_TOKEN", "ZDD_APP", "DATABASE_URL"]))
+    )
+    return AppState(
+        app="prop-app",
+        buildpacks=tuple(draw(st.lists(st.sampled_from(BUILDPACKS), unique=True, max_size=3))),
+        features={
+            "preboot": draw(st.booleans()),
+            "http-session-affinity": draw(st.booleans()),
+        },
+        formation=formation,
+        config_vars=config,
+    )
+
+
+options = st.builds(
+    PlanOptions,
+    min_web=st.integers(1, 4),
+    affinity=st.booleans(),
+    size=st.none() | st.sampled_from(PROFESSIONAL_SIZES),
+    java=st.none() | st.booleans(),
+    release_check=st.none() | st.booleans(),
+)
+
+#: Which plan step answers for each finding id.
+STEP_FOR = {
+    "tier.professional": "formation",
+    "web.redundancy": "formation",
+    "affinity.enabled": "affinity",
+    "preboot.enabled": "preboot",
+    "buildpack.companion": "buildpack",
+    "release_check.credentials": "release_check",
+}
+
+
+@settings(max_examples=250, deadline=None)
+@given(states(), options)
+def test_applying_the_plan_passes_every_check_or_the_plan_says_why(state, opts):
+    p = plan(state, opts)
+    after = simulate(state, p)
+    for f in check(after):
+        if f.status != FAILED:
+            continue
+        step = p.step(STEP_FOR[f.id])
+        explained = step.status == BLOCKED or step.opted_out
+        if f.id == "web.redundancy":
+            explained = explained or opts.min_web < 2
+        assert explained, (f, step)
+        assert step.status == BLOCKED or step.why
+
+
+@settings(max_examples=250, deadline=None)
+@given(states(), options)
+def test_a_second_plan_after_applying_has_nothing_pending(state, opts):
+    after = simulate(state, plan(state, opts))
+    assert plan(after, opts).pending == []
+
+
+@settings(max_examples=250, deadline=None)
+@given(states(), options)
+def test_never_lowers_a_quantity_nor_resizes_without_consent(state, opts):
+    p = plan(state, opts)
+    after = simulate(state, p)
+    for old, new in zip(state.formation, after.formation, strict=True):
+        assert new.quantity >= old.quantity
+        if old.size != new.size:
+            assert opts.size is not None and new.size == opts.size
+            assert old.size in ("Eco", "Basic")  # professional sizes are kept
+    if opts.size is None:
+        assert [s.size for s in after.formation] == [s.size for s in state.formation]
+
+
+@settings(max_examples=250, deadline=None)
+@given(states(), options)
+def test_buildpacks_keep_order_and_companion_appears_at_most_once(state, opts):
+    after = simulate(state, plan(state, opts))
+    kept = [b for b in after.buildpacks if b in state.buildpacks]
+    assert kept == list(state.buildpacks)
+    assert sum(is_companion(b) for b in after.buildpacks) <= max(
+        1, sum(is_companion(b) for b in state.buildpacks)
+    )
+    if len(after.buildpacks) > len(state.buildpacks):
+        assert after.buildpacks[-1] == state.buildpacks[-1]  # inserted before the last one
+
+
+@settings(max_examples=200, deadline=None)
+@given(states(), options)
+def test_existing_token_is_never_overwritten(state, opts):
+    step = plan(state, opts).step("release_check")
+    if state.config_vars is not None and ZDD_TOKEN_VAR in state.config_vars:
+        assert not step.payload.get("create_token")
+    if step.status == PENDING:
+        assert step.restarts and "restarts" in step.note
