@@ -43,6 +43,8 @@ class ZddError(Exception):
     """Base of every error zdd reports: a human message plus the next thing to try (``remedy``)."""
 
     default_remedy: str | None = None
+    attempts: int = 1
+    """How many HTTP attempts the failed call made (set by the transport; 1 = no retry)."""
 
     def __init__(self, message: str, *, remedy: str | None = None) -> None:
         self.message = message

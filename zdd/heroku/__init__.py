@@ -1,5 +1,6 @@
 """The Heroku Platform API client: ``HerokuClient`` and the models it returns."""
 
+from zdd.heroku.client import HerokuClient
 from zdd.heroku.models import (
     Account,
     App,
@@ -14,6 +15,7 @@ from zdd.heroku.models import (
     Release,
     same_size,
 )
+from zdd.heroku.transport import Idempotency, RequestStats
 
 __all__ = [
     "Account",
@@ -24,8 +26,11 @@ __all__ = [
     "Feature",
     "Formation",
     "FormationUpdate",
+    "HerokuClient",
+    "Idempotency",
     "OAuthAuthorization",
     "RateLimit",
     "Release",
+    "RequestStats",
     "same_size",
 ]
