@@ -1,0 +1,62 @@
+"""`python -m zdd.sandbox [--host H] [--port N] [--seed FILE]`: serve the sandbox until stopped.
+
+Prints the lines that point zdd (or the Heroku CLI) at it, then waits for SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .seed import SeedError
+from .server import SandboxError, SandboxServer
+from .state import Platform
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m zdd.sandbox", description="Run the local Heroku Platform API sandbox."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
+    parser.add_argument("--port", type=int, default=5000, help="port (0 picks a free one)")
+    parser.add_argument("--seed", help="YAML/JSON seed file (default: the zdd-demo app)")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --host (anyone who can reach it can use the seeded tokens)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        platform = Platform.from_seed(args.seed) if args.seed else Platform.demo()
+        server = SandboxServer(platform, args.host, args.port, allow_remote=args.allow_remote)
+        server.start()
+    except (SeedError, SandboxError) as exc:
+        print(f"zdd sandbox: {exc}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"HEROKU_HOST={server.url}")
+    for auth in platform.authorizations.values():
+        scope = ",".join(auth.scope)
+        if "global" in auth.scope:
+            print(f"export HEROKU_API_KEY={auth.token}   # scope: {scope}")
+        else:
+            print(f"# token with scope {scope}: {auth.token}")
+    print(f"export HEROKU_HOST={server.url}")
+    print(f"apps: {', '.join(sorted(platform.apps)) or '(none)'}; Ctrl-C stops.", flush=True)
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+    print("zdd sandbox: stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

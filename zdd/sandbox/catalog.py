@@ -1,0 +1,178 @@
+"""Fixed platform data the sandbox serves: dyno sizes, app features, official buildpacks, scopes.
+
+Kept as data (like terraform-provider-heroku's featureMatrix) so rules in state.py read it instead
+of hard-coding names. Sources: /work/shared/heroku/platform-api.md §5.2, §5.10 and §6 (copied into
+docs where quoted); values marked "inferred" are not in any source we have.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+# Namespace for the sandbox's stable, reproducible UUIDs (uuid5 of a readable key).
+SANDBOX_NS = uuid.UUID("6c1b1a6e-2f0e-4b6e-9d55-5a9d2f1f0c11")
+
+
+def stable_id(*parts: object) -> str:
+    """A UUID derived from `parts`, so seeded objects keep their ids across runs."""
+    return str(uuid.uuid5(SANDBOX_NS, "/".join(str(p) for p in parts)))
+
+
+CEDAR = {"id": stable_id("generation", "cedar"), "name": "cedar"}
+
+
+@dataclass(frozen=True)
+class DynoSize:
+    """One row of the dyno-size catalogue (memory GB, price in cents per month)."""
+
+    name: str
+    memory: float
+    cents: int
+    compute: int
+    dedicated: bool
+    units: float
+    tier: str  # eco | basic | standard | performance | private | shield
+    private_space_only: bool = False
+
+    @property
+    def id(self) -> str:
+        return stable_id("dyno-size", self.name.lower())
+
+    @property
+    def professional(self) -> bool:
+        """Standard/Performance: may run >1 per type and may use preboot (platform-api.md §6)."""
+        return self.tier in ("standard", "performance")
+
+    @property
+    def single_per_type(self) -> bool:
+        return self.tier in ("eco", "basic")
+
+    @property
+    def per_type_limit(self) -> int | None:
+        """Performance, Private and Shield types are capped at 10 dynos each (Dev Center)."""
+        if self.single_per_type:
+            return 1
+        if self.tier in ("performance", "private", "shield"):
+            return 10
+        return None
+
+    @property
+    def mix_class(self) -> str:
+        """Sizes of different classes cannot share an app; Standard and Performance mix freely."""
+        return "professional" if self.professional else self.tier
+
+    def to_api(self) -> dict:
+        """The dyno-size body; compute and precise_dyno_units are inferred (no real payload)."""
+        return {
+            "architecture": "amd64",
+            "compute": self.compute,
+            "cost": {"cents": self.cents, "unit": "month"},
+            "dedicated": self.dedicated,
+            "precise_dyno_units": self.units,
+            "generation": dict(CEDAR),
+            "id": self.id,
+            "memory": self.memory,
+            "name": self.name,
+            "private_space_only": self.private_space_only,
+        }
+
+
+# Prices: Dev Center "Usage & Billing" and heroku/cli COST_MONTHLY (platform-api.md §6).
+DYNO_SIZES: tuple[DynoSize, ...] = (
+    DynoSize("Eco", 0.5, 500, 1, False, 0, "eco"),
+    DynoSize("Basic", 0.5, 700, 1, False, 0.28, "basic"),
+    DynoSize("Standard-1X", 0.5, 2500, 1, False, 1, "standard"),
+    DynoSize("Standard-2X", 1, 5000, 2, False, 2, "standard"),
+    DynoSize("Performance-M", 2.5, 25000, 2, True, 8, "performance"),
+    DynoSize("Performance-L", 14, 50000, 8, True, 16, "performance"),
+    DynoSize("Performance-L-RAM", 30, 50000, 4, True, 24, "performance"),
+    DynoSize("Performance-XL", 62, 75000, 8, True, 32, "performance"),
+    DynoSize("Performance-2XL", 126, 150000, 16, True, 64, "performance"),
+    DynoSize("Private-S", 1, 22500, 2, True, 2, "private", True),
+    DynoSize("Private-M", 2.5, 45000, 2, True, 8, "private", True),
+    DynoSize("Private-L", 14, 90000, 8, True, 16, "private", True),
+    DynoSize("Shield-S", 1, 27000, 2, True, 2, "shield", True),
+    DynoSize("Shield-M", 2.5, 54000, 2, True, 8, "shield", True),
+    DynoSize("Shield-L", 14, 108000, 8, True, 16, "shield", True),
+)
+SIZES_BY_KEY = {s.name.lower(): s for s in DYNO_SIZES} | {s.id: s for s in DYNO_SIZES}
+
+
+def find_size(name_or_id: str) -> DynoSize | None:
+    """Sizes are matched case-insensitively, as the real API does (`ps:type web=standard-2x`)."""
+    return SIZES_BY_KEY.get(str(name_or_id).lower())
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    name: str
+    description: str
+    doc_url: str
+    id: str
+    created_at: str = "2015-02-19T23:11:38Z"
+    updated_at: str = "2016-04-23T00:58:26Z"
+    state: str = "general"
+
+
+# http-session-affinity is verbatim from a real 2018 response (platform-api.md §5.2); the others'
+# ids and timestamps are not in any source, so they are stable generated values.
+FEATURES: tuple[FeatureSpec, ...] = (
+    FeatureSpec(
+        "http-session-affinity",
+        "Enable session affinity for all requests [general]",
+        "https://devcenter.heroku.com/articles/session-affinity",
+        "52cb4f79-61a0-4d29-bafa-51ef7d801229",
+    ),
+    FeatureSpec(
+        "preboot",
+        "Provide seamless web dyno deploys [general]",
+        "https://devcenter.heroku.com/articles/preboot",
+        stable_id("feature", "preboot"),
+    ),
+    FeatureSpec(
+        "runtime-dyno-metadata",
+        "Provide metadata about the app and dyno as environment variables [general]",
+        "https://devcenter.heroku.com/articles/dyno-metadata",
+        stable_id("feature", "runtime-dyno-metadata"),
+    ),
+    FeatureSpec(
+        "log-runtime-metrics",
+        "Emit dyno resource usage information into app logs [general]",
+        "https://devcenter.heroku.com/articles/log-runtime-metrics",
+        stable_id("feature", "log-runtime-metrics"),
+    ),
+    FeatureSpec(
+        "spaces-dns-discovery",
+        "Enable DNS service discovery [general]",
+        "https://devcenter.heroku.com/articles/dyno-dns-service-discovery",
+        stable_id("feature", "spaces-dns-discovery"),
+    ),
+    FeatureSpec(
+        "http-end-to-end-continue",
+        "Forward Expect: 100-continue to the app [general]",
+        "https://devcenter.heroku.com/articles/http-routing",
+        stable_id("feature", "http-end-to-end-continue"),
+    ),
+)
+FEATURES_BY_NAME = {f.name: f for f in FEATURES}
+FEATURES_BY_ID = {f.id: f for f in FEATURES}
+
+# Buildpack Registry names that come back as urn:buildpack:<name> (platform-api.md §5.5).
+OFFICIAL_BUILDPACK_HOSTS = (
+    "https://codon-buildpacks.s3.amazonaws.com/buildpacks/",
+    "https://buildpack-registry.s3.amazonaws.com/buildpacks/",
+    "https://buildpack-registry.s3.us-east-1.amazonaws.com/buildpacks/",
+)
+
+SCOPES = ("global", "identity", "read", "write", "read-protected", "write-protected")
+
+# What each kind of endpoint accepts (platform-api.md §1 observed table; identity/oauth inferred).
+ACCEPTED_SCOPES = {
+    "read": ("global", "read", "read-protected", "write", "write-protected"),
+    "write": ("global", "write", "write-protected"),
+    "read-protected": ("global", "read-protected", "write-protected"),
+    "write-protected": ("global", "write-protected"),
+    "identity": ("global", "identity", "read", "read-protected", "write", "write-protected"),
+    "global": ("global",),
+}

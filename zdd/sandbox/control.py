@@ -1,0 +1,85 @@
+"""The sandbox control API under `/__sandbox/` (contract in docs/design.md).
+
+No Heroku token is needed, but only loopback clients are served, so a sandbox started with
+--allow-remote still cannot be reseeded or faulted from another machine.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from typing import TYPE_CHECKING
+
+from .faults import FaultError
+from .rules import PlatformError
+from .seed import SeedError, apply_seed
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from .state import Platform
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost" or host == "testclient":  # starlette's in-process TestClient
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def handle_control(platform: Platform, request: Request) -> tuple[int, object]:
+    """Serve one control request; returns (status, JSON payload)."""
+    client = request.client.host if request.client else None
+    if not is_loopback(client):
+        return 403, {"id": "forbidden", "message": "The sandbox control API is loopback-only."}
+    method, path = request.method.upper(), request.url.path.rstrip("/")
+    try:
+        body = None
+        if method in ("POST", "PUT", "PATCH"):
+            raw = await request.body()
+            body = json.loads(raw) if raw.strip() else {}
+        return route(platform, method, path, body)
+    except ValueError as exc:  # includes JSON, seed and fault errors
+        return 400, {"id": "bad_request", "message": str(exc)}
+    except PlatformError as err:
+        return err.status or 400, err.body()
+
+
+def route(platform: Platform, method: str, path: str, body) -> tuple[int, object]:
+    if path == "/__sandbox/requests":
+        if method == "GET":
+            return 200, platform.request_log()
+        if method == "DELETE":
+            platform.clear_request_log()
+            return 200, []
+    elif path == "/__sandbox/faults":
+        if method == "GET":
+            return 200, platform.faults.pending()
+        if method == "POST":
+            specs = body if isinstance(body, list) else [body]
+            try:
+                added = [platform.faults.add_dict(spec) for spec in specs]
+            except (TypeError, FaultError) as exc:
+                raise ValueError(f"Bad fault: {exc}") from exc
+            out = [f.to_dict() for f in added]
+            return 201, out if isinstance(body, list) else out[0]
+        if method == "DELETE":
+            platform.faults.clear()
+            return 200, []
+    elif path == "/__sandbox/seed" and method == "POST":
+        if not isinstance(body, dict):
+            raise SeedError("The seed must be a JSON object (see docs/design.md).")
+        apply_seed(platform, body)
+        return 200, {"apps": sorted(platform.apps), "tokens": len(platform.authorizations)}
+    elif m := re.fullmatch(r"/__sandbox/apps/([^/]+)/preboot", path):
+        if method == "POST":
+            seconds = (body or {}).get("seconds", 0)
+            if not isinstance(seconds, int | float) or seconds < 0:
+                raise ValueError("'seconds' must be a number >= 0.")
+            return 200, platform.start_preboot(m.group(1), seconds)
+    return 404, {"id": "not_found", "message": f"No sandbox control endpoint {method} {path}."}

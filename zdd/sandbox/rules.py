@@ -1,0 +1,182 @@
+"""The platform's rules as pure functions: errors, quantities, sizes, buildpacks, tier limits.
+
+Used by state.py; no I/O and no HTTP. Messages are the real platform's where one is recorded
+(platform-api.md §2); the others are marked inferred where they are defined.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .catalog import DYNO_SIZES, OFFICIAL_BUILDPACK_HOSTS, DynoSize, find_size
+
+MAX_DYNOS_PER_APP = 100
+PREBOOT_IN_PROGRESS = "Cannot change formation for a preboot app until preboot is complete"
+# No real text is documented for enabling preboot on Eco/Basic (platform-api.md §2): configurable.
+DEFAULT_PREBOOT_REFUSAL = (
+    "Preboot is only available for apps on professional dynos (Standard or Performance)."
+)
+RATE_LIMIT_MESSAGE = (
+    "Your account reached the API rate limit\nPlease wait a few minutes before making new requests"
+)
+RATE_LIMIT_URL = "https://devcenter.heroku.com/articles/platform-api-reference#rate-limits"
+
+
+class PlatformError(Exception):
+    """A refusal by the platform; `status` None means app.ERROR_STATUS decides from `id`."""
+
+    def __init__(
+        self,
+        id: str,
+        message: str,
+        status: int | None = None,
+        resource: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.id, self.message, self.status, self.resource, self.url = (
+            id,
+            message,
+            status,
+            resource,
+            url,
+        )
+
+    def body(self) -> dict:
+        out: dict = {"id": self.id, "message": self.message}
+        if self.resource:
+            out = {"resource": self.resource, **out}
+        if self.url:
+            out["url"] = self.url
+        return out
+
+
+def not_found(resource: str, what: str | None = None) -> PlatformError:
+    return PlatformError("not_found", f"Couldn't find that {what or resource}.", 404, resource)
+
+
+def invalid(message: str) -> PlatformError:
+    return PlatformError("invalid_params", message, 422)
+
+
+@dataclass
+class RateLimiter:
+    """Token bucket per account: `capacity` tokens, `refill_per_minute` back (4500, 75/min)."""
+
+    capacity: int = 4500
+    refill_per_minute: float = 75.0
+    tokens: float = -1.0
+    last: float = 0.0
+
+    def _refill(self, now: float) -> None:
+        if self.tokens < 0:
+            self.tokens, self.last = float(self.capacity), now
+        gained = (now - self.last) * self.refill_per_minute / 60.0
+        self.tokens = min(float(self.capacity), self.tokens + max(gained, 0.0))
+        self.last = now
+
+    def remaining(self, now: float) -> int:
+        self._refill(now)
+        return int(self.tokens)
+
+    def consume(self, now: float) -> int:
+        """Take one token; raise rate_limit when the bucket is empty."""
+        self._refill(now)
+        if self.tokens < 1:
+            raise PlatformError("rate_limit", RATE_LIMIT_MESSAGE, 429, url=RATE_LIMIT_URL)
+        self.tokens -= 1
+        return int(self.tokens)
+
+
+def parse_quantity(value: object, current: int) -> int:
+    """Quantity as int, numeric string or relative "+1"/"-1" (heroku/cli ps:scale sends strings)"""
+    if isinstance(value, bool):
+        raise invalid(f"Invalid quantity {value!r}: must be an integer.")
+    if isinstance(value, int):
+        result = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        text = value.strip()
+        result = current + int(text) if text[0] in "+-" else int(text)
+    else:
+        raise invalid(f"Invalid quantity {value!r}: must be an integer.")
+    if result < 0:
+        raise invalid(f"Invalid quantity {value!r}: cannot scale below 0 dynos.")
+    return result
+
+
+def size_from_update(update: dict) -> DynoSize | None:
+    """The size an update asks for: `dyno_size` {id|name} (2026 schema) or legacy string `size`."""
+    if "dyno_size" in update and update["dyno_size"] is not None:
+        ds = update["dyno_size"]
+        if isinstance(ds, str):
+            key = ds
+        elif isinstance(ds, dict) and (ds.get("name") or ds.get("id")):
+            key = ds.get("name") or ds.get("id")
+        else:
+            raise invalid('Invalid dyno_size: expected {"name": ...} or {"id": ...}.')
+    elif update.get("size") is not None:
+        key = update["size"]
+    else:
+        return None
+    size = find_size(str(key))
+    if size is None:
+        names = ", ".join(s.name for s in DYNO_SIZES if not s.private_space_only)
+        raise invalid(f"Invalid dyno size {key!r}. Available sizes: {names}.")
+    return size
+
+
+def buildpack_url(value: object) -> str:
+    """Registry names and official S3 URLs become `urn:buildpack:<name>`; other URLs stay."""
+    if not isinstance(value, str) or not value.strip():
+        raise invalid("Each buildpack update needs a non-empty 'buildpack' (name, URL or URN).")
+    value = value.strip()
+    if value.startswith("urn:buildpack:"):
+        return value
+    for host in OFFICIAL_BUILDPACK_HOSTS:
+        if value.startswith(host) and value.endswith(".tgz"):
+            return "urn:buildpack:" + value[len(host) : -len(".tgz")]
+    if re.match(r"^[a-z][a-z0-9+.-]*://", value):
+        return value
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*/[a-z0-9][a-z0-9_.-]*", value):
+        return "urn:buildpack:" + value
+    raise invalid(f"Buildpack {value!r} is neither a Buildpack Registry name nor a URL.")
+
+
+def buildpack_body(url: str, ordinal: int) -> dict:
+    name = url.removeprefix("urn:buildpack:")
+    return {"buildpack": {"url": url, "name": name}, "ordinal": ordinal}
+
+
+def config_description(changes: dict[str, str | None]) -> str:
+    """Release text for a config change ("Set FOO config vars", as the real dashboard shows)."""
+    sets = [k for k, v in changes.items() if v is not None]
+    removes = [k for k, v in changes.items() if v is None]
+    if sets and removes:
+        return f"Set {', '.join(sets)} and remove {', '.join(removes)} config vars"
+    if sets:
+        return f"Set {', '.join(sets)} config vars"
+    return f"Remove {', '.join(removes)} config vars"
+
+
+def check_formation(wanted: dict[str, tuple[int, DynoSize]]) -> None:
+    """The tier rules on a whole app's formation (platform-api.md §5.3), raising invalid_params."""
+    for _type, (quantity, size) in wanted.items():
+        limit = size.per_type_limit
+        if limit is not None and quantity > limit:
+            raise invalid(
+                f"Cannot update to more than {limit} {size.name} size dynos per process type."
+            )
+    total = sum(q for q, _ in wanted.values())
+    if total > MAX_DYNOS_PER_APP:
+        raise invalid(f"Cannot update to more than {MAX_DYNOS_PER_APP} dynos per app.")
+    classes: dict[str, list[str]] = {}
+    for _q, size in wanted.values():
+        names = classes.setdefault(size.mix_class, [])
+        if size.name not in names:
+            names.append(size.name)
+    if len(classes) > 1:
+        order = ["eco", "basic", "professional", "private", "shield"]
+        names = [n for c in order for n in classes.get(c, [])]
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        raise invalid(f"Cannot use the following dyno types in the same app: {listed}")

@@ -1,0 +1,189 @@
+"""Seed documents (YAML/JSON file or dict, format in docs/design.md) and the built-in demo app.
+
+Seeds are checked against the same tier rules as the API, so a seed cannot describe an app the
+real platform would never hold (two Basic web dynos, Basic mixed with Standard-1X).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+
+from .catalog import FEATURES_BY_NAME, find_size, stable_id
+from .records import Formation
+from .rules import PlatformError, buildpack_url, check_formation
+
+if TYPE_CHECKING:
+    from .state import Platform
+
+DEMO_SEED: dict = {
+    "account": {"email": "dev@example.com"},
+    "apps": [
+        {
+            "name": "zdd-demo",
+            "stack": "heroku-24",
+            "region": "us",
+            "buildpacks": ["heroku/java"],
+            "formation": [
+                {
+                    "type": "web",
+                    "quantity": 1,
+                    "size": "Basic",
+                    "command": "java -Dserver.port=$PORT $JAVA_OPTS -jar target/zdd-demo.jar",
+                },
+                {
+                    "type": "worker",
+                    "quantity": 1,
+                    "size": "Basic",
+                    "command": "java $JAVA_OPTS -cp target/zdd-demo.jar demo.Worker",
+                },
+            ],
+            "features": {"preboot": False, "http-session-affinity": False},
+            "config_vars": {"JAVA_OPTS": "-Xss512k"},
+        }
+    ],
+}
+
+TOP_KEYS = {"account", "tokens", "apps", "rate_limit", "preboot_refusal_message"}
+APP_KEYS = {
+    "name",
+    "stack",
+    "region",
+    "buildpacks",
+    "formation",
+    "features",
+    "config_vars",
+    "preboot_in_progress_seconds",
+    "releases",
+}
+
+
+class SeedError(ValueError):
+    """A seed document that cannot be loaded; the message names the offending path."""
+
+
+def load_seed(path: str | Path) -> dict:
+    """Read a YAML or JSON seed file (JSON is YAML, so one parser reads both)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SeedError(f"Cannot read seed file {path}: {exc.strerror}.") from exc
+    try:
+        doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise SeedError(f"Seed file {path} is not valid YAML/JSON: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise SeedError(f"Seed file {path} must hold a mapping with an 'apps' list.")
+    return doc
+
+
+def _require(cond: bool, where: str, message: str) -> None:
+    if not cond:
+        raise SeedError(f"seed {where}: {message}")
+
+
+def apply_seed(platform: Platform, seed: dict) -> None:
+    """Add (or replace, by name) the seed's apps and tokens on `platform`."""
+    _require(isinstance(seed, dict), "", "must be a mapping")
+    extra = set(seed) - TOP_KEYS
+    _require(not extra, "", f"unknown key(s) {sorted(extra)}; allowed: {sorted(TOP_KEYS)}")
+    if "account" in seed:
+        account = seed["account"] or {}
+        _require(isinstance(account, dict), "account", "must be a mapping")
+        if "email" in account:
+            platform.account.email = str(account["email"])
+            platform.account.id = stable_id("account", platform.account.email)
+        if "name" in account:
+            platform.account.name = account["name"]
+    if "rate_limit" in seed:
+        rl = seed["rate_limit"] or {}
+        _require(isinstance(rl, dict), "rate_limit", "must be {capacity, refill_per_minute}")
+        capacity = int(rl.get("capacity", platform.rate_limit.capacity))
+        refill = float(rl.get("refill_per_minute", platform.rate_limit.refill_per_minute))
+        _require(capacity >= 0 and refill >= 0, "rate_limit", "values must be >= 0")
+        platform.rate_limit.capacity = capacity
+        platform.rate_limit.refill_per_minute = refill
+        platform.rate_limit.tokens = -1.0  # refill to the new capacity on next use
+    if "preboot_refusal_message" in seed:
+        platform.preboot_refusal = str(seed["preboot_refusal_message"])
+    for i, tok in enumerate(seed.get("tokens") or []):
+        where = f"tokens[{i}]"
+        _require(isinstance(tok, dict) and tok.get("token"), where, "needs a 'token'")
+        scope = tok.get("scope", ["global"])
+        _require(isinstance(scope, list), where, "'scope' must be a list")
+        try:
+            for auth in [a for a in platform.authorizations.values() if a.token == tok["token"]]:
+                del platform.authorizations[auth.id]
+            platform.add_token(str(tok["token"]), scope, str(tok.get("description", "")))
+        except PlatformError as exc:
+            raise SeedError(f"seed {where}: {exc.message}") from exc
+    apps = seed.get("apps") or []
+    _require(isinstance(apps, list), "apps", "must be a list")
+    for i, spec in enumerate(apps):
+        _seed_app(platform, spec, f"apps[{i}]")
+
+
+def _seed_app(platform: Platform, spec: dict, where: str) -> None:
+    _require(isinstance(spec, dict) and spec.get("name"), where, "needs a 'name'")
+    extra = set(spec) - APP_KEYS
+    _require(not extra, where, f"unknown key(s) {sorted(extra)}; allowed: {sorted(APP_KEYS)}")
+    try:
+        app = platform.add_app(str(spec["name"]))
+        app.buildpacks = [buildpack_url(b) for b in spec.get("buildpacks") or []]
+    except PlatformError as exc:
+        raise SeedError(f"seed {where}: {exc.message}") from exc
+    app.stack = str(spec.get("stack", "heroku-24"))
+    app.region = str(spec.get("region", "us"))
+    app.preboot_seconds = float(spec.get("preboot_in_progress_seconds") or 0)
+
+    features = spec.get("features") or {}
+    _require(isinstance(features, dict), f"{where}.features", "must be a mapping name: bool")
+    for name, enabled in features.items():
+        _require(name in FEATURES_BY_NAME, f"{where}.features", f"unknown feature {name!r}")
+        _require(isinstance(enabled, bool), f"{where}.features.{name}", "must be true/false")
+        app.features[name] = enabled
+
+    config = spec.get("config_vars") or {}
+    _require(isinstance(config, dict), f"{where}.config_vars", "must be a mapping")
+    app.config_vars = {str(k): str(v) for k, v in config.items()}
+
+    now = platform.clock()
+    for j, row in enumerate(spec.get("formation") or []):
+        w = f"{where}.formation[{j}]"
+        _require(isinstance(row, dict) and row.get("type"), w, "needs a 'type'")
+        size = find_size(str(row.get("size", "Basic")))
+        _require(size is not None, w, f"unknown dyno size {row.get('size')!r}")
+        quantity = row.get("quantity", 1)
+        _require(isinstance(quantity, int) and quantity >= 0, w, "quantity must be an int >= 0")
+        ptype = str(row["type"])
+        app.formation[ptype] = Formation(
+            type=ptype,
+            quantity=quantity,
+            size=size,
+            command=str(row.get("command") or f"bin/{ptype}"),
+            id=stable_id("formation", app.id, ptype),
+            created_at=now,
+            updated_at=now,
+        )
+    try:
+        check_formation({t: (f.quantity, f.size) for t, f in app.formation.items()})
+    except PlatformError as exc:
+        raise SeedError(f"seed {where}.formation: {exc.message}") from exc
+
+    releases = spec.get("releases")
+    if releases is None:
+        descriptions = ["Initial release"] + (["Deploy 1a2b3c4d"] if app.formation else [])
+    elif isinstance(releases, int) and releases >= 1:
+        descriptions = ["Initial release"] + [f"Deploy {n:08x}" for n in range(2, releases + 1)]
+    elif isinstance(releases, list) and releases and all(isinstance(d, str) for d in releases):
+        descriptions = list(releases)
+    else:
+        raise SeedError(f"seed {where}.releases: an int >= 1 or a list of descriptions")
+    for n, description in enumerate(descriptions, start=1):
+        slug = stable_id("slug", app.id, n) if n > 1 or len(descriptions) == 1 else None
+        platform._new_release(app, description, slug_id=slug)
+    app.preboot_until = 0.0  # seeding is history: no preboot window is running at start

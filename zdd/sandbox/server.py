@@ -1,0 +1,109 @@
+"""SandboxServer: the sandbox on a real loopback socket, served by uvicorn in a thread.
+
+Like moto's ThreadedMotoServer: `SandboxServer(platform, port=0).start()` binds first (so `.url`
+is known at once, with the port the OS picked), then serves until `.stop()`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+
+import uvicorn
+
+from .app import create_app
+from .state import Platform
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not start (address in use, non-loopback host refused...)."""
+
+
+def is_loopback_host(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SandboxServer:
+    """One sandbox HTTP server; also a context manager."""
+
+    def __init__(
+        self,
+        platform: Platform | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        allow_remote: bool = False,
+    ) -> None:
+        if not allow_remote and not is_loopback_host(host):
+            raise SandboxError(
+                f"Refusing to listen on {host}: the sandbox accepts any seeded token and serves "
+                "its control API without one, so it listens on loopback only. Pass "
+                "allow_remote=True (--allow-remote) if you really mean it."
+            )
+        self.platform = platform or Platform.demo()
+        self.host, self.port = host, port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    @property
+    def url(self) -> str:
+        if self._sock is None:
+            raise SandboxError("The sandbox is not started; call .start() first.")
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"http://{host}:{self.port}"
+
+    def start(self, timeout: float = 10.0) -> SandboxServer:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise SandboxError(f"Cannot listen on {self.host}:{self.port}: {exc.strerror}") from exc
+        sock.listen(128)
+        self._sock = sock
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            create_app(self.platform),
+            http="h11",
+            lifespan="off",
+            log_level="critical",
+            access_log=False,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="zdd-sandbox", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise SandboxError(f"The sandbox did not start on {self.host}:{self.port}.")
+            time.sleep(0.002)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._sock is not None:
+            self._sock.close()
+        self._server = self._thread = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,487 @@
+"""The sandbox platform: apps, tokens, the account and its rate-limit bucket, and the rules.
+
+No HTTP here (moto's split, STYLE-NOTES §3): methods are named after Platform API operations,
+return API bodies, and refuse with PlatformError(id, message, status, resource). app.py maps
+errors to HTTP. One lock guards everything, because tests call in from their own thread while the
+server thread serves.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+
+from .catalog import (
+    ACCEPTED_SCOPES,
+    DYNO_SIZES,
+    FEATURES_BY_ID,
+    FEATURES_BY_NAME,
+    SCOPES,
+    DynoSize,
+    find_size,
+    stable_id,
+)
+from .faults import FaultSet
+from .records import Account, AppRecord, Authorization, Formation, Release, iso
+from .rules import (
+    DEFAULT_PREBOOT_REFUSAL,
+    PREBOOT_IN_PROGRESS,
+    PlatformError,
+    RateLimiter,
+    buildpack_body,
+    buildpack_url,
+    check_formation,
+    config_description,
+    invalid,
+    not_found,
+    parse_quantity,
+    size_from_update,
+)
+
+__all__ = ["Platform", "PlatformError"]
+
+
+def locked(method):
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
+
+
+class Platform:
+    """Everything one Heroku account sees. Build with Platform.demo() or Platform.from_seed()."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._lock = threading.RLock()
+        self.account = Account()
+        self.apps: dict[str, AppRecord] = {}
+        self.authorizations: dict[str, Authorization] = {}
+        self.rate_limit = RateLimiter()
+        self.faults = FaultSet()
+        self.preboot_refusal = DEFAULT_PREBOOT_REFUSAL
+        self._requests: list[dict] = []
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def from_seed(cls, seed: dict | str, clock: Callable[[], float] = time.time) -> Platform:
+        from .seed import apply_seed, load_seed
+
+        platform = cls(clock=clock)
+        apply_seed(platform, load_seed(seed) if isinstance(seed, str) else seed)
+        if not platform.authorizations:
+            platform.add_token(scope=("global",), description="sandbox default token")
+        return platform
+
+    @classmethod
+    def demo(cls, clock: Callable[[], float] = time.time) -> Platform:
+        from .seed import DEMO_SEED
+
+        return cls.from_seed(DEMO_SEED, clock=clock)
+
+    @locked
+    def add_token(
+        self, token: str | None = None, scope=("global",), description: str = ""
+    ) -> Authorization:
+        scope = tuple(scope)
+        bad = [s for s in scope if s not in SCOPES]
+        if bad or not scope:
+            raise invalid(f"Invalid scope {bad or scope!r}; use some of: {', '.join(SCOPES)}.")
+        auth = Authorization(
+            token=token or "HRKU-" + secrets.token_urlsafe(30),
+            scope=scope,
+            description=description,
+            created_at=self.clock(),
+        )
+        self.authorizations[auth.id] = auth
+        return auth
+
+    @property
+    def global_token(self) -> str:
+        """The first token with global scope (what `sandbox_env` exports as HEROKU_API_KEY)."""
+        for auth in self.authorizations.values():
+            if "global" in auth.scope:
+                return auth.token
+        raise LookupError("this sandbox has no global token")
+
+    @locked
+    def add_app(self, name: str, **attrs) -> AppRecord:
+        if not re.fullmatch(r"[a-z][a-z0-9-]{1,28}[a-z0-9]", name):
+            raise invalid(
+                f"Name {name!r} must start with a letter, end with a letter or digit, and use "
+                "only lowercase letters, digits and dashes (3 to 30 characters)."
+            )
+        now = self.clock()
+        app = AppRecord(name=name, id=stable_id("app", name), created_at=now, updated_at=now)
+        for key, value in attrs.items():
+            setattr(app, key, value)
+        self.apps[name] = app
+        return app
+
+    # -- auth and rate limit (called by the HTTP layer for every request) --------------------
+    @locked
+    def authenticate(self, token: str | None) -> Authorization:
+        if not token:
+            raise PlatformError(
+                "unauthorized",
+                "There were no credentials in your `Authorization` header. Try `Authorization: "
+                "Bearer <OAuth access token>` or `Authorization: Basic <base64-encoded email + "
+                '":" + password>`.',
+                401,
+            )
+        for auth in self.authorizations.values():
+            if secrets.compare_digest(auth.token, token):
+                return auth
+        raise PlatformError("unauthorized", "Invalid credentials provided.", 401)
+
+    @staticmethod
+    def authorize(auth: Authorization, needs: str) -> None:
+        """Refuse with 403 unless the token's scope is among what the endpoint accepts."""
+        accepted = ACCEPTED_SCOPES[needs]
+        if not set(auth.scope) & set(accepted):
+            raise PlatformError(
+                "forbidden",
+                f"Insufficient scope: this request needs one of {', '.join(accepted)}; "
+                f"the token has {', '.join(auth.scope)}.",
+                403,
+            )
+
+    @locked
+    def rate_limit_consume(self) -> int:
+        return self.rate_limit.consume(self.clock())
+
+    @locked
+    def rate_limit_info(self) -> dict:
+        return {"remaining": self.rate_limit.remaining(self.clock())}
+
+    # -- apps ------------------------------------------------------------------------------
+    def _app(self, ident: str) -> AppRecord:
+        app = self.apps.get(ident)
+        if app is None:
+            app = next((a for a in self.apps.values() if a.id == ident), None)
+        if app is None:
+            raise not_found("app")
+        return app
+
+    @locked
+    def app_list(self) -> list[dict]:
+        return [a.to_api(self.account) for a in self.apps.values()]
+
+    @locked
+    def app_info(self, app: str) -> dict:
+        return self._app(app).to_api(self.account)
+
+    @locked
+    def app_available_dyno_sizes(self, app: str) -> list[dict]:
+        self._app(app)
+        return [s.to_api() for s in DYNO_SIZES if not s.private_space_only]
+
+    # -- features --------------------------------------------------------------------------
+    def _feature_name(self, ident: str) -> str:
+        spec = FEATURES_BY_NAME.get(ident) or FEATURES_BY_ID.get(ident)
+        if spec is None:
+            raise not_found("feature")
+        return spec.name
+
+    @locked
+    def feature_list(self, app: str) -> list[dict]:
+        rec = self._app(app)
+        return [rec.feature_body(name) for name in FEATURES_BY_NAME]
+
+    @locked
+    def feature_info(self, app: str, feature: str) -> dict:
+        rec = self._app(app)
+        return rec.feature_body(self._feature_name(feature))
+
+    @locked
+    def feature_update(self, app: str, feature: str, enabled: object) -> dict:
+        rec = self._app(app)
+        name = self._feature_name(feature)
+        if not isinstance(enabled, bool):
+            raise invalid("Invalid params: 'enabled' must be true or false.")
+        if name == "preboot" and enabled:
+            small = [f.size.name for f in rec.formation.values() if not f.size.professional]
+            if small:
+                raise invalid(self.preboot_refusal)
+        rec.features[name] = enabled
+        return rec.feature_body(name)
+
+    # -- formation -------------------------------------------------------------------------
+    def _formation(self, rec: AppRecord, ident: str) -> Formation:
+        form = rec.formation.get(ident)
+        if form is None:
+            form = next((f for f in rec.formation.values() if f.id == ident), None)
+        if form is None:
+            raise not_found("formation")
+        return form
+
+    @locked
+    def formation_list(self, app: str) -> list[dict]:
+        rec = self._app(app)
+        return [f.to_api(rec) for f in rec.formation.values()]
+
+    @locked
+    def formation_info(self, app: str, type: str) -> dict:
+        rec = self._app(app)
+        return self._formation(rec, type).to_api(rec)
+
+    @locked
+    def formation_update(self, app: str, type: str, body: dict) -> dict:
+        rec = self._app(app)
+        form = self._formation(rec, type)
+        self._apply_formation(rec, [{**body, "type": form.type}])
+        return form.to_api(rec)
+
+    @locked
+    def formation_batch_update(self, app: str, updates: object) -> list[dict]:
+        """Apply all updates atomically; tier rules are checked on the resulting whole app."""
+        rec = self._app(app)
+        if not isinstance(updates, list):
+            raise invalid("Invalid params: 'updates' must be an array.")
+        self._apply_formation(rec, updates)
+        return [f.to_api(rec) for f in rec.formation.values()]
+
+    def preboot_in_progress(self, rec: AppRecord) -> bool:
+        return self.clock() < rec.preboot_until
+
+    def _apply_formation(self, rec: AppRecord, updates: list) -> None:
+        wanted: dict[str, tuple[int, DynoSize]] = {
+            t: (f.quantity, f.size) for t, f in rec.formation.items()
+        }
+        changed: list[str] = []
+        for update in updates:
+            if not isinstance(update, dict) or not isinstance(update.get("type"), str):
+                raise invalid("Invalid params: each update needs a process 'type'.")
+            form = self._formation(rec, update["type"])
+            quantity, size = wanted[form.type]
+            if update.get("quantity") is not None:
+                quantity = parse_quantity(update["quantity"], quantity)
+            size = size_from_update(update) or size
+            if size.private_space_only:
+                raise invalid(f"{size.name} dynos are only available in Private Spaces.")
+            wanted[form.type] = (quantity, size)
+            changed.append(form.type)
+        if self.preboot_in_progress(rec) and changed:
+            raise PlatformError("invalid_params", PREBOOT_IN_PROGRESS, 422)
+        check_formation(wanted)
+        now = self.clock()
+        for type in changed:
+            form = rec.formation[type]
+            form.quantity, form.size = wanted[type]
+            form.updated_at = now
+        if changed:
+            rec.updated_at = now
+
+    # -- config vars -----------------------------------------------------------------------
+    @locked
+    def config_var_info_for_app(self, app: str) -> dict:
+        return dict(self._app(app).config_vars)
+
+    @locked
+    def config_var_info_for_app_release(self, app: str, release: str) -> dict:
+        rec = self._app(app)
+        return dict(self._release(rec, release).config)
+
+    @locked
+    def config_var_update(self, app: str, changes: object) -> dict:
+        """Merge; null deletes. Any change makes a release (and restarts dynos) as on Heroku."""
+        rec = self._app(app)
+        if not isinstance(changes, dict):
+            raise invalid("Invalid params: the body must be an object of config vars.")
+        for key, value in changes.items():
+            if not re.fullmatch(r"\w+", key):
+                raise invalid(f"Invalid config var name {key!r}: use letters, digits and _.")
+            if value is not None and not isinstance(value, str):
+                raise invalid(f"Invalid value for {key}: config var values must be strings.")
+        if changes:
+            for key, value in changes.items():
+                if value is None:
+                    rec.config_vars.pop(key, None)
+                else:
+                    rec.config_vars[key] = value
+            self._new_release(rec, config_description(changes))
+        return dict(rec.config_vars)
+
+    # -- buildpacks ------------------------------------------------------------------------
+    @locked
+    def buildpack_installation_list(self, app: str) -> list[dict]:
+        rec = self._app(app)
+        return [buildpack_body(u, i) for i, u in enumerate(rec.buildpacks)]
+
+    @locked
+    def buildpack_installation_update(self, app: str, updates: object) -> list[dict]:
+        """Replace the whole list. No release: Heroku applies buildpacks on the next build
+        (the CLI says "Next release on <app> will use <buildpack>")."""
+        rec = self._app(app)
+        if not isinstance(updates, list):
+            raise invalid("Invalid params: 'updates' must be an array.")
+        urls = []
+        for update in updates:
+            if not isinstance(update, dict):
+                raise invalid('Invalid params: each update must be {"buildpack": ...}.')
+            urls.append(buildpack_url(update.get("buildpack")))
+        rec.buildpacks = urls
+        rec.updated_at = self.clock()
+        return [buildpack_body(u, i) for i, u in enumerate(rec.buildpacks)]
+
+    # -- releases --------------------------------------------------------------------------
+    def _release(self, rec: AppRecord, ident: str) -> Release:
+        for rel in rec.releases:
+            if rel.id == ident or str(rel.version) == str(ident):
+                return rel
+        raise not_found("release")
+
+    def _new_release(
+        self, rec: AppRecord, description: str, slug_id: str | None = None, config=None
+    ) -> Release:
+        now = self.clock()
+        version = rec.releases[-1].version + 1 if rec.releases else 1
+        rel = Release(
+            id=stable_id("release", rec.id, version, secrets.token_hex(4)),
+            version=version,
+            description=description,
+            created_at=now,
+            slug_id=slug_id if slug_id is not None else rec.current_slug(),
+            config=dict(rec.config_vars if config is None else config),
+        )
+        rec.releases.append(rel)
+        rec.updated_at = now
+        if rec.features.get("preboot") and rec.preboot_seconds > 0 and rec.formation:
+            rec.preboot_until = now + rec.preboot_seconds
+        return rel
+
+    @locked
+    def release_list(self, app: str) -> list[dict]:
+        rec = self._app(app)
+        return [r.to_api(rec, self.account) for r in rec.releases]
+
+    @locked
+    def release_info(self, app: str, release: str) -> dict:
+        rec = self._app(app)
+        return self._release(rec, release).to_api(rec, self.account)
+
+    @locked
+    def release_create(self, app: str, body: object) -> dict:
+        """Deploy a slug ({slug}) or roll back ({release}); both make a new release."""
+        rec = self._app(app)
+        if not isinstance(body, dict):
+            raise invalid("Invalid params: expected an object.")
+        if body.get("release"):
+            old = self._release(rec, str(body["release"]))
+            rec.config_vars = dict(old.config)
+            rel = self._new_release(rec, f"Rollback to v{old.version}", old.slug_id, old.config)
+        elif isinstance(body.get("slug"), str) and body["slug"]:
+            desc = body.get("description") or f"Deploy {body['slug'][:8]}"
+            rel = self._new_release(rec, str(desc), slug_id=body["slug"])
+        else:
+            raise invalid("Invalid params: 'slug' (or 'release' to roll back) is required.")
+        return rel.to_api(rec, self.account)
+
+    # -- dynos -----------------------------------------------------------------------------
+    def _dynos(self, rec: AppRecord) -> list[dict]:
+        """Dynos follow the formation; during a preboot window new web dynos are `starting`."""
+        if not rec.releases:
+            return []
+        rel = rec.releases[-1]
+        booting = self.preboot_in_progress(rec)
+        out = []
+        for form in rec.formation.values():
+            for n in range(1, form.quantity + 1):
+                name = f"{form.type}.{n}"
+                out.append(
+                    {
+                        "attach_url": None,
+                        "command": form.command,
+                        "created_at": iso(rel.created_at),
+                        "id": stable_id("dyno", rec.id, name, rel.version),
+                        "name": name,
+                        "release": {"id": rel.id, "version": rel.version},
+                        "app": rec.ref(),
+                        "size": form.size.name,
+                        "state": "starting" if booting and form.type == "web" else "up",
+                        "type": form.type,
+                        "updated_at": iso(max(rel.created_at, form.updated_at)),
+                    }
+                )
+        return out
+
+    @locked
+    def dyno_list(self, app: str) -> list[dict]:
+        return self._dynos(self._app(app))
+
+    @locked
+    def dyno_info(self, app: str, dyno: str) -> dict:
+        for d in self._dynos(self._app(app)):
+            if dyno in (d["id"], d["name"]):
+                return d
+        raise not_found("dyno")
+
+    # -- dyno sizes, account, oauth ----------------------------------------------------------
+    def dyno_size_list(self) -> list[dict]:
+        return [s.to_api() for s in DYNO_SIZES]
+
+    def dyno_size_info(self, size: str) -> dict:
+        found = find_size(size)
+        if found is None:
+            raise not_found("dyno_size", "dyno size")
+        return found.to_api()
+
+    @locked
+    def account_info(self) -> dict:
+        return self.account.to_api(self.clock())
+
+    @locked
+    def oauth_authorization_create(self, body: object) -> dict:
+        if not isinstance(body, dict) or not isinstance(body.get("scope"), list):
+            raise invalid("Invalid params: 'scope' (an array of scopes) is required.")
+        expires = body.get("expires_in")
+        if expires is not None and (not isinstance(expires, int) or expires <= 0):
+            raise invalid("Invalid params: 'expires_in' must be a positive integer.")
+        auth = self.add_token(scope=body["scope"], description=str(body.get("description") or ""))
+        auth.expires_in = expires
+        return auth.to_api(self.account)
+
+    @locked
+    def oauth_authorization_list(self) -> list[dict]:
+        return [a.to_api(self.account) for a in self.authorizations.values()]
+
+    @locked
+    def oauth_authorization_info(self, ident: str) -> dict:
+        auth = self.authorizations.get(ident)
+        if auth is None:
+            raise not_found("authorization")
+        return auth.to_api(self.account)
+
+    @locked
+    def oauth_authorization_delete(self, ident: str) -> dict:
+        auth = self.authorizations.pop(ident, None)
+        if auth is None:
+            raise not_found("authorization")
+        return auth.to_api(self.account)
+
+    # -- sandbox control ---------------------------------------------------------------------
+    @locked
+    def log_request(self, method: str, path: str, status: int) -> None:
+        """Every API request (status 0 = connection dropped); tests count writes with it."""
+        self._requests.append({"method": method, "path": path, "status": status})
+
+    @locked
+    def request_log(self) -> list[dict]:
+        return [dict(r) for r in self._requests]
+
+    @locked
+    def clear_request_log(self) -> None:
+        self._requests.clear()
+
+    # -- preboot window ---------------------------------------------------------------------
+    @locked
+    def start_preboot(self, app: str, seconds: float) -> dict:
+        rec = self._app(app)
+        rec.preboot_until = self.clock() + float(seconds)
+        return {"app": rec.name, "preboot_until": rec.preboot_until}
