@@ -264,7 +264,8 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         "buildpack",
         "buildpacks",
         PENDING,
-        f"add the zdd buildpack before {state.buildpacks[-1]} (keeping the other "
+        f"add the zdd buildpack before {state.buildpacks[-1].removeprefix('urn:buildpack:')} "
+        f"(keeping the other "
         f"{len(state.buildpacks)} in order)",
         why,
         note="takes effect on the next deploy",

@@ -1,0 +1,210 @@
+"""Apply a Plan through the client, in order, then re-read and verify every change took effect.
+
+Only `pending` steps write; everything else is reported as it is, so a second run makes no write
+requests. The first failure stops the run: later steps are reported as not attempted, so the user
+sees exactly what was done and what was not. A formation change refused because a preboot is in
+progress is retried until `wait` seconds have passed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from zdd.errors import PrebootInProgress, ZddError
+from zdd.heroku.models import FormationUpdate
+from zdd.plan import BLOCKED, PENDING, Plan, Step
+from zdd.snapshot import Snapshot
+from zdd.state import ZDD_APP_VAR, ZDD_TOKEN_VAR, AppState, buildpack_key
+
+CHANGED, UNCHANGED, BLOCKED_, FAILED, NOT_ATTEMPTED = (
+    "changed",
+    "unchanged",
+    "blocked",
+    "failed",
+    "not_attempted",
+)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    step: Step
+    outcome: str
+    detail: str = ""
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.step.id,
+            "outcome": self.outcome,
+            "what": self.step.what,
+            "detail": self.detail,
+        }
+
+
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    pass
+
+
+class Applier:
+    """Runs the writes of one plan. `snapshot` (if given) is saved before the first write."""
+
+    def __init__(
+        self,
+        client,
+        app: str,
+        *,
+        snapshot: Snapshot | None = None,
+        wait: float = 300.0,
+        poll: float = 2.0,
+        progress: Progress = _noop,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client, self.app, self.snapshot = client, app, snapshot
+        self.wait, self.poll, self.progress = wait, poll, progress
+        self.sleep, self.clock = sleep, clock
+        self.snapshot_path = None
+
+    def _before_first_write(self) -> None:
+        if self.snapshot is not None and self.snapshot_path is None:
+            self.snapshot_path = self.snapshot.save()
+
+    def run(self, plan: Plan) -> list[StepResult]:
+        results: list[StepResult] = []
+        failed = False
+        for step in plan.steps:
+            if step.status == BLOCKED:
+                results.append(StepResult(step, BLOCKED_, step.note or step.why))
+            elif step.status != PENDING:
+                results.append(StepResult(step, UNCHANGED))
+            elif failed:
+                results.append(StepResult(step, NOT_ATTEMPTED, "stopped after the failure above"))
+            else:
+                self._before_first_write()
+                self.progress(step.what)
+                try:
+                    self._write(step)
+                    results.append(StepResult(step, CHANGED))
+                except ZddError as exc:
+                    failed = True
+                    results.append(StepResult(step, FAILED, str(exc)))
+        return results
+
+    # -- one write per kind ---------------------------------------------------------------------
+    def _write(self, step: Step) -> None:
+        p, app, c = step.payload, self.app, self.client
+        if step.kind == "feature":
+            c.feature_update(app, p["feature"], p["enabled"])
+        elif step.kind == "formation":
+            updates = [
+                FormationUpdate(u["type"], u.get("quantity"), u.get("size")) for u in p["updates"]
+            ]
+            self._formation(updates)
+        elif step.kind == "buildpacks":
+            c.buildpack_replace(app, p["buildpacks"])
+        elif step.kind == "config":
+            self._config(p)
+        elif step.kind == "authorization":
+            c.oauth_authorization_delete(p["revoke"])
+        else:  # pragma: no cover - plan.py makes only the kinds above
+            raise ValueError(f"unknown step kind {step.kind!r}")
+
+    def _formation(self, updates: list[FormationUpdate]) -> None:
+        """One batch update; while a preboot runs, poll until it ends or `wait` runs out."""
+        start = self.clock()
+        while True:
+            try:
+                self.client.formation_batch_update(self.app, updates)
+                return
+            except PrebootInProgress as exc:
+                waited = self.clock() - start
+                if waited + self.poll > self.wait:
+                    raise PrebootInProgress(
+                        exc.status,
+                        exc.id,
+                        f"A preboot was still in progress after {waited:.0f}s "
+                        f"(--wait {self.wait:g}).",
+                        exc.url,
+                        exc.request_id,
+                        remedy="Run the same command again once `heroku ps` shows the new "
+                        "dynos up (a preboot takes the boot timeout + ~2 minutes), or pass a "
+                        "longer --wait.",
+                    ) from None
+                self.progress(
+                    f"waiting for the preboot in progress to finish "
+                    f"({waited:.0f}s of {self.wait:g}s)"
+                )
+                self.sleep(self.poll)
+
+    def _config(self, p) -> None:
+        changes: dict[str, str | None] = {v: None for v in p.get("unset", ())}
+        auth = None
+        if p.get("create_token"):
+            auth = self.client.oauth_authorization_create(
+                scope=["read"], description=f"zdd release check for {self.app}"
+            )
+            if self.snapshot is not None:
+                self.snapshot.authorization_id = auth.id
+                self.snapshot.save()
+            changes[ZDD_TOKEN_VAR] = auth.access_token
+        if p.get("set_app"):
+            changes[ZDD_APP_VAR] = self.app
+        try:
+            self.client.config_vars_update(self.app, changes)
+        except ZddError:
+            if auth is not None:  # don't leave a live token nobody holds
+                try:
+                    self.client.oauth_authorization_delete(auth.id)
+                    if self.snapshot is not None:
+                        self.snapshot.authorization_id = None
+                        self.snapshot.save()
+                except ZddError:
+                    pass
+            raise
+
+
+def satisfied(step: Step, state: AppState) -> bool:
+    """Does `state` show the effect of `step`? (the verification after apply)."""
+    p = step.payload
+    if step.kind == "feature":
+        return state.feature(p["feature"]) == p["enabled"]
+    if step.kind == "formation":
+        for u in p["updates"]:
+            proc = state.process(u["type"])
+            if proc is None:
+                return False
+            if "quantity" in u and proc.quantity != u["quantity"]:
+                return False
+            if "size" in u and proc.size.lower() != u["size"].lower():
+                return False
+        return True
+    if step.kind == "buildpacks":
+        return [buildpack_key(b) for b in state.buildpacks] == [
+            buildpack_key(b) for b in p["buildpacks"]
+        ]
+    if step.kind == "config":
+        if state.config_vars is None:
+            return False
+        ok = not any(v in state.config_vars for v in p.get("unset", ()))
+        if p.get("create_token"):
+            ok = ok and ZDD_TOKEN_VAR in state.config_vars
+        if p.get("set_app"):
+            ok = ok and ZDD_APP_VAR in state.config_vars
+        return ok
+    return True  # authorization revoke: the DELETE's success is the evidence
+
+
+def verify(results: list[StepResult], after: AppState) -> list[StepResult]:
+    """Turn `changed` into `failed` where the re-read state doesn't show the change."""
+    out = []
+    for r in results:
+        if r.outcome == CHANGED and not satisfied(r.step, after):
+            r = StepResult(
+                r.step, FAILED, "the API accepted the change but a re-read doesn't show it"
+            )
+        out.append(r)
+    return out

@@ -1,0 +1,187 @@
+"""undo_plan(state, snapshot) -> Plan: the steps that put an app back as a snapshot saw it. Pure.
+
+Order: features first (preboot off before any formation change, so no preboot window blocks it and
+no Eco/Basic formation meets preboot), then formation, buildpacks, config vars, and last the OAuth
+authorization (after the config var that held its token is gone).
+"""
+
+from __future__ import annotations
+
+from zdd.cost import canonical_size, monthly_price
+from zdd.plan import BLOCKED, PENDING, UNCHANGED, Plan, Step
+from zdd.snapshot import Snapshot
+from zdd.state import AFFINITY, OWNED_CONFIG_VARS, PREBOOT, AppState, is_companion
+
+
+def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> list[Step]:
+    app = state.app
+    now = {p.type: p for p in state.formation}
+    quantity, size = {}, {}
+    for old in snap.processes:
+        cur = now.get(old.type)
+        if cur is None:
+            continue  # the process type is gone from the Procfile: nothing to restore
+        if cur.quantity != old.quantity:
+            quantity[old.type] = old.quantity
+        if cur.size.lower() != old.size.lower():
+            size[old.type] = canonical_size(old.size)
+    if not quantity and not size:
+        return [Step("formation", "formation", UNCHANGED, "formation as in the snapshot", "")]
+    lowered = [t for t, q in quantity.items() if q < now[t].quantity]
+    note = (
+        f"lowers {', '.join(f'{t} to {quantity[t]}' for t in lowered)} dynos: restoring the "
+        "snapshot is your explicit request here (setup itself never scales down)"
+        if lowered
+        else ""
+    )
+
+    def step(id_, types, with_size, status, extra_note=""):
+        updates, parts, cost = [], [], 0
+        for t in types:
+            u = {"type": t}
+            q = quantity.get(t, now[t].quantity)
+            s = size.get(t, now[t].size) if with_size else now[t].size
+            if t in quantity:
+                u["quantity"] = q
+            if with_size and t in size:
+                u["size"] = s
+            if len(u) == 1:
+                continue
+            updates.append(u)
+            parts.append(f"{t}: {now[t].quantity} x {canonical_size(now[t].size)} -> {q} x {s}")
+            new, old = monthly_price(s), monthly_price(now[t].size)
+            cost = None if None in (cost, new, old) else cost + new * q - old * now[t].quantity
+        pairs = " ".join(
+            f"{u['type']}={u.get('quantity', now[u['type']].quantity)}"
+            f"{':' + u['size'] if 'size' in u else ''}"
+            for u in updates
+        )
+        return Step(
+            id_,
+            "formation",
+            status,
+            "restore " + "; ".join(parts),
+            "back to the formation before zdd setup",
+            cost_change=cost,
+            note=" ".join(x for x in (note, extra_note) if x),
+            commands=(f"heroku ps:scale {pairs} --app {app}",),
+            payload={"updates": updates},
+        )
+
+    types = list(dict.fromkeys([*quantity, *size]))
+    if not size or restore_sizes:
+        return [step("formation", types, True, PENDING)]
+    steps = []
+    if quantity:
+        steps.append(step("formation", list(quantity), False, PENDING))
+    steps.append(
+        step(
+            "formation_sizes",
+            list(size),
+            True,
+            BLOCKED,
+            f"Changing dyno sizes needs your consent: zdd undo --app {app} --restore-sizes",
+        )
+    )
+    return steps
+
+
+def undo_plan(
+    state: AppState,
+    snap: Snapshot,
+    *,
+    restore_sizes: bool = False,
+    authorization_exists: bool = False,
+) -> Plan:
+    """Steps back to `snap`. Only zdd's own buildpack and config vars are removed, nothing else."""
+    app = state.app
+    steps: list[Step] = []
+    for id_, name in (("preboot", PREBOOT), ("affinity", AFFINITY)):
+        want = bool(snap.features.get(name, False))
+        if state.feature(name) == want:
+            steps.append(Step(id_, "feature", UNCHANGED, f"{name} as in the snapshot", ""))
+        else:
+            verb = "enable" if want else "disable"
+            steps.append(
+                Step(
+                    id_,
+                    "feature",
+                    PENDING,
+                    f"{verb} {name}",
+                    f"it was {'on' if want else 'off'} before zdd setup",
+                    commands=(f"heroku features:{verb} {name} --app {app}",),
+                    payload={"feature": name, "enabled": want},
+                )
+            )
+    steps += _formation_steps(state, snap, restore_sizes)
+
+    target = [b for b in state.buildpacks if not (is_companion(b) and b not in snap.buildpacks)]
+    if target == list(state.buildpacks):
+        steps.append(Step("buildpack", "buildpacks", UNCHANGED, "no zdd buildpack to remove", ""))
+    else:
+        removed = [b for b in state.buildpacks if b not in target]
+        steps.append(
+            Step(
+                "buildpack",
+                "buildpacks",
+                PENDING,
+                f"remove {', '.join(removed)} (other buildpacks stay, in order)",
+                "zdd setup added it",
+                commands=tuple(f"heroku buildpacks:remove {b} --app {app}" for b in removed),
+                payload={"buildpacks": target},
+            )
+        )
+
+    if state.config_vars is None:
+        steps.append(
+            Step(
+                "release_check",
+                "config",
+                BLOCKED,
+                "remove zdd's config vars",
+                "this token can't read config vars",
+                note="Use a full-access token (heroku auth:token).",
+            )
+        )
+    else:
+        before = set(snap.config_vars_present or ())
+        unset = [v for v in OWNED_CONFIG_VARS if v in state.config_vars and v not in before]
+        if unset:
+            steps.append(
+                Step(
+                    "release_check",
+                    "config",
+                    PENDING,
+                    f"remove {' and '.join(unset)}",
+                    "zdd setup set them",
+                    restarts=True,
+                    note="removing config vars makes a new release and restarts every dyno",
+                    commands=(f"heroku config:unset {' '.join(unset)} --app {app}",),
+                    payload={"unset": unset},
+                )
+            )
+        else:
+            steps.append(
+                Step("release_check", "config", UNCHANGED, "no zdd config vars to remove", "")
+            )
+
+    if snap.authorization_id and authorization_exists:
+        steps.append(
+            Step(
+                "authorization",
+                "authorization",
+                PENDING,
+                f"revoke the OAuth authorization zdd created ({snap.authorization_id})",
+                "its token was only for the release check",
+                commands=(f"heroku authorizations:revoke {snap.authorization_id}",),
+                payload={"revoke": snap.authorization_id},
+            )
+        )
+    elif snap.authorization_id:
+        steps.append(
+            Step("authorization", "authorization", UNCHANGED, "authorization already revoked", "")
+        )
+    next_command = ""
+    if any(s.status == BLOCKED and s.id == "formation_sizes" for s in steps):
+        next_command = f"zdd undo --app {app} --restore-sizes"
+    return Plan(app, tuple(steps), (), next_command)
