@@ -6,26 +6,9 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+from client_helpers import BASE, TOKEN, FakeClock
 
 from zdd.heroku import HerokuClient
-
-TOKEN = "tok-SECRET-4f1c9e2a-do-not-leak"
-BASE = "https://api.heroku.com"
-
-
-class FakeClock:
-    """Monotonic time that only moves when something sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
@@ -52,12 +35,3 @@ def make_client(clock: FakeClock):
     yield factory
     for client in made:
         client.close()
-
-
-def api_error(status: int, id: str, message: str, **extra) -> httpx.Response:
-    """A Heroku-style error response with a server Request-Id."""
-    return httpx.Response(
-        status,
-        json={"id": id, "message": message, **extra},
-        headers={"Request-Id": f"srv-{status}-id,client-id"},
-    )

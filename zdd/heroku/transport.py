@@ -290,14 +290,13 @@ class Transport:
         """Below ``low_water``, space requests one refill interval apart (shared by all threads)."""
         with self._lock:
             remaining = self._remaining
-            if remaining is None or remaining >= self.low_water:
-                return
             now = self._clock()
-            slot = max(now, self._next_slot)
+            pacing = remaining is not None and remaining < self.low_water
+            slot = max(now, self._next_slot) if pacing else now
+            if pacing and remaining is not None and remaining <= 0:
+                slot += self.refill_interval  # nothing left: wait for a token to come back
             self._next_slot = slot + self.refill_interval
             delay = slot - now
-            if remaining <= 0:
-                delay += self.refill_interval
         if delay > 0:
             log.info(
                 "Heroku API budget low (%d requests left): waiting %.1fs before the next request",
