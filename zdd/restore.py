@@ -29,13 +29,13 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
         return [Step("formation", "formation", UNCHANGED, "formation as in the snapshot", "")]
     lowered = [t for t, q in quantity.items() if q < now[t].quantity]
     note = (
-        f"lowers {', '.join(f'{t} to {quantity[t]}' for t in lowered)} dynos: restoring the "
+        f"lowers {', '.join(f'{t} to {quantity[t]}' for t in lowered)} dyno(s): restoring the "
         "snapshot is your explicit request here (setup itself never scales down)"
         if lowered
         else ""
     )
 
-    def step(id_, types, with_size, status, extra_note=""):
+    def step(id_, types, with_size, status, extra_note=None):
         updates, parts, cost = [], [], 0
         for t in types:
             u = {"type": t}
@@ -63,7 +63,7 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
             "restore " + "; ".join(parts),
             "back to the formation before zdd setup",
             cost_change=cost,
-            note=" ".join(x for x in (note, extra_note) if x),
+            note=note if extra_note is None else extra_note,
             commands=(f"heroku ps:scale {pairs} --app {app}",),
             payload={"updates": updates},
         )

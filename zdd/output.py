@@ -1,0 +1,145 @@
+"""Terminal and JSON output for setup, check and undo (rich; plain text when not a TTY).
+
+Human output goes to stdout; progress goes to stderr (a spinner on a TTY, plain lines otherwise),
+so `--json` output on stdout stays parseable. Colour is off when stdout isn't a TTY or NO_COLOR is
+set (rich honours both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+
+from zdd.checks import FAILED, PASSED, Finding
+from zdd.cost import ECO_NOTE, formation_cost, usd, uses_eco
+from zdd.plan import Plan
+from zdd.state import AppState
+
+STATUS_STYLE = {
+    "pending": "yellow",
+    "unchanged": "dim",
+    "blocked": "bold red",
+    "changed": "green",
+    "failed": "bold red",
+    "not_attempted": "red",
+    PASSED: "green",
+    FAILED: "bold red",
+    "skipped": "dim",
+}
+
+
+def consoles() -> tuple[Console, Console]:
+    """(stdout, stderr) consoles; no colour when NO_COLOR is set or the stream isn't a TTY."""
+    no_color = bool(os.environ.get("NO_COLOR"))
+    out = Console(highlight=False, no_color=no_color, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, no_color=no_color, soft_wrap=True)
+    return out, err
+
+
+def print_json(doc: dict) -> None:
+    sys.stdout.write(json.dumps(doc, indent=2, sort_keys=False) + "\n")
+    sys.stdout.flush()
+
+
+class Progress:
+    """A progress indicator on stderr: a rich spinner on a TTY, one line per update otherwise."""
+
+    def __init__(self, err: Console, enabled: bool = True) -> None:
+        self.err, self.enabled = err, enabled
+        self._status = None
+
+    @contextmanager
+    def running(self, message: str) -> Iterator[Progress]:
+        if not self.enabled:
+            yield self
+            return
+        if self.err.is_terminal:
+            with self.err.status(escape(message)) as status:
+                self._status = status
+                try:
+                    yield self
+                finally:
+                    self._status = None
+        else:
+            self.err.print(f"... {escape(message)}")
+            yield self
+
+    def update(self, message: str) -> None:
+        if not self.enabled:
+            return
+        if self._status is not None:
+            self._status.update(escape(message))
+        else:
+            self.err.print(f"... {escape(message)}")
+
+
+def _label(status: str, width: int = 13) -> str:
+    style = STATUS_STYLE.get(status, "")
+    text = escape(status.replace("_", " "))
+    pad = " " * max(1, width - len(status))
+    return f"[{style}]{text}[/]{pad}" if style else text + pad
+
+
+def describe_state(state: AppState) -> str:
+    if not state.formation:
+        return "no process types yet"
+    procs = ", ".join(f"{p.type} {p.quantity} x {p.size}" for p in state.formation)
+    return f"{procs} ({usd(formation_cost(state.formation))})"
+
+
+def render_plan(out: Console, plan: Plan, state: AppState, title: str = "Plan") -> None:
+    kind = "JVM app" if state.is_jvm else "app"
+    out.print(
+        f"[bold]{escape(title)} for {escape(plan.app)}[/] "
+        f"({kind}; now: {escape(describe_state(state))})"
+    )
+    for i, s in enumerate(plan.steps, 1):
+        cost = f"  [bold]{usd(s.cost_change, signed=True)}[/]" if s.cost_change else ""
+        out.print(f"  {i}. {_label(s.status)}{escape(s.what)}{cost}")
+        if s.status != "unchanged" and s.why:
+            out.print(f"        why: {escape(s.why)}")
+        if s.note and s.status != "unchanged":
+            out.print(f"        note: {escape(s.note)}")
+    for note in plan.notes:
+        out.print(f"  note: {escape(note)}")
+    if plan.pending:
+        out.print(f"  Monthly cost change: [bold]{usd(plan.cost_change, signed=True)}[/]")
+    if uses_eco(state.formation):
+        out.print(f"  ({escape(ECO_NOTE)})")
+
+
+def render_commands(out: Console, plan: Plan) -> None:
+    commands = plan.commands()
+    if not commands:
+        out.print("# nothing to do")
+    for c in commands:
+        out.print(escape(c), markup=True)
+
+
+def render_results(out: Console, results: Iterable) -> None:
+    for r in results:
+        line = f"  {_label(r.outcome)}{escape(r.step.what)}"
+        out.print(line)
+        if r.detail and r.outcome in ("failed", "blocked", "not_attempted"):
+            for i, part in enumerate(str(r.detail).splitlines()):
+                out.print(f"        {escape(part) if i else escape(part)}")
+
+
+def render_findings(out: Console, app: str, findings: list[Finding]) -> None:
+    ok = all(f.status != FAILED for f in findings)
+    verdict = "[green]ready[/]" if ok else "[bold red]not ready[/]"
+    out.print(f"[bold]{escape(app)}[/]: {verdict}")
+    for f in findings:
+        label = f.status.capitalize()
+        style = STATUS_STYLE[f.status]
+        pad = " " * (9 - len(label))
+        out.print(f"  [{style}]{label}[/]{pad}{f.id:<27}{escape(f.message)}")
+        if f.status == FAILED:
+            out.print(f"  {'':9}{'':27}fix: {escape(f.command)}")
+            out.print(f"  {'':9}{'':27}see: {escape(f.doc)}")
