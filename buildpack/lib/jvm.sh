@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# JVM options zdd adds on web dynos (sourced by .profile.d/zdd.sh: no exit, no set -e).
+# zdd adds no flag by default (see bench/results/jvm_warmup.md); ZDD_JVM_PRESET opts in to a preset
+# and ZDD_JVM_OPTS adds your own. Our flags go at the end of JAVA_TOOL_OPTIONS, after the JVM
+# buildpack's defaults (which it prepends), and a flag is left out when you already set that option.
+
+# The major Java version of the slug's JDK: $JAVA_HOME/release (or $HOME/.jdk/release), else
+# `java -version`. Prints nothing when unknown. "1.8.0_412" -> 8, "17.0.15" -> 17, "25" -> 25.
+# Usage: major="$(jvm::major_version)"
+jvm::major_version() {
+	local file version="" line
+	for file in "${JAVA_HOME:-}/release" "${HOME}/.jdk/release"; do
+		if [[ -r "${file}" ]]; then
+			while IFS= read -r line; do
+				if [[ "${line}" =~ ^JAVA_VERSION=\"?([0-9._]+) ]]; then
+					version="${BASH_REMATCH[1]}"
+					break 2
+				fi
+			done <"${file}"
+		fi
+	done
+	if [[ -z "${version}" ]] && command -v java >/dev/null 2>&1; then
+		# -version writes to stderr; JAVA_TOOL_OPTIONS would add a "Picked up" line, so drop it here.
+		line="$(JAVA_TOOL_OPTIONS="" java -version 2>&1 | grep -m1 ' version ')"
+		[[ "${line}" =~ \"([0-9._]+) ]] && version="${BASH_REMATCH[1]}"
+	fi
+	[[ -n "${version}" ]] || return 0
+	if [[ "${version}" == 1.* ]]; then
+		version="${version#1.}"
+	fi
+	echo "${version%%[._]*}"
+}
+
+# The flags of a preset for a JDK major version, one per line (nothing when it does not apply).
+# Usage: jvm::preset_flags PRESET MAJOR CDS_ARCHIVE
+jvm::preset_flags() {
+	local preset="${1}" major="${2:-0}" archive="${3}"
+	case "${preset}" in
+	fast-start)
+		# C1 only: faster boot and first requests, lower peak throughput.
+		echo "-XX:TieredStopAtLevel=1"
+		;;
+	cds)
+		if ((major >= 19)); then
+			echo "-XX:+AutoCreateSharedArchive"
+			echo "-XX:SharedArchiveFile=${archive}"
+		elif ((major >= 13)); then
+			if [[ -f "${archive}" ]]; then
+				echo "-XX:SharedArchiveFile=${archive}"
+			else
+				echo "-XX:ArchiveClassesAtExit=${archive}"
+			fi
+		fi
+		;;
+	*) ;;
+	esac
+}
+
+# The option a flag sets, to compare with what the user already set:
+# -XX:+Foo / -XX:-Foo / -XX:Foo=1 -> XX:Foo; -Dkey=v -> Dkey; -Xss512k -> Xss; -Xshare:off -> Xshare.
+jvm::option_name() {
+	local flag="${1#-}"
+	case "${flag}" in
+	XX:*)
+		flag="${flag#XX:}"
+		flag="${flag#[+-]}"
+		echo "XX:${flag%%=*}"
+		;;
+	D*) echo "${flag%%=*}" ;;
+	Xss* | Xmx* | Xms* | Xmn*) echo "${flag:0:3}" ;;
+	*) echo "${flag%%[:=]*}" ;;
+	esac
+}
+
+# True when the user's own JVM options set the option of this flag.
+jvm::user_sets() {
+	local want word
+	want="$(jvm::option_name "${1}")"
+	for word in ${ZDD_USER_JVM_OPTIONS:-}; do
+		[[ "${word}" == -* ]] || continue
+		[[ "$(jvm::option_name "${word}")" == "${want}" ]] && return 0
+		# Any CDS setting of the user's disables our CDS flags.
+		if [[ "${want}" == XX:*Archive* || "${want}" == XX:SharedArchiveFile ]]; then
+			[[ "${word}" == -Xshare:* || "${word}" == -XX:*Archive* ]] && return 0
+		fi
+	done
+	return 1
+}
+
+# Append zdd's flags to JAVA_TOOL_OPTIONS (web dynos only; the caller checks DYNO).
+# Usage: jvm::apply ZDD_HOME
+jvm::apply() {
+	local zdd_home="${1}" preset="${ZDD_JVM_PRESET:-}" major="" flag
+	local -a flags=()
+	[[ "${ZDD_JVM_OPTS:-}" == "off" ]] && return 0
+	# What the user set: their config vars (JAVA_OPTS is on the Procfile command line, which wins
+	# anyway). JAVA_TOOL_OPTIONS may already hold the JVM buildpack's defaults; none of them is a
+	# flag a preset sets, so they never hide one.
+	ZDD_USER_JVM_OPTIONS="${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} ${JAVA_OPTS:-}"
+	if [[ -n "${preset}" && "${preset}" != "none" ]]; then
+		major="$(jvm::major_version)"
+		mkdir -p "${zdd_home}/cds" 2>/dev/null
+		while IFS= read -r flag; do
+			[[ -n "${flag}" ]] || continue
+			jvm::user_sets "${flag}" || flags+=("${flag}")
+		done < <(jvm::preset_flags "${preset}" "${major:-0}" "${zdd_home}/cds/app.jsa")
+	fi
+	unset ZDD_USER_JVM_OPTIONS
+	local IFS=" "
+	# What we print: our own flags only (never a config var's value).
+	ZDD_JVM_ADDED="${flags[*]}"
+	# ZDD_JVM_OPTS: the user's own additions, as given.
+	if [[ -n "${ZDD_JVM_OPTS:-}" ]]; then
+		flags+=("${ZDD_JVM_OPTS}")
+		ZDD_JVM_ADDED="${ZDD_JVM_ADDED:+${ZDD_JVM_ADDED} }(and ZDD_JVM_OPTS)"
+	fi
+	((${#flags[@]} > 0)) || return 0
+	export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+${JAVA_TOOL_OPTIONS} }${flags[*]}"
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Usage: bash lib/release_check.sh   (run by bin/release-check in the release dyno)
+# Reads ZDD_API_TOKEN (else HEROKU_API_KEY), ZDD_APP (else HEROKU_APP_NAME), HEROKU_HOST,
+# ZDD_STRICT, ZDD_RELEASE_CHECK and ZDD_CHECK_TIMEOUT from the dyno's environment.
+# Output lines: `zdd: <id> <status>: <message> (fix: <command>)` (docs/design.md).
+# Exit: 0, or 3 when ZDD_STRICT=1 and a check failed.
+set -euo pipefail
+
+LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=buildpack/lib/api.sh
+source "${LIB_DIR}/api.sh"
+# shellcheck source=buildpack/lib/checks.sh
+source "${LIB_DIR}/checks.sh"
+
+release_check::main() {
+	local token="" token_var="" app="" id status message fix
+	if [[ "${ZDD_RELEASE_CHECK:-on}" == "off" ]]; then
+		echo "zdd: check skipped: ZDD_RELEASE_CHECK=off"
+		return 0
+	fi
+	if [[ -n "${ZDD_API_TOKEN:-}" ]]; then
+		token="${ZDD_API_TOKEN}"
+		token_var="ZDD_API_TOKEN"
+	elif [[ -n "${HEROKU_API_KEY:-}" ]]; then
+		token="${HEROKU_API_KEY}"
+		token_var="HEROKU_API_KEY"
+	fi
+	app="${ZDD_APP:-${HEROKU_APP_NAME:-}}"
+	if [[ -z "${token}" || -z "${app}" ]]; then
+		echo "zdd: check skipped: no ZDD_API_TOKEN and ZDD_APP config vars, so preboot and the web formation go unchecked (fix: $(checks::credentials_fix "${app:-<app>}"))"
+		return 0
+	fi
+	if ! checks::run "${app}" "${token}" "${token_var}" "${ZDD_CHECK_TIMEOUT:-}"; then
+		echo "zdd: check skipped: ${CHECKS_ERROR} (fix: ${CHECKS_FIX})"
+		return 0
+	fi
+	while IFS=$'\t' read -r id status message fix; do
+		if [[ -n "${fix}" ]]; then
+			echo "zdd: ${id} ${status}: ${message} (fix: ${fix})"
+		else
+			echo "zdd: ${id} ${status}: ${message}"
+		fi
+	done <<<"${CHECKS_FINDINGS}"
+	if checks::any_failed; then
+		if [[ "${ZDD_STRICT:-}" == "1" ]]; then
+			echo "zdd: ZDD_STRICT=1 and a check failed: stopping this release"
+			return 3
+		fi
+		echo "zdd: the release goes ahead (set ZDD_STRICT=1 to stop releases that fail a check)"
+	fi
+	return 0
+}
+
+# With errexit on, a return of 3 ends the script with 3; anything unexpected ends it non-zero too,
+# and bin/release-check turns that into exit 0.
+release_check::main

@@ -1,0 +1,192 @@
+"""A testrunner-style harness for the zdd buildpack (like heroku-buildpack-testrunner's test_utils).
+
+Each run gets fresh BUILD/CACHE/ENV dirs; scripts run from the buildpack dir with the environment
+scrubbed to HOME, LANG, PATH and STACK (Heroku's `make run`), and we capture stdout, stderr and the
+exit status. Dyno boot is simulated as the dyno manager does it: config vars in the environment,
+`HOME` = the slug, each `.profile.d/*.sh` sourced by one bash that then execs the process command.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BUILDPACK = REPO / "buildpack"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+APPS = FIXTURES / "apps"
+STACK_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+#: Config vars every build gets: secrets (some multi-line) that must never show in any output.
+SECRETS = {
+    "DATABASE_URL": "postgres://user:SECRET-db-password-7f3a@db.example.com:5432/app",
+    "PRIVATE_KEY": (
+        "-----BEGIN KEY-----\nSECRET-key-line-2-9c1e\nSECRET-key-line-3-44ab\n-----END KEY-----\n"
+    ),
+    "JAVA_OPTS": "-Xss512k -Dsecret.flag=SECRET-java-opts-5d2e",
+    "EMPTY": "",
+}
+
+
+@dataclass
+class Captured:
+    """What one script run printed, and how it ended."""
+
+    stdout: str
+    stderr: str
+    returncode: int
+    seconds: float
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def scrubbed_env(home: Path | str, stack: str = "heroku-24", **extra: str) -> dict[str, str]:
+    """HOME, LANG, PATH, STACK only (plus `extra`): what Heroku's own buildpack harness keeps."""
+    env = {"HOME": str(home), "LANG": "C.UTF-8", "PATH": STACK_PATH, "STACK": stack}
+    env.update(extra)
+    return env
+
+
+def capture(
+    args: list[str], *, env: dict[str, str], cwd: Path = BUILDPACK, timeout: float = 60
+) -> Captured:
+    start = time.monotonic()
+    proc = subprocess.run(
+        args,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    return Captured(proc.stdout, proc.stderr, proc.returncode, time.monotonic() - start)
+
+
+def write_env_dir(env_dir: Path, config: dict[str, str]) -> None:
+    env_dir.mkdir(parents=True, exist_ok=True)
+    for key, value in config.items():
+        (env_dir / key).write_text(value)
+
+
+class Build:
+    """Fresh BUILD_DIR (a copy of a fixture app), CACHE_DIR and ENV_DIR under `root`."""
+
+    def __init__(
+        self,
+        root: Path,
+        fixture: str | None,
+        config: dict[str, str] | None = None,
+        buildpack: Path = BUILDPACK,
+        stack: str = "heroku-24",
+    ) -> None:
+        self.root = root
+        self.build_dir = root / "build"
+        self.cache_dir = root / "cache"
+        self.env_dir = root / "env"
+        self.home = root / "app"  # HOME=/app during builds; writable
+        self.buildpack = buildpack
+        self.stack = stack
+        if fixture:
+            shutil.copytree(APPS / fixture, self.build_dir, symlinks=True)
+        else:
+            self.build_dir.mkdir(parents=True)
+        self.home.mkdir(exist_ok=True)
+        self.config = {**SECRETS, **(config or {})}
+        write_env_dir(self.env_dir, self.config)
+
+    def env(self) -> dict[str, str]:
+        return scrubbed_env(self.home, self.stack, SOURCE_VERSION="0123456789abcdef")
+
+    def detect(self) -> Captured:
+        return capture(["./bin/detect", str(self.build_dir)], env=self.env(), cwd=self.buildpack)
+
+    def compile(self) -> Captured:
+        args = ["./bin/compile", str(self.build_dir), str(self.cache_dir), str(self.env_dir)]
+        return capture(args, env=self.env(), cwd=self.buildpack)
+
+    def release(self) -> Captured:
+        return capture(["./bin/release", str(self.build_dir)], env=self.env(), cwd=self.buildpack)
+
+    @property
+    def procfile(self) -> Path:
+        return self.build_dir / "Procfile"
+
+    def secret_values(self) -> list[str]:
+        """Every config var value (and each line of multi-line ones) that must never be printed."""
+        found = []
+        for key, value in self.config.items():
+            if key in ("ZDD_APP", "HEROKU_APP_NAME", "HEROKU_HOST") or len(value.strip()) < 6:
+                continue  # the app name is printed in fix commands on purpose (buildpack/README.md)
+            found.append(value.strip())
+            found.extend(line for line in value.splitlines() if len(line) >= 6 and "SECRET" in line)
+        return found
+
+
+def strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def assert_no_secrets(text: str, secrets: list[str]) -> None:
+    for secret in secrets:
+        assert secret not in text, f"a config var value was printed: {secret[:4]}..."
+
+
+def procfile_types(procfile: Path) -> dict[str, str]:
+    """Procfile as {type: command}, as Heroku reads it."""
+    types = {}
+    for line in procfile.read_text().splitlines():
+        name, sep, command = line.partition(":")
+        if sep and name.strip() and not name.strip().startswith("#"):
+            types[name.strip()] = command.strip()
+    return types
+
+
+def pids_mentioning(text: str) -> list[int]:
+    """Live processes whose command line mentions `text` (a unique temp path)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.05):
+    """Poll until predicate() is truthy; returns its value, or None after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(interval)
+
+
+def boot_script(command: str) -> str:
+    """The dyno's boot shell: source each .profile.d/*.sh, then exec the process command."""
+    return 'for f in .profile.d/*.sh; do if [ -r "$f" ]; then . "$f"; fi; done; unset f; ' + command
+
+
+def dyno_env(
+    slug: Path, dyno: str, port: int | None = None, path: str = STACK_PATH, **config: str
+) -> dict[str, str]:
+    env = {"HOME": str(slug), "PATH": path, "LANG": "C.UTF-8", "DYNO": dyno}
+    if port is not None:
+        env["PORT"] = str(port)
+    env.update(config)
+    return env

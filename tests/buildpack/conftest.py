@@ -1,0 +1,81 @@
+"""Fixtures for the buildpack tests: a compiled slug, the JVM test app (javac, once), a sandbox."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import pytest
+from bp_harness import FIXTURES, Build
+
+VECTORS = sorted((Path(__file__).resolve().parents[1] / "vectors").glob("*.json"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def warm_app(tmp_path_factory) -> Path:
+    """WarmApp.class compiled once per session with javac: a real JVM web app for boot tests."""
+    if not shutil.which("javac"):
+        pytest.fail("javac is needed (Java 17+); .ci/run installs it")
+    out = tmp_path_factory.mktemp("warm-app")
+    subprocess.run(
+        ["javac", "-d", str(out), str(FIXTURES / "jvm-web-app" / "WarmApp.java")], check=True
+    )
+    return out
+
+
+@pytest.fixture(scope="session")
+def slug(tmp_path_factory) -> Path:
+    """The maven-procfile fixture after one bin/compile: a dyno's /app (minus the JDK)."""
+    root = tmp_path_factory.mktemp("slug-build")
+    build = Build(root, "maven-procfile")
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    return build.build_dir
+
+
+@pytest.fixture
+def fresh_slug(slug, tmp_path) -> Path:
+    """A private copy of `slug` (its path is unique, so leftover processes can be found by it)."""
+    target = tmp_path / "app"
+    shutil.copytree(slug, target, symlinks=True)
+    return target
+
+
+@pytest.fixture(scope="module")
+def bp_sandbox():
+    """One sandbox per module, seeded with every shared vector's app plus `zdd-demo`."""
+    from zdd.sandbox import Platform, SandboxServer
+
+    platform = Platform.demo()
+    server = SandboxServer(platform).start()
+    for path in VECTORS:
+        seed = json.loads(path.read_text())["seed"]
+        server_seed(server, seed)
+    yield server
+    server.stop()
+
+
+def server_seed(server, seed: dict) -> None:
+    """POST /__sandbox/seed over loopback (the control endpoint in docs/design.md)."""
+    import httpx
+
+    response = httpx.post(f"{server.url}/__sandbox/seed", json=seed, timeout=5)
+    response.raise_for_status()
+
+
+@pytest.fixture
+def clear_faults(bp_sandbox):
+    import httpx
+
+    httpx.delete(f"{bp_sandbox.url}/__sandbox/faults", timeout=5).raise_for_status()
+    yield bp_sandbox
+    httpx.delete(f"{bp_sandbox.url}/__sandbox/faults", timeout=5).raise_for_status()

@@ -1,0 +1,206 @@
+"""bin/detect, bin/compile, bin/release on fixture apps, run as Heroku runs them (no sandbox)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+import yaml
+from bp_harness import (
+    BUILDPACK,
+    Build,
+    assert_no_secrets,
+    capture,
+    procfile_types,
+    scrubbed_env,
+    strip_ansi,
+)
+
+CHECK = ".zdd/bin/release-check"
+ALL_FIXTURES = ["maven-procfile", "maven-no-procfile", "maven-release", "node-app"]
+
+
+@pytest.mark.parametrize("fixture", ALL_FIXTURES)
+def test_detect_prints_one_name_and_passes_for_every_app(tmp_path, fixture):
+    result = Build(tmp_path, fixture).detect()
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) == 1 and result.stdout.strip()
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("fixture", ALL_FIXTURES)
+def test_release_is_yaml_that_claims_no_process_types(tmp_path, fixture):
+    result = Build(tmp_path, fixture).release()
+    assert result.returncode == 0 and result.stderr == ""
+    doc = yaml.safe_load(result.stdout)
+    assert isinstance(doc, dict)
+    assert not doc.get("default_process_types")
+    assert "config_vars" not in doc  # deprecated key
+
+
+@pytest.mark.parametrize("fixture", ALL_FIXTURES)
+def test_compile_twice_is_idempotent_quiet_and_keeps_secrets(tmp_path, fixture):
+    build = Build(tmp_path, fixture)
+    first = build.compile()
+    assert first.returncode == 0, first.output
+    snapshot = {
+        p.relative_to(build.build_dir): p.read_bytes()
+        for p in build.build_dir.rglob("*")
+        if p.is_file()
+    }
+    second = build.compile()
+    assert second.returncode == 0, second.output
+    again = {
+        p.relative_to(build.build_dir): p.read_bytes()
+        for p in build.build_dir.rglob("*")
+        if p.is_file()
+    }
+    assert again == snapshot  # same files, same bytes: nothing wired twice
+    assert build.cache_dir.is_dir()
+    for result in (first, second):
+        assert_no_secrets(result.output, build.secret_values())
+        lines = result.stdout.splitlines()
+        assert lines[0].startswith("-----> ")
+        assert all(line.startswith(("-----> ", "       ")) for line in lines), result.stdout
+        assert result.seconds < 5  # sanity bound only; bench/ has the real figure
+    # the run-time files are in the slug, executable where they must be
+    assert (build.build_dir / ".profile.d" / "zdd.sh").is_file()
+    assert (build.build_dir / CHECK).stat().st_mode & 0o111
+
+
+def test_compile_adds_a_release_line_to_a_procfile_without_one(tmp_path):
+    build = Build(tmp_path, "maven-procfile")
+    before = procfile_types(build.procfile)
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    after = procfile_types(build.procfile)
+    assert after == {**before, "release": CHECK}
+    assert "added 'release: .zdd/bin/release-check'" in result.stdout
+
+
+def test_compile_runs_the_check_before_an_existing_release_command(tmp_path):
+    build = Build(tmp_path, "maven-release")
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    types = procfile_types(build.procfile)
+    assert types["release"] == f"{CHECK} && ./bin/migrate.sh"
+    assert types["web"].startswith("java ")
+    assert "runs before your release command" in result.stdout
+
+
+def test_compile_leaves_a_missing_procfile_alone_and_says_what_to_add(tmp_path):
+    build = Build(tmp_path, "maven-no-procfile")
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    assert not build.procfile.exists()
+    # a Heroku-style warning on stderr carries the line to add
+    warning = [
+        line for line in strip_ansi(result.stderr).splitlines() if line.startswith(" !     ")
+    ]
+    assert f" !       release: {CHECK}" in warning
+    assert "\x1b[1;33m" in result.stderr  # yellow, like Heroku's own warnings
+
+
+def test_release_check_off_wires_nothing(tmp_path):
+    build = Build(tmp_path, "maven-release", {"ZDD_RELEASE_CHECK": "off"})
+    original = build.procfile.read_text()
+    result = build.compile()
+    assert result.returncode == 0
+    assert build.procfile.read_text() == original
+    assert "ZDD_RELEASE_CHECK" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("line", "wired"),
+    [
+        ("release: ./migrate.sh || true", f"release: {CHECK} && {{ ./migrate.sh || true; }}"),
+        ("release: a; b", f"release: {CHECK} && {{ a; b; }}"),
+        ("release:bundle exec rake db:migrate", f"release: {CHECK} && bundle exec rake db:migrate"),
+        (f"release: {CHECK} && ./x", f"release: {CHECK} && ./x"),
+    ],
+)
+def test_release_commands_are_wrapped_so_the_check_gates_the_whole_command(tmp_path, line, wired):
+    build = Build(tmp_path, None)
+    build.procfile.write_bytes(f"web: java -jar app.jar\r\n{line}\r\n".encode())
+    assert build.compile().returncode == 0
+    assert (
+        build.procfile.read_bytes().decode() == f"web: java -jar app.jar\r\n{wired}\r\n"
+    )  # CRLF kept
+
+
+@pytest.mark.parametrize(("migrate_exit", "strict"), [(0, ""), (7, ""), (7, "1")])
+def test_the_wired_release_command_runs_the_original_and_keeps_its_exit_status(
+    tmp_path, migrate_exit, strict
+):
+    """Run the Procfile's release command as the release dyno would (bash -c, cwd=/app)."""
+    build = Build(tmp_path, "maven-release")
+    assert build.compile().returncode == 0
+    command = procfile_types(build.procfile)["release"]
+    env = scrubbed_env(
+        build.build_dir, DYNO="release.7", MIGRATE_EXIT=str(migrate_exit), ZDD_STRICT=strict
+    )
+    result = capture(["bash", "-c", command], env=env, cwd=build.build_dir)
+    # no credentials: the check says so in one line and lets the release go on, even when strict
+    assert result.stdout.startswith("zdd: check skipped: no ZDD_API_TOKEN and ZDD_APP")
+    assert "migrate ran" in result.stdout
+    assert (build.build_dir / "migrate.ran").exists()
+    assert result.returncode == migrate_exit
+
+
+def test_compile_without_credentials_prints_one_line_on_enabling_the_check(tmp_path):
+    result = Build(tmp_path, "maven-procfile").compile()
+    lines = [line for line in result.stdout.splitlines() if "ZDD_API_TOKEN" in line]
+    assert len(lines) == 1
+    assert "heroku config:set ZDD_APP=" in lines[0]
+    assert result.returncode == 0
+
+
+def test_compile_of_a_non_java_app_installs_the_same_and_passes(tmp_path):
+    build = Build(tmp_path, "node-app")
+    result = build.compile()
+    assert result.returncode == 0
+    assert procfile_types(build.procfile) == {"web": "node index.js", "release": CHECK}
+
+
+def test_compile_never_prints_zdd_config_values(tmp_path):
+    config = {
+        "ZDD_WARMUP": "off",
+        "ZDD_WARMUP_HEADERS": "Authorization: Bearer SECRET-warmup-1\nX-Other: SECRET-2-abcdef",
+        "ZDD_JVM_OPTS": "-Dtoken=SECRET-jvm-opts-value",
+    }
+    build = Build(tmp_path, "maven-procfile", config)
+    result = build.compile()
+    assert result.returncode == 0
+    assert_no_secrets(result.output, build.secret_values())
+    assert "off while ZDD_WARMUP says so" in result.stdout
+
+
+def test_compile_needs_its_arguments(tmp_path):
+    result = capture(["./bin/compile"], env=scrubbed_env(tmp_path))
+    assert result.returncode != 0
+    assert "Usage: bin/compile" in result.stderr
+
+
+def test_buildpack_scripts_are_shellcheck_clean():
+    scripts = [
+        *sorted((BUILDPACK / "bin").iterdir()),
+        *sorted((BUILDPACK / "lib").glob("*.sh")),
+        *sorted((BUILDPACK / "opt").iterdir()),
+        *sorted((BUILDPACK / "profile.d").glob("*.sh")),
+    ]
+    proc = subprocess.run(
+        [_shellcheck(), "-x", "--shell=bash", *map(str, scripts)],
+        cwd=BUILDPACK.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _shellcheck() -> str:
+    import shutil
+    import sys
+    from pathlib import Path
+
+    local = Path(sys.executable).parent / "shellcheck"
+    return str(local) if local.exists() else (shutil.which("shellcheck") or "shellcheck")
