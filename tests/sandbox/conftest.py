@@ -24,6 +24,21 @@ def api(sandbox):
 
 
 @pytest.fixture
+def client_for(sandbox):
+    """httpx clients to the `sandbox` fixture with a given token (None: no Authorization)."""
+    clients: list[httpx.Client] = []
+
+    def make(token: str | None, **extra: str) -> httpx.Client:
+        client = httpx.Client(base_url=sandbox.url, headers=headers(token, **extra))
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
 def clock():
     return ManualClock(start=1_780_000_000.0)
 

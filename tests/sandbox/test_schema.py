@@ -1,0 +1,198 @@
+"""Every sandbox response validates against Heroku's published schema (the copy in zdd/sandbox).
+
+Validation is stricter than plain JSON Schema: the schema's `strictProperties: true` (prmd/
+interagent: every listed property present, no others) is enforced, and uuid/date-time formats are
+checked. Exactly the documented real-API differences are tolerated (see TOLERATED).
+"""
+
+import copy
+import json
+import re
+import uuid
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import zdd.sandbox
+from zdd.sandbox.routes import ROUTES
+
+SCHEMA_PATH = Path(zdd.sandbox.__file__).parent / "platform-api-schema.json"
+SHARED_COPY = (
+    Path(__file__).resolve().parents[2] / ".." / "shared" / "heroku" / "platform-api-schema.json"
+)
+
+# Real API differs from the schema here (platform-api.md §5.2): both fields are null in real
+# responses although the schema types them as string. Nothing else is relaxed.
+TOLERATED = [("app-feature", "display_name"), ("app-feature", "feedback_email")]
+
+
+def load_schema() -> dict:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    schema = copy.deepcopy(schema)
+    for definition, field in TOLERATED:
+        prop = schema["definitions"][definition]["definitions"][field]
+        prop["type"] = ["string", "null"]
+    return schema
+
+
+SCHEMA = load_schema()
+
+
+def strict_properties(validator, strict, instance, schema):
+    if not strict or not validator.is_type(instance, "object") or "properties" not in schema:
+        return
+    listed = set(schema["properties"])
+    for missing in sorted(listed - set(instance)):
+        yield jsonschema.ValidationError(f"strictProperties: {missing!r} is missing")
+    for extra in sorted(set(instance) - listed):
+        yield jsonschema.ValidationError(f"strictProperties: unexpected property {extra!r}")
+
+
+StrictDraft4 = jsonschema.validators.extend(
+    jsonschema.Draft4Validator, {"strictProperties": strict_properties}
+)
+FORMATS = jsonschema.FormatChecker()
+
+
+@FORMATS.checks("date-time")
+def _is_heroku_time(value) -> bool:
+    return not isinstance(value, str) or bool(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", value)
+    )
+
+
+@FORMATS.checks("uuid", raises=ValueError)
+def _is_uuid(value) -> bool:
+    return not isinstance(value, str) or bool(uuid.UUID(value))
+
+
+def _href_regex(href: str) -> re.Pattern:
+    return re.compile("^" + re.sub(r"\{\([^}]*\)\}", "[^/]+", href) + "$")
+
+
+LINKS = [
+    (link["method"], _href_regex(link["href"]), link)
+    for definition in SCHEMA["definitions"].values()
+    for link in definition.get("links", [])
+]
+
+
+def link_for(method: str, path: str) -> dict:
+    found = [link for m, rx, link in LINKS if m == method and rx.match(path)]
+    assert found, f"no schema link for {method} {path}"
+    return found[0]
+
+
+def validate(method: str, path: str, body) -> None:
+    link = link_for(method, path)
+    target = link.get("targetSchema")
+    assert target, f"schema link {method} {link['href']} has no targetSchema"
+    validator = StrictDraft4(
+        {"definitions": SCHEMA["definitions"], **target}, format_checker=FORMATS
+    )
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    assert not errors, f"{method} {path}: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]
+    )
+
+
+def test_packaged_schema_is_the_shared_copy_byte_for_byte():
+    if not SHARED_COPY.exists():
+        pytest.skip("shared/heroku is not beside this clone")
+    assert SCHEMA_PATH.read_bytes() == SHARED_COPY.read_bytes()
+
+
+def test_every_sandbox_route_is_a_published_endpoint():
+    for route in ROUTES:
+        example = re.sub(r"\{\w+\}", "x", route.path)
+        link_for(route.method, example)
+
+
+def test_strict_validation_catches_a_missing_and_an_extra_field():
+    """The validator itself can fail: drop one field, add one, break a uuid."""
+    good = {"remaining": 5}
+    validate("GET", "/account/rate-limits", good)
+    with pytest.raises(AssertionError, match="unexpected property 'extra'"):
+        validate("GET", "/account/rate-limits", {"remaining": 5, "extra": 1})
+    with pytest.raises(AssertionError, match="'remaining' is missing"):
+        validate("GET", "/account/rate-limits", {})
+    feature = {
+        "created_at": "2015-02-19T23:11:38Z",
+        "description": "d",
+        "doc_url": "u",
+        "enabled": True,
+        "id": "not-a-uuid",
+        "name": "preboot",
+        "state": "general",
+        "updated_at": "2016-04-23T00:58:26Z",
+        "display_name": None,
+        "feedback_email": None,
+    }
+    with pytest.raises(AssertionError, match="id"):
+        validate("GET", "/apps/a/features/preboot", feature)
+
+
+def test_every_endpoint_response_validates(api, sandbox):
+    """Walk every route, reads and writes, and validate each 2xx body."""
+    platform = sandbox.platform
+    app_id = platform.apps["zdd-demo"].id
+    seen: set[tuple[str, str]] = set()
+
+    def call(method: str, path: str, body=None, status=(200,)):
+        r = api.request(method, path, json=body)
+        assert r.status_code in status, (method, path, r.status_code, r.text)
+        validate(method, path, r.json())
+        seen.add(
+            (
+                method,
+                next(
+                    rt.path for rt in ROUTES if rt.method == method and rt.pattern.fullmatch(path)
+                ),
+            )
+        )
+        return r.json()
+
+    call("GET", "/apps")
+    call("GET", "/apps/zdd-demo")
+    call("GET", f"/apps/{app_id}")
+    call("GET", "/apps/zdd-demo/available-dyno-sizes")
+    call("GET", "/apps/zdd-demo/features")
+    call("GET", "/apps/zdd-demo/features/preboot")
+    call("GET", "/apps/zdd-demo/formation")
+    call("GET", "/apps/zdd-demo/formation/web")
+    updates = [
+        {"type": "web", "quantity": 2, "dyno_size": {"name": "Standard-2X"}},
+        {"type": "worker", "dyno_size": {"name": "Standard-1X"}},
+    ]
+    call("PATCH", "/apps/zdd-demo/formation", {"updates": updates})
+    call("PATCH", "/apps/zdd-demo/formation/web", {"quantity": 3})
+    call("PATCH", "/apps/zdd-demo/features/preboot", {"enabled": True})
+    call("PATCH", "/apps/zdd-demo/features/http-session-affinity", {"enabled": True})
+    call("GET", "/apps/zdd-demo/config-vars")
+    call("PATCH", "/apps/zdd-demo/config-vars", {"ZDD_APP": "zdd-demo", "JAVA_OPTS": None})
+    call("GET", "/apps/zdd-demo/buildpack-installations")
+    call(
+        "PUT",
+        "/apps/zdd-demo/buildpack-installations",
+        {"updates": [{"buildpack": "heroku/jvm"}, {"buildpack": "https://example.com/zdd.tgz"}]},
+    )
+    releases = call("GET", "/apps/zdd-demo/releases")
+    call("GET", f"/apps/zdd-demo/releases/{releases[0]['version']}")
+    call("GET", f"/apps/zdd-demo/releases/{releases[-1]['id']}")
+    call("GET", "/apps/zdd-demo/releases/1/config-vars")
+    call("POST", "/apps/zdd-demo/releases", {"slug": str(uuid.uuid4())}, status=(201,))
+    call("POST", "/apps/zdd-demo/releases", {"release": releases[-1]["id"]}, status=(201,))
+    call("GET", "/apps/zdd-demo/dynos")
+    call("GET", "/apps/zdd-demo/dynos/web.1")
+    call("GET", "/dyno-sizes")
+    call("GET", "/dyno-sizes/standard-1x")
+    call("GET", "/account")
+    call("GET", "/account/rate-limits")
+    auth = call(
+        "POST", "/oauth/authorizations", {"scope": ["read"], "description": "t"}, status=(201,)
+    )
+    call("GET", "/oauth/authorizations")
+    call("GET", f"/oauth/authorizations/{auth['id']}")
+    call("DELETE", f"/oauth/authorizations/{auth['id']}")
+    assert seen == {(r.method, r.path) for r in ROUTES}, "some route was not walked"
