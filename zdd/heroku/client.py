@@ -288,7 +288,8 @@ class HerokuClient:
         page = self._transport.request(
             "POST", "/oauth/authorizations", json=body, idempotency=Idempotency.NON_IDEMPOTENT
         )
-        return OAuthAuthorization.from_api(_expect_dict(page.body, "POST oauth authorization"))
+        body = _expect_dict(page.body, "POST oauth authorization")
+        return OAuthAuthorization.from_api(body, with_token=True)
 
     def oauth_authorization_list(self) -> list[OAuthAuthorization]:
         return [OAuthAuthorization.from_api(b) for b in self._list("/oauth/authorizations")]

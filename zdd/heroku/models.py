@@ -324,7 +324,7 @@ def _redact_tokens(body: Raw) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class OAuthAuthorization:
-    """An OAuth authorization; ``access_token`` is only present in the create response.
+    """An OAuth authorization; ``access_token`` is kept only from the create response.
 
     The token lives only in ``access_token`` (hidden from repr); ``.raw`` has it replaced by
     ``[redacted]`` so that logging a model can never leak it.
@@ -339,7 +339,8 @@ class OAuthAuthorization:
     raw: Raw = _raw()
 
     @classmethod
-    def from_api(cls, body: Raw) -> OAuthAuthorization:
+    def from_api(cls, body: Raw, *, with_token: bool = False) -> OAuthAuthorization:
+        """``with_token`` only for the create response; listings never carry a usable token."""
         token = body.get("access_token")
         return cls(
             id=str(body["id"]),
@@ -347,6 +348,6 @@ class OAuthAuthorization:
             description=body.get("description"),
             created_at=body.get("created_at"),
             expires_in=token.get("expires_in") if isinstance(token, Mapping) else None,
-            access_token=token.get("token") if isinstance(token, Mapping) else None,
+            access_token=token.get("token") if with_token and isinstance(token, Mapping) else None,
             raw=_redact_tokens(body),
         )

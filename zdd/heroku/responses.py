@@ -180,6 +180,11 @@ def _invalid_params_remedy(message: str) -> str:
             "Eco and Basic dynos allow one dyno per process type: move to Standard-1X or larger "
             "before scaling to 2 or more."
         )
+    if "preboot" in low or "professional" in low:
+        return (
+            "Preboot needs professional dynos: move every process type to Standard-1X or larger "
+            "first (`zdd setup` does this in order), then enable it."
+        )
     return "Change the request to satisfy the rule in the message, then run again."
 
 
