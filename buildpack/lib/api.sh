@@ -65,6 +65,8 @@ api::_get_once() {
 			--header @<(printf 'Authorization: Bearer %s\n' "${token}") \
 			"${url}"
 	)" || rc=$?
+	# A transfer cut short (timeout, dropped connection) is no answer, whatever the status line said.
+	((rc == 0)) || code="000"
 	echo "${code:-000} ${rc}"
 }
 

@@ -1,0 +1,393 @@
+"""The release-phase and build-time checks against the sandbox over real loopback HTTP."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import re
+import threading
+from pathlib import Path
+
+import httpx
+import pytest
+from bp_harness import Build, assert_no_secrets, capture, procfile_types, scrubbed_env, strip_ansi
+from conftest import VECTORS
+
+FIRST_FOUR = ("tier.professional", "web.redundancy", "affinity.enabled", "preboot.enabled")
+LINE = re.compile(
+    r"^zdd: (?P<id>[a-z_.]+) (?P<status>passed|failed|skipped): (?P<message>.+?)"
+    r"(?: \(fix: (?P<fix>.+)\))?$"
+)
+
+
+def run_check(slug: Path, **config: str):
+    """.zdd/bin/release-check as the release dyno runs it: cwd /app, config vars in env."""
+    env = scrubbed_env(slug, DYNO="release.7", PORT="5000", **config)
+    return capture([".zdd/bin/release-check"], env=env, cwd=slug, timeout=30)
+
+
+def creds(sandbox, app="zdd-demo", **extra) -> dict[str, str]:
+    return {
+        "HEROKU_HOST": sandbox.url,
+        "ZDD_API_TOKEN": sandbox.platform.global_token,
+        "ZDD_APP": app,
+        **extra,
+    }
+
+
+def findings(stdout: str) -> dict[str, dict]:
+    found = {}
+    for line in stdout.splitlines():
+        match = LINE.match(line)
+        if match and match["id"] in FIRST_FOUR:
+            found[match["id"]] = match.groupdict()
+    return found
+
+
+def fault(sandbox, **spec) -> None:
+    httpx.post(f"{sandbox.url}/__sandbox/faults", json=spec, timeout=5).raise_for_status()
+
+
+def api_requests(sandbox) -> list[dict]:
+    return httpx.get(f"{sandbox.url}/__sandbox/requests", timeout=5).json()
+
+
+# --- the shared vectors --------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not VECTORS, reason="no tests/vectors/*.json")
+@pytest.mark.parametrize("vector", VECTORS, ids=[p.stem for p in VECTORS])
+def test_release_check_agrees_with_zdd_check_on_the_shared_vectors(slug, bp_sandbox, vector):
+    case = json.loads(vector.read_text())
+    app = case["seed"]["apps"][0]["name"]
+    result = run_check(slug, **creds(bp_sandbox, app))
+    assert result.returncode == 0, result.output
+    got = {id_: f["status"] for id_, f in findings(result.stdout).items()}
+    assert got == {id_: case["expected"][id_] for id_ in FIRST_FOUR}, result.stdout
+    for finding in findings(result.stdout).values():
+        if finding["status"] == "failed":
+            assert finding["fix"] and f"--app {app}" in finding["fix"]
+
+
+def test_vectors_exist():
+    assert len(VECTORS) >= 4
+
+
+# --- every finding, with its fix -----------------------------------------------------------------
+
+
+def test_every_finding_fails_with_its_exact_fix(slug, bp_sandbox):
+    result = run_check(slug, **creds(bp_sandbox))  # the demo app: Basic, 1 web, features off
+    got = findings(result.stdout)
+    assert result.returncode == 0
+    assert got["tier.professional"]["status"] == "failed"
+    assert got["tier.professional"]["fix"].startswith("heroku ps:type web=Standard-1X")
+    assert got["web.redundancy"]["fix"] == "heroku ps:scale web=2 --app zdd-demo"
+    assert (
+        got["affinity.enabled"]["fix"]
+        == "heroku features:enable http-session-affinity --app zdd-demo"
+    )
+    assert got["preboot.enabled"]["fix"] == "heroku features:enable preboot --app zdd-demo"
+    assert "ZDD_STRICT=1" in result.stdout
+    assert bp_sandbox.platform.global_token not in result.output
+
+
+def test_every_finding_passes_on_a_ready_app(slug, bp_sandbox):
+    from conftest import server_seed
+
+    server_seed(
+        bp_sandbox,
+        {
+            "apps": [
+                {
+                    "name": "ready-app",
+                    "formation": [{"type": "web", "quantity": 2, "size": "Standard-2X"}],
+                    "features": {"preboot": True, "http-session-affinity": True},
+                }
+            ]
+        },
+    )
+    result = run_check(slug, **creds(bp_sandbox, "ready-app", ZDD_STRICT="1"))
+    assert result.returncode == 0
+    assert {f["status"] for f in findings(result.stdout).values()} == {"passed"}
+    assert len(findings(result.stdout)) == 4
+
+
+def test_strict_mode_fails_the_release_only_when_a_check_fails(slug, bp_sandbox):
+    result = run_check(slug, **creds(bp_sandbox, ZDD_STRICT="1"))
+    assert result.returncode == 1
+    assert "stopping this release" in result.stdout
+    result = run_check(slug, **creds(bp_sandbox, ZDD_STRICT="yes"))  # only "1" means strict
+    assert result.returncode == 0
+
+
+def test_token_falls_back_to_heroku_api_key_and_app_to_heroku_app_name(slug, bp_sandbox):
+    config = {
+        "HEROKU_HOST": bp_sandbox.url,
+        "HEROKU_API_KEY": bp_sandbox.platform.global_token,
+        "HEROKU_APP_NAME": "zdd-demo",
+    }
+    result = run_check(slug, **config)
+    assert len(findings(result.stdout)) == 4
+
+
+def test_the_check_sends_the_api_headers_and_only_reads(slug, bp_sandbox, clear_faults):
+    httpx.delete(f"{bp_sandbox.url}/__sandbox/requests", timeout=5)
+    run_check(slug, **creds(bp_sandbox))
+    seen = api_requests(bp_sandbox)
+    assert {r["method"] for r in seen} == {"GET"}
+    assert {r["path"] for r in seen} == {"/apps/zdd-demo/features", "/apps/zdd-demo/formation"}
+
+
+# --- failure paths: one line, exit 0 (even when strict) ------------------------------------------
+
+
+def one_skip_line(result) -> str:
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stdout
+    assert lines[0].startswith("zdd: check skipped: ")
+    assert result.returncode == 0
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [(401, "401"), (403, "403"), (404, "404"), (500, "500"), (503, "503")],
+)
+def test_api_errors_print_one_line_and_exit_0(slug, clear_faults, status, words):
+    sandbox = clear_faults
+    fault(sandbox, kind="status", status=status, route="GET /apps/*/features", count=2)
+    line = one_skip_line(run_check(slug, **creds(sandbox, ZDD_STRICT="1")))
+    assert words in line and "(fix: " in line
+
+
+def test_a_wrong_token_is_a_401_line_without_the_token(slug, bp_sandbox):
+    result = run_check(slug, **creds(bp_sandbox, ZDD_API_TOKEN="SECRET-not-a-valid-token-123"))
+    line = one_skip_line(result)
+    assert "401" in line and "ZDD_API_TOKEN" in line
+    assert "SECRET-not-a-valid-token-123" not in result.output
+
+
+def test_an_unknown_app_is_a_404_line(slug, bp_sandbox):
+    line = one_skip_line(run_check(slug, **creds(bp_sandbox, "no-such-app")))
+    assert "404" in line and "no-such-app" in line
+
+
+def test_one_429_or_5xx_is_retried_once(slug, clear_faults):
+    sandbox = clear_faults
+    fault(sandbox, kind="rate_limit", route="GET /apps/*/formation", count=1)
+    fault(sandbox, kind="status", status=503, route="GET /apps/*/features", count=1)
+    result = run_check(slug, **creds(sandbox))
+    assert len(findings(result.stdout)) == 4, result.stdout
+
+
+def test_429_twice_is_one_line(slug, clear_faults):
+    sandbox = clear_faults
+    fault(sandbox, kind="rate_limit", route="GET /apps/*/formation", count=2)
+    assert "429" in one_skip_line(run_check(slug, **creds(sandbox)))
+
+
+def test_a_timeout_is_one_line_within_the_time_bound(slug, clear_faults):
+    sandbox = clear_faults
+    fault(sandbox, kind="latency", seconds=3, route="GET /apps/*/features", count=2)
+    result = run_check(slug, **creds(sandbox, ZDD_CHECK_TIMEOUT="0.5"))
+    assert "timeout" in one_skip_line(result)
+    assert result.seconds < 2.5  # 0.5 s per read, no retry on a timeout
+
+
+def test_a_slow_body_is_a_timeout_too(slug, clear_faults):
+    sandbox = clear_faults
+    fault(sandbox, kind="slow_body", seconds=3, chunks=6, route="GET /apps/*/formation", count=2)
+    assert "timeout" in one_skip_line(run_check(slug, **creds(sandbox, ZDD_CHECK_TIMEOUT="0.5")))
+
+
+def test_a_dropped_connection_is_one_line(slug, clear_faults):
+    sandbox = clear_faults
+    fault(sandbox, kind="drop", route="GET /apps/*/features", count=2)
+    assert "could not reach" in one_skip_line(run_check(slug, **creds(sandbox)))
+
+
+def test_the_default_time_bound_is_a_few_seconds(slug, clear_faults):
+    sandbox = clear_faults
+    fault(sandbox, kind="latency", seconds=12, route="*", count=4)
+    result = run_check(slug, **creds(sandbox))
+    assert "timeout" in one_skip_line(result)
+    assert result.seconds < 8
+
+
+class _Garbage(http.server.BaseHTTPRequestHandler):
+    body = b'[{"name": "preboot", "enabled": tru'
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize(
+    "body", [b'[{"name": "preboot", "enabled": tru', b'{"id": "x"}', b"<html>"]
+)
+def test_malformed_json_is_one_line(slug, body):
+    """The sandbox always answers JSON, so a tiny loopback server sends the broken bodies."""
+    handler = type("Garbage", (_Garbage,), {"body": body})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = {
+            "HEROKU_HOST": f"http://127.0.0.1:{server.server_address[1]}",
+            "ZDD_API_TOKEN": "t0ken-value-for-garbage",
+            "ZDD_APP": "zdd-demo",
+        }
+        assert "malformed" in one_skip_line(run_check(slug, **config))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{}, {"ZDD_APP": "zdd-demo"}, {"ZDD_API_TOKEN": "SECRET-tok-0001"}],
+    ids=["nothing", "no-token", "no-app"],
+)
+def test_missing_credentials_is_one_line(slug, config):
+    result = run_check(slug, ZDD_STRICT="1", **config)
+    line = one_skip_line(result)
+    assert "ZDD_API_TOKEN" in line and "heroku config:set" in line
+    assert "SECRET-tok-0001" not in result.output
+
+
+def test_plain_http_to_a_remote_host_never_gets_the_token(slug):
+    result = run_check(
+        slug, HEROKU_HOST="http://192.0.2.1:9", ZDD_API_TOKEN="SECRET-tok-0002", ZDD_APP="a"
+    )
+    assert "only over https or to loopback" in one_skip_line(result)
+    assert result.seconds < 1  # refused before any connection attempt
+
+
+def test_release_check_off(slug, bp_sandbox):
+    result = run_check(slug, **creds(bp_sandbox, ZDD_RELEASE_CHECK="off"))
+    assert one_skip_line(result) == "zdd: check skipped: ZDD_RELEASE_CHECK=off"
+
+
+def test_an_internal_error_never_fails_the_release(fresh_slug):
+    """Break the installed library on purpose: the check must still exit 0 (unless strict fails)."""
+    (fresh_slug / ".zdd" / "lib" / "checks.sh").write_text("this_is_not_a_command_zdd\n")
+    result = run_check(fresh_slug, ZDD_API_TOKEN="x", ZDD_APP="a", ZDD_STRICT="1")
+    assert result.returncode == 0
+    assert "internal error" in result.stdout
+
+
+# --- HEROKU_HOST, as the Python client reads it --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        (None, "https://api.heroku.com"),
+        ("", "https://api.heroku.com"),
+        ("http://127.0.0.1:5000/", "http://127.0.0.1:5000"),
+        ("https://api.example.com", "https://api.example.com"),
+        ("staging.herokudev.com", "https://api.staging.herokudev.com"),
+    ],
+)
+def test_base_url_follows_the_heroku_host_rule(tmp_path, host, url):
+    from bp_harness import BUILDPACK
+
+    env = scrubbed_env(tmp_path)
+    if host is not None:
+        env["HEROKU_HOST"] = host
+    script = f'source "{BUILDPACK}/lib/api.sh"; api::base_url'
+    assert capture(["bash", "-c", script], env=env).stdout.strip() == url
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://api.heroku.com", True),
+        ("http://127.0.0.1:5000", True),
+        ("http://127.9.8.7", True),
+        ("http://localhost:80", True),
+        ("http://[::1]:5000", True),
+        ("http://api.heroku.com", False),
+        ("http://127.0.0.1.evil.example", False),
+        ("http://10.0.0.1:5000", False),
+        ("ftp://x", False),
+    ],
+)
+def test_the_token_goes_only_over_https_or_to_loopback(tmp_path, url, allowed):
+    from bp_harness import BUILDPACK
+
+    script = f'source "{BUILDPACK}/lib/api.sh"; api::token_allowed "$1" && echo yes || echo no'
+    result = capture(["bash", "-c", script, "_", url], env=scrubbed_env(tmp_path))
+    assert result.stdout.strip() == ("yes" if allowed else "no")
+
+
+# --- the build-time check (same library) ---------------------------------------------------------
+
+
+def test_build_time_check_warns_in_heroku_style_with_fixes(tmp_path, bp_sandbox):
+    build = Build(tmp_path, "maven-procfile", creds(bp_sandbox))
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    warnings = strip_ansi(result.stderr)
+    for id_, fix in [
+        ("preboot.enabled", "heroku features:enable preboot --app zdd-demo"),
+        ("affinity.enabled", "heroku features:enable http-session-affinity --app zdd-demo"),
+        ("web.redundancy", "heroku ps:scale web=2 --app zdd-demo"),
+        ("tier.professional", "heroku ps:type web=Standard-1X"),
+    ]:
+        assert f" !     zdd: {id_} failed: " in warnings
+        assert f" !     Fix: {fix}" in warnings
+    assert "Deploying anyway" in result.stdout
+    assert_no_secrets(result.output, build.secret_values())
+    assert bp_sandbox.platform.global_token not in result.output
+
+
+def test_build_time_check_agrees_on_a_vector(tmp_path, bp_sandbox):
+    case = json.loads(next(p for p in VECTORS if "eco" in p.stem).read_text())
+    app = case["seed"]["apps"][0]["name"]
+    result = Build(tmp_path, "maven-procfile", creds(bp_sandbox, app)).compile()
+    text = strip_ansi(result.output)
+    for id_ in FIRST_FOUR:
+        assert f"zdd: {id_} {case['expected'][id_]}: " in text or (
+            f"       {id_} {case['expected'][id_]}: " in text
+        )
+
+
+def test_build_time_strict_fails_the_build_only_on_a_failed_check(tmp_path, bp_sandbox):
+    result = Build(tmp_path / "a", "maven-procfile", creds(bp_sandbox, ZDD_STRICT="1")).compile()
+    assert result.returncode == 1
+    assert "ZDD_STRICT=1" in strip_ansi(result.stderr)
+
+
+def test_build_time_strict_never_fails_on_an_api_error(tmp_path, clear_faults):
+    sandbox = clear_faults
+    fault(sandbox, kind="status", status=500, route="*", count=4)
+    result = Build(tmp_path, "maven-procfile", creds(sandbox, ZDD_STRICT="1")).compile()
+    assert result.returncode == 0
+    assert "Settings check skipped: the Heroku API failed (500" in result.stdout
+
+
+# --- the wired Procfile, end to end --------------------------------------------------------------
+
+
+def test_wired_release_command_checks_then_runs_the_original(tmp_path, bp_sandbox):
+    build = Build(tmp_path, "maven-release")
+    assert build.compile().returncode == 0
+    command = procfile_types(build.procfile)["release"]
+    env = scrubbed_env(build.build_dir, DYNO="release.9", **creds(bp_sandbox))
+    result = capture(["bash", "-c", command], env=env, cwd=build.build_dir, timeout=30)
+    assert len(findings(result.stdout)) == 4
+    assert result.stdout.rstrip().endswith("migrate ran")
+    assert result.returncode == 0
+    # strict and failing: the original release task does not run, the release stops
+    env["ZDD_STRICT"] = "1"
+    (build.build_dir / "migrate.ran").unlink()
+    result = capture(["bash", "-c", command], env=env, cwd=build.build_dir, timeout=30)
+    assert result.returncode == 1
+    assert not (build.build_dir / "migrate.ran").exists()
