@@ -39,6 +39,13 @@ def client_for(sandbox):
 
 
 @pytest.fixture
+def control(sandbox):
+    """httpx client for the sandbox control API (`/__sandbox/...`, no token)."""
+    with httpx.Client(base_url=f"{sandbox.url}/__sandbox") as client:
+        yield client
+
+
+@pytest.fixture
 def clock():
     return ManualClock(start=1_780_000_000.0)
 

@@ -260,14 +260,14 @@ def test_empty_range_header_is_ignored(api):
     assert api.get("/apps", headers={"Range": ""}).status_code == 200
 
 
-def test_request_log_counts_writes(api, sandbox):
+def test_request_log_counts_writes(api, sandbox, control):
     sandbox.platform.clear_request_log()
     api.get("/apps/zdd-demo")
     api.patch("/apps/zdd-demo/features/http-session-affinity", json={"enabled": True})
-    log = httpx.get(f"{sandbox.url}/__sandbox/requests").json()
+    log = control.get("/requests").json()
     assert log == [
         {"method": "GET", "path": "/apps/zdd-demo", "status": 200},
         {"method": "PATCH", "path": "/apps/zdd-demo/features/http-session-affinity", "status": 200},
     ]
-    assert httpx.delete(f"{sandbox.url}/__sandbox/requests").status_code == 200
+    assert control.delete("/requests").status_code == 200
     assert sandbox.platform.request_log() == []

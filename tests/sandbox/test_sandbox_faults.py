@@ -1,0 +1,103 @@
+"""Fault injection seen from a real client over a real loopback socket."""
+
+import time
+
+import httpx
+import pytest
+
+from zdd.sandbox.faults import FaultError, FaultSet
+
+
+def test_status_fault_hits_the_next_n_matching_requests_only(api, sandbox):
+    sandbox.platform.faults.add("status", "GET /apps/*/formation", count=2, status=503)
+    assert api.get("/apps/zdd-demo").status_code == 200  # other routes untouched
+    codes = [api.get("/apps/zdd-demo/formation").status_code for _ in range(3)]
+    assert codes == [503, 503, 200]
+    assert sandbox.platform.faults.pending() == []
+
+
+def test_500_fault_has_a_json_error_body_and_request_id(api, sandbox):
+    sandbox.platform.faults.add("status", status=500)
+    r = api.get("/apps/zdd-demo")
+    assert r.status_code == 500
+    assert r.json()["id"] == "internal_server_error" and r.headers["Request-Id"]
+
+
+def test_rate_limit_storm_returns_429_without_spending_tokens(api, sandbox):
+    before = sandbox.platform.rate_limit_info()["remaining"]
+    sandbox.platform.faults.add("rate_limit", count=3)
+    responses = [api.get("/apps/zdd-demo/features") for _ in range(4)]
+    assert [r.status_code for r in responses] == [429, 429, 429, 200]
+    assert responses[0].json()["id"] == "rate_limit"
+    assert sandbox.platform.rate_limit_info()["remaining"] == before - 1
+
+
+def test_latency_fault_delays_the_answer(api, sandbox):
+    sandbox.platform.faults.add("latency", "GET /apps/zdd-demo", seconds=0.3)
+    start = time.perf_counter()
+    assert api.get("/apps/zdd-demo").status_code == 200
+    slow = time.perf_counter() - start
+    start = time.perf_counter()
+    api.get("/apps/zdd-demo")
+    fast = time.perf_counter() - start
+    assert slow >= 0.3 > fast
+
+
+def test_latency_fault_trips_a_client_timeout(api, sandbox):
+    sandbox.platform.faults.add("latency", seconds=0.5)
+    with pytest.raises(httpx.ReadTimeout):
+        api.get("/apps/zdd-demo", timeout=0.1)
+
+
+def test_drop_closes_the_connection_without_a_response(api, sandbox):
+    sandbox.platform.faults.add("drop", "PATCH /apps/*/formation/web")
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.patch("/apps/zdd-demo/formation/web", json={"quantity": 0})
+    assert sandbox.platform.request_log()[-1] == {
+        "method": "PATCH",
+        "path": "/apps/zdd-demo/formation/web",
+        "status": 0,
+    }
+    # The dropped write was never applied, and the next request is served normally.
+    assert api.get("/apps/zdd-demo/formation/web").json()["quantity"] == 1
+
+
+def test_slow_body_trickles_the_full_body(api, sandbox):
+    sandbox.platform.faults.add("slow_body", "GET /apps/zdd-demo/releases", seconds=0.4, chunks=4)
+    start = time.perf_counter()
+    r = api.get("/apps/zdd-demo/releases")
+    assert time.perf_counter() - start >= 0.35
+    assert r.status_code == 200 and r.json()[0]["version"] == 1
+    with pytest.raises(httpx.ReadTimeout):
+        sandbox.platform.faults.add("slow_body", seconds=1.0, chunks=2)
+        api.get("/apps/zdd-demo/releases", timeout=0.2)
+
+
+def test_faults_over_the_control_endpoint(control, api):
+    r = control.post("/faults", json={"route": "GET /account", "kind": "status", "status": 502})
+    assert r.status_code == 201 and r.json()["status"] == 502
+    assert control.get("/faults").json()[0]["route"] == "GET /account"
+    assert api.get("/account").status_code == 502
+    control.post("/faults", json={"kind": "rate_limit", "count": None})
+    assert api.get("/account").status_code == 429
+    assert api.get("/apps").status_code == 429
+    assert control.delete("/faults").status_code == 200
+    assert api.get("/apps").status_code == 200
+    bad = control.post("/faults", json={"kind": "explode"})
+    assert bad.status_code == 400 and "Unknown fault kind" in bad.json()["message"]
+    assert control.post("/faults", json={"kind": "status", "colour": 1}).status_code == 400
+
+
+def test_fault_route_globs():
+    faults = FaultSet()
+    f = faults.add("status", "PATCH /apps/*/formation", count=None)
+    assert f.matches("PATCH", "/apps/x/formation")
+    assert not f.matches("GET", "/apps/x/formation")
+    assert not f.matches("PATCH", "/apps/x/formation/web")
+    assert faults.add("latency", "/apps/*", seconds=1).matches("DELETE", "/apps/x")
+    with pytest.raises(FaultError):
+        faults.add("status", status=200)
+    with pytest.raises(FaultError):
+        faults.add("latency", seconds=0)
+    with pytest.raises(FaultError):
+        faults.add("drop", count=0)
