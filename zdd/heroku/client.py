@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -30,6 +30,7 @@ from zdd.heroku.models import (
     RateLimit,
     Release,
 )
+from zdd.heroku.responses import server_request_id
 from zdd.heroku.transport import (
     Idempotency,
     RequestStats,
@@ -39,6 +40,8 @@ from zdd.heroku.transport import (
 )
 
 __all__ = ["HerokuClient"]
+
+T = TypeVar("T")
 
 MAX_PAGE = 1000
 """Heroku's largest page size; asking for it keeps list calls to one request in practice."""
@@ -52,10 +55,27 @@ def _seg(value: str | int) -> str:
     return quote(text, safe="")
 
 
-def _expect_dict(body: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(body, Mapping):
-        raise InvalidResponse(f"{what}: expected a JSON object, got {type(body).__name__}.")
-    return body
+def _parse(parse: Callable[[Any], T], body: Any, where: str, request_id: str | None) -> T:
+    """Build a model; a body of the wrong shape becomes InvalidResponse (never KeyError)."""
+    try:
+        if not isinstance(body, Mapping):
+            raise TypeError(f"expected a JSON object, got {type(body).__name__}")
+        return parse(body)
+    except (KeyError, TypeError, ValueError) as exc:
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        rid = f" (Request-Id {request_id})" if request_id else ""
+        raise InvalidResponse(
+            f"{where}: the response does not look like the Platform API's ({detail}){rid}.",
+            remedy="Check that HEROKU_HOST points at the Platform API; if it does, report this "
+            "zdd bug with the Request-Id.",
+            path=where,
+            request_id=request_id,
+        ) from exc
+
+
+def _config(body: Mapping[str, Any]) -> dict[str, str]:
+    """Config vars are a plain dict of strings (a null value means unset)."""
+    return {str(k): str(v) for k, v in body.items() if v is not None}
 
 
 class HerokuClient:
@@ -132,48 +152,75 @@ class HerokuClient:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _get(self, path: str) -> Any:
-        return self._transport.request("GET", path).body
+    def _one(
+        self,
+        parse: Callable[[Any], T],
+        method: str,
+        path: str,
+        json: Any = None,
+        idempotency: Idempotency | None = None,
+    ) -> T:
+        """One request whose body is one object, parsed into a model."""
+        if idempotency is None and method != "GET":
+            idempotency = Idempotency.IDEMPOTENT  # every write here sends absolute values
+        page = self._transport.request(method, path, json=json, idempotency=idempotency)
+        return _parse(parse, page.body, f"{method} {path}", server_request_id(page.headers))
 
-    def _write(self, method: str, path: str, body: Any) -> Any:
-        return self._transport.request(
-            method, path, json=body, idempotency=Idempotency.IDEMPOTENT
-        ).body
+    def _many(
+        self,
+        parse: Callable[[Any], T],
+        method: str,
+        path: str,
+        json: Any = None,
+    ) -> list[T]:
+        """One write whose body is a list (batch formation, buildpacks), parsed item by item."""
+        page = self._transport.request(method, path, json=json, idempotency=Idempotency.IDEMPOTENT)
+        rid = server_request_id(page.headers)
+        if not isinstance(page.body, list):
+            raise InvalidResponse(
+                f"{method} {path}: expected a JSON list (Request-Id {rid}).", path=path
+            )
+        return [_parse(parse, item, f"{method} {path}", rid) for item in page.body]
 
-    def _list(self, path: str, range_header: str | None = None, limit: int | None = None) -> list:
-        return self._transport.request_all(path, range_header=range_header, limit=limit)
+    def _list(
+        self,
+        parse: Callable[[Any], T],
+        path: str,
+        range_header: str | None = None,
+        limit: int | None = None,
+    ) -> list[T]:
+        """GET every page of a list endpoint and parse each item."""
+        items = self._transport.request_all(path, range_header=range_header, limit=limit)
+        return [_parse(parse, item, f"GET {path}", None) for item in items]
 
     # -- apps -----------------------------------------------------------------------------------
 
     def app_list(self) -> list[App]:
-        return [App.from_api(b) for b in self._list("/apps")]
+        return self._list(App.from_api, "/apps")
 
     def app_info(self, app: str) -> App:
-        return App.from_api(_expect_dict(self._get(f"/apps/{_seg(app)}"), "GET app"))
+        return self._one(App.from_api, "GET", f"/apps/{_seg(app)}")
 
     # -- features -------------------------------------------------------------------------------
 
     def feature_list(self, app: str) -> list[Feature]:
-        return [Feature.from_api(b) for b in self._list(f"/apps/{_seg(app)}/features")]
+        return self._list(Feature.from_api, f"/apps/{_seg(app)}/features")
 
     def feature_info(self, app: str, name: str) -> Feature:
-        body = self._get(f"/apps/{_seg(app)}/features/{_seg(name)}")
-        return Feature.from_api(_expect_dict(body, "GET feature"))
+        return self._one(Feature.from_api, "GET", f"/apps/{_seg(app)}/features/{_seg(name)}")
 
     def feature_update(self, app: str, name: str, enabled: bool) -> Feature:
         """PATCH {enabled}: a plain set, so repeating it is harmless (unlike `features:enable`)."""
         path = f"/apps/{_seg(app)}/features/{_seg(name)}"
-        body = self._write("PATCH", path, {"enabled": bool(enabled)})
-        return Feature.from_api(_expect_dict(body, "PATCH feature"))
+        return self._one(Feature.from_api, "PATCH", path, {"enabled": bool(enabled)})
 
     # -- formation ------------------------------------------------------------------------------
 
     def formation_list(self, app: str) -> list[Formation]:
-        return [Formation.from_api(b) for b in self._list(f"/apps/{_seg(app)}/formation")]
+        return self._list(Formation.from_api, f"/apps/{_seg(app)}/formation")
 
     def formation_info(self, app: str, type: str) -> Formation:
-        body = self._get(f"/apps/{_seg(app)}/formation/{_seg(type)}")
-        return Formation.from_api(_expect_dict(body, "GET formation"))
+        return self._one(Formation.from_api, "GET", f"/apps/{_seg(app)}/formation/{_seg(type)}")
 
     def formation_update(
         self, app: str, type: str, quantity: int | None = None, size: str | None = None
@@ -183,8 +230,8 @@ class HerokuClient:
         item.pop("type")
         if not item:
             raise ValueError("formation_update needs a quantity or a size")
-        body = self._write("PATCH", f"/apps/{_seg(app)}/formation/{_seg(type)}", item)
-        return Formation.from_api(_expect_dict(body, "PATCH formation"))
+        path = f"/apps/{_seg(app)}/formation/{_seg(type)}"
+        return self._one(Formation.from_api, "PATCH", path, item)
 
     def formation_batch_update(
         self, app: str, updates: Sequence[FormationUpdate]
@@ -193,39 +240,31 @@ class HerokuClient:
         items = [u.to_api() for u in updates]
         if not items:
             raise ValueError("formation_batch_update needs at least one update")
-        body = self._write("PATCH", f"/apps/{_seg(app)}/formation", {"updates": items})
-        if not isinstance(body, list):
-            raise InvalidResponse("PATCH formation: expected a JSON list of formations.")
-        return [Formation.from_api(b) for b in body]
+        path = f"/apps/{_seg(app)}/formation"
+        return self._many(Formation.from_api, "PATCH", path, {"updates": items})
 
     # -- config vars ----------------------------------------------------------------------------
 
     def config_vars(self, app: str) -> dict[str, str]:
-        body = _expect_dict(self._get(f"/apps/{_seg(app)}/config-vars"), "GET config-vars")
-        return {str(k): str(v) for k, v in body.items() if v is not None}
+        return self._one(_config, "GET", f"/apps/{_seg(app)}/config-vars")
 
     def config_vars_update(self, app: str, changes: Mapping[str, str | None]) -> dict[str, str]:
         """Set keys (None deletes one); returns the full merged config. Creates a release."""
-        body = self._write("PATCH", f"/apps/{_seg(app)}/config-vars", dict(changes))
-        body = _expect_dict(body, "PATCH config-vars")
-        return {str(k): str(v) for k, v in body.items() if v is not None}
+        return self._one(_config, "PATCH", f"/apps/{_seg(app)}/config-vars", dict(changes))
 
     # -- buildpacks -----------------------------------------------------------------------------
 
     def buildpack_list(self, app: str) -> list[BuildpackInstallation]:
         path = f"/apps/{_seg(app)}/buildpack-installations"
-        found = [BuildpackInstallation.from_api(b) for b in self._list(path)]
+        found = self._list(BuildpackInstallation.from_api, path)
         return sorted(found, key=lambda b: b.ordinal)
 
     def buildpack_replace(self, app: str, buildpacks: Iterable[str]) -> list[BuildpackInstallation]:
         """PUT the whole list in order (names, URLs or URNs); ``[]`` clears it."""
         updates = [{"buildpack": str(b)} for b in buildpacks]
-        body = self._write(
-            "PUT", f"/apps/{_seg(app)}/buildpack-installations", {"updates": updates}
-        )
-        if not isinstance(body, list):
-            raise InvalidResponse("PUT buildpack-installations: expected a JSON list.")
-        return sorted((BuildpackInstallation.from_api(b) for b in body), key=lambda b: b.ordinal)
+        path = f"/apps/{_seg(app)}/buildpack-installations"
+        found = self._many(BuildpackInstallation.from_api, "PUT", path, {"updates": updates})
+        return sorted(found, key=lambda b: b.ordinal)
 
     # -- releases -------------------------------------------------------------------------------
 
@@ -236,12 +275,11 @@ class HerokuClient:
         order = "desc" if newest_first else "asc"
         size = MAX_PAGE if limit is None else max(1, min(limit, MAX_PAGE))
         rng = f"version ..; max={size}, order={order}"
-        body = self._list(f"/apps/{_seg(app)}/releases", rng, limit)
-        return [Release.from_api(b) for b in body]
+        return self._list(Release.from_api, f"/apps/{_seg(app)}/releases", rng, limit)
 
     def release_info(self, app: str, id_or_version: str | int) -> Release:
-        body = self._get(f"/apps/{_seg(app)}/releases/{_seg(id_or_version)}")
-        return Release.from_api(_expect_dict(body, "GET release"))
+        path = f"/apps/{_seg(app)}/releases/{_seg(id_or_version)}"
+        return self._one(Release.from_api, "GET", path)
 
     def release_latest(self, app: str) -> Release | None:
         """The newest release (``Range: version ..; max=1, order=desc``); None if there is none."""
@@ -251,19 +289,17 @@ class HerokuClient:
     # -- dynos, sizes, account ------------------------------------------------------------------
 
     def dyno_list(self, app: str) -> list[Dyno]:
-        return [Dyno.from_api(b) for b in self._list(f"/apps/{_seg(app)}/dynos")]
+        return self._list(Dyno.from_api, f"/apps/{_seg(app)}/dynos")
 
     def dyno_size_list(self) -> list[DynoSize]:
-        return [DynoSize.from_api(b) for b in self._list("/dyno-sizes")]
+        return self._list(DynoSize.from_api, "/dyno-sizes")
 
     def account_info(self) -> Account:
-        return Account.from_api(_expect_dict(self._get("/account"), "GET account"))
+        return self._one(Account.from_api, "GET", "/account")
 
     def rate_limit(self) -> RateLimit:
         """GET /account/rate-limits (free: does not spend the budget)."""
-        return RateLimit.from_api(
-            _expect_dict(self._get("/account/rate-limits"), "GET rate-limits")
-        )
+        return self._one(RateLimit.from_api, "GET", "/account/rate-limits")
 
     def rate_limit_remaining(self) -> int:
         return self.rate_limit().remaining
@@ -285,14 +321,16 @@ class HerokuClient:
             body["description"] = description
         if expires_in is not None:
             body["expires_in"] = int(expires_in)
-        page = self._transport.request(
-            "POST", "/oauth/authorizations", json=body, idempotency=Idempotency.NON_IDEMPOTENT
+        return self._one(
+            lambda b: OAuthAuthorization.from_api(b, with_token=True),
+            "POST",
+            "/oauth/authorizations",
+            body,
+            Idempotency.NON_IDEMPOTENT,
         )
-        body = _expect_dict(page.body, "POST oauth authorization")
-        return OAuthAuthorization.from_api(body, with_token=True)
 
     def oauth_authorization_list(self) -> list[OAuthAuthorization]:
-        return [OAuthAuthorization.from_api(b) for b in self._list("/oauth/authorizations")]
+        return self._list(OAuthAuthorization.from_api, "/oauth/authorizations")
 
     def oauth_authorization_delete(self, id: str) -> None:
         """DELETE an authorization; a 404 after a retried attempt means the first one worked."""

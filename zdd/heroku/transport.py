@@ -13,6 +13,7 @@ from __future__ import annotations
 import enum
 import ipaddress
 import logging
+import re
 import threading
 import time
 import uuid
@@ -62,6 +63,11 @@ LOW_WATER = 50
 MAX_PAGES = 1000
 
 
+_HOSTNAME = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+
+
 def user_agent() -> str:
     return f"zdd/{__version__} python-httpx/{httpx.__version__}"
 
@@ -72,8 +78,12 @@ def api_base_url(env: Mapping[str, str]) -> str:
     if not host:
         return DEFAULT_API_URL
     if host.startswith("http"):
-        parts = urlsplit(host)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(host)
+            hostname = parts.hostname
+        except ValueError:
+            hostname = None
+        if hostname is None or parts.scheme not in ("http", "https"):
             raise ConfigError(
                 f"HEROKU_HOST={host!r} starts with 'http', so it is read as the whole API URL, "
                 "but it is not an http(s) URL with a host name.",
@@ -88,7 +98,7 @@ def api_base_url(env: Mapping[str, str]) -> str:
                 remedy="Use a port between 1 and 65535, e.g. HEROKU_HOST=http://127.0.0.1:5000.",
             ) from None
         return host.rstrip("/")
-    if any(ch in host for ch in "/:@ \t") or host.startswith(".") or ".." in host:
+    if not _HOSTNAME.fullmatch(host):
         raise ConfigError(
             f"HEROKU_HOST={host!r} is neither a URL (http://... or https://...) nor a host name.",
             remedy="Set a host name (HEROKU_HOST=heroku.com means https://api.heroku.com) "
@@ -118,10 +128,17 @@ def is_loopback(hostname: str) -> bool:
 
 def check_token_transport(base_url: str) -> None:
     """Refuse to send a bearer token in clear text anywhere but this machine."""
-    parts = urlsplit(base_url)
-    if parts.scheme == "https":
+    try:
+        parts = urlsplit(base_url)
+        hostname = parts.hostname
+    except ValueError as exc:
+        raise ConfigError(
+            f"The API URL {base_url!r} cannot be parsed ({exc}).",
+            remedy="Fix HEROKU_HOST (e.g. https://api.heroku.com or http://127.0.0.1:5000).",
+        ) from None
+    if parts.scheme == "https" and hostname:
         return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
+    if parts.scheme == "http" and hostname and is_loopback(hostname):
         return
     raise ConfigError(
         f"Refusing to send the Heroku API token over {parts.scheme or 'a non-https'} URL "
