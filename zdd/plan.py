@@ -157,6 +157,8 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     if web is not None and web.quantity < opts.min_web:
         base = targets.get("web", web)
         targets["web"] = Process("web", opts.min_web, base.size)
+    # web first, then the other types by name: stable output whatever order the API lists them in
+    targets = dict(sorted(targets.items(), key=lambda kv: (kv[0] != "web", kv[0])))
 
     why = "2+ web dynos keep serving while one restarts; preboot needs Standard or Performance"
     if not state.formation:
