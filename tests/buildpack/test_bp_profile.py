@@ -1,0 +1,302 @@
+"""Dyno boot simulation: .profile.d/zdd.sh sourced as the dyno manager does, per dyno type, and the
+warm-up against a real JVM web app (javac-compiled once per session) bound to $PORT."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from bp_harness import STACK_PATH, boot_script, dyno_env, pids_mentioning, wait_for
+from conftest import free_port
+
+SUMMARY = re.compile(
+    r"^zdd warm-up: (?P<sent>\d+) requests to (?P<paths>\d+) path\(s\) in [\d.]+s, "
+    r"(?P<errors>\d+) errors, latency first (?P<first>\d+) ms, last (?P<last>\d+) ms",
+    re.M,
+)
+
+
+class Dyno:
+    """One simulated dyno: bash sources .profile.d/*.sh, then execs `command` (same pid)."""
+
+    def __init__(
+        self, slug: Path, dyno: str, command: str, port: int | None = None, pre: str = "", **config
+    ):
+        self.slug = slug
+        self.log = slug / f"{dyno}.log"
+        self.env = dyno_env(slug, dyno, port, **config)
+        self.port = port
+        self._log = self.log.open("w")
+        self.proc = subprocess.Popen(
+            ["bash", "-c", pre + boot_script(command)],
+            cwd=slug,
+            env=self.env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+    def warmups(self) -> list[int]:
+        return pids_mentioning(f"{self.slug}/.zdd/lib/warmup.sh")
+
+
+@pytest.fixture
+def dynos():
+    started: list[Dyno] = []
+    yield started
+    for dyno in started:
+        dyno.stop()
+
+
+def stats(port: int) -> dict:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/__stats", timeout=5) as response:
+        return json.loads(response.read())
+
+
+# --- what each dyno type gets --------------------------------------------------------------------
+
+PRINT_ENV = 'echo "JTO=[${JAVA_TOOL_OPTIONS:-}] opts=[$-]"; sleep 1.5'
+
+
+@pytest.mark.parametrize("dyno", ["web.1", "release.7", "run.1", "worker.1"])
+def test_each_dyno_type_gets_warm_up_and_jvm_flags_only_on_web(fresh_slug, dynos, dyno):
+    port = free_port()  # nothing listens: the web warm-up waits (1 s here), then gives up
+    d = Dyno(fresh_slug, dyno, PRINT_ENV, port, ZDD_WARMUP_WAIT="1", ZDD_JVM_PRESET="fast-start")
+    dynos.append(d)
+    running = wait_for(d.warmups, 1.0) or []
+    d.proc.wait(10)
+    out = d.output()
+    assert d.proc.returncode == 0
+    if dyno == "web.1":
+        assert running, "the warm-up should run in the background on web dynos"
+        assert "JTO=[-XX:TieredStopAtLevel=1]" in out
+        assert wait_for(lambda: "zdd warm-up: gave up" in d.output(), 3)
+        assert "added to JAVA_TOOL_OPTIONS: -XX:TieredStopAtLevel=1" in out
+    else:
+        assert not running
+        assert "JTO=[]" in out
+        assert "zdd" not in out  # silent on release, run and worker dynos
+    assert "e" not in out.split("opts=[")[1].split("]")[0]  # no `set -e` leaked into the dyno
+
+
+def test_sourcing_under_set_u_and_without_port_is_harmless(fresh_slug):
+    env = dyno_env(fresh_slug, "web.1", None)
+    script = "set -u; " + boot_script('echo "still here"')
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=fresh_slug, env=env, capture_output=True, text=True, timeout=10
+    )
+    assert result.returncode == 0 and result.stdout == "still here\n", result.stderr
+    assert result.stderr == ""
+
+
+def test_warm_up_off_starts_nothing(fresh_slug, dynos):
+    d = Dyno(fresh_slug, "web.1", PRINT_ENV, free_port(), ZDD_WARMUP="off", ZDD_WARMUP_WAIT="1")
+    dynos.append(d)
+    assert not wait_for(d.warmups, 0.5)
+    d.proc.wait(10)
+    assert "zdd warm-up" not in d.output()
+
+
+# --- JVM options ---------------------------------------------------------------------------------
+
+
+def jto(slug: Path, jdk_release: str | None = None, path: str = STACK_PATH, **config) -> str:
+    """JAVA_TOOL_OPTIONS a web dyno ends up with (after an optional fake JDK release file)."""
+    if jdk_release is not None:
+        (slug / ".jdk").mkdir(exist_ok=True)
+        (slug / ".jdk" / "release").write_text(jdk_release)
+    env = dyno_env(slug, "web.1", None, path=path, **config)
+    script = boot_script('printf "%s" "${JAVA_TOOL_OPTIONS:-}"')
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=slug, env=env, capture_output=True, text=True, timeout=20
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_no_jvm_flag_is_added_by_default(fresh_slug):
+    assert jto(fresh_slug, 'JAVA_VERSION="25.0.1"\n') == ""
+    assert jto(fresh_slug, None, JAVA_TOOL_OPTIONS="-Xmx300m") == "-Xmx300m"
+
+
+@pytest.mark.parametrize(
+    ("release", "expected"),
+    [
+        ('JAVA_VERSION="21.0.4"\n', "-XX:+AutoCreateSharedArchive -XX:SharedArchiveFile={cds}"),
+        ('IMPLEMENTOR="x"\nJAVA_VERSION="17.0.12"\n', "-XX:ArchiveClassesAtExit={cds}"),
+        ('JAVA_VERSION="11.0.24"\n', ""),
+        ('JAVA_VERSION="1.8.0_412"\n', ""),
+    ],
+)
+def test_cds_preset_only_where_the_jdk_supports_it(fresh_slug, release, expected):
+    cds = f"{fresh_slug}/.zdd/cds/app.jsa"
+    assert jto(fresh_slug, release, ZDD_JVM_PRESET="cds") == expected.format(cds=cds)
+
+
+def test_cds_preset_on_jdk_13_to_18_uses_an_existing_archive(fresh_slug):
+    (fresh_slug / ".zdd" / "cds").mkdir()
+    (fresh_slug / ".zdd" / "cds" / "app.jsa").write_bytes(b"x")
+    got = jto(fresh_slug, 'JAVA_VERSION="17.0.2"\n', ZDD_JVM_PRESET="cds")
+    assert got == f"-XX:SharedArchiveFile={fresh_slug}/.zdd/cds/app.jsa"
+
+
+def test_jdk_version_from_java_version_when_the_slug_has_no_release_file(fresh_slug, tmp_path):
+    """No $HOME/.jdk/release: the real `java -version` (Java 17 here) decides."""
+    java = shutil.which("java")
+    assert java
+    major = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
+    got = jto(fresh_slug, None, ZDD_JVM_PRESET="cds")
+    if '"17' in major or '"18' in major or '"13' in major:
+        assert got == f"-XX:ArchiveClassesAtExit={fresh_slug}/.zdd/cds/app.jsa"
+    else:
+        assert "Archive" in got
+
+
+def test_user_settings_win_over_a_preset(fresh_slug):
+    got = jto(
+        fresh_slug, None, ZDD_JVM_PRESET="fast-start", JAVA_TOOL_OPTIONS="-XX:TieredStopAtLevel=4"
+    )
+    assert got == "-XX:TieredStopAtLevel=4"
+    got = jto(fresh_slug, 'JAVA_VERSION="21"\n', ZDD_JVM_PRESET="cds", JAVA_OPTS="-Xshare:off")
+    assert got == ""
+
+
+def test_zdd_jvm_opts_adds_and_off_removes_ours(fresh_slug):
+    got = jto(
+        fresh_slug, None, ZDD_JVM_PRESET="fast-start", ZDD_JVM_OPTS="-Dzdd.extra=1 -Xlog:disable"
+    )
+    assert got == "-XX:TieredStopAtLevel=1 -Dzdd.extra=1 -Xlog:disable"
+    assert jto(fresh_slug, None, ZDD_JVM_PRESET="fast-start", ZDD_JVM_OPTS="off") == ""
+
+
+@pytest.mark.parametrize("name", ["jvmcommon.sh", "zz-jvmcommon.sh"])
+def test_our_flags_go_after_the_jvm_buildpacks_defaults_in_either_order(fresh_slug, name):
+    """A stand-in that, like the JVM buildpack's opt/jvmcommon.sh, *prepends* its defaults."""
+    (fresh_slug / ".profile.d" / name).write_text(
+        'export JAVA_TOOL_OPTIONS="-Dfile.encoding=UTF-8 -Xmx300m${JAVA_TOOL_OPTIONS:+ }'
+        '${JAVA_TOOL_OPTIONS:-}"\n'
+    )
+    got = jto(fresh_slug, None, ZDD_JVM_PRESET="fast-start")
+    assert got == "-Dfile.encoding=UTF-8 -Xmx300m -XX:TieredStopAtLevel=1"
+
+
+# --- the warm-up against a real JVM --------------------------------------------------------------
+
+
+def java_command(warm_app: Path) -> str:
+    return f"exec java -cp {warm_app} WarmApp"
+
+
+def test_warm_up_requests_reach_the_jvm_app_after_it_binds(fresh_slug, warm_app, dynos):
+    port = free_port()
+    started = time.monotonic()
+    d = Dyno(
+        fresh_slug,
+        "web.1",
+        java_command(warm_app),
+        port,
+        APP_BOOT_DELAY_MS="800",
+        APP_WORK="50",
+        ZDD_WARMUP_PATHS="/ /api/a api/b",
+        ZDD_WARMUP_REQUESTS="60",
+        ZDD_WARMUP_SECONDS="20",
+        ZDD_WARMUP_CONCURRENCY="3",
+        ZDD_WARMUP_HEADERS="X-Zdd-Test: 1\nX-Secret: SECRET-hdr-9",
+    )
+    dynos.append(d)
+    assert wait_for(lambda: SUMMARY.search(d.output()), 30), d.output()
+    summary = SUMMARY.search(d.output())
+    assert int(summary["sent"]) == 60 and int(summary["errors"]) == 0
+    assert summary["paths"] == "3"
+    # the app counted exactly the warm-up's requests, each with the configured header
+    assert stats(port) == {"requests": 60, "header_hits": 60}
+    assert "SECRET-hdr-9" not in d.output()
+    # the bound wait held: it started before the app listened and still got no error
+    assert time.monotonic() - started > 0.8
+    d.stop()
+    assert wait_for(lambda: not d.warmups(), 3), "a warm-up process outlived the web process"
+
+
+def test_warm_up_never_delays_boot(fresh_slug, warm_app, dynos):
+    """The boot shell reaches `exec java` as fast with the warm-up as without it."""
+    timings = {}
+    for warmup in ("on", "off"):
+        slug = fresh_slug.parent / f"slug-{warmup}"
+        shutil.copytree(fresh_slug, slug)
+        port = free_port()
+        command = 'echo "profile_ms=$(( (${EPOCHREALTIME/./} - T0) / 1000 ))"; ' + java_command(
+            warm_app
+        )
+        d = Dyno(
+            slug,
+            "web.1",
+            command,
+            port,
+            pre="T0=${EPOCHREALTIME/./}; ",
+            ZDD_WARMUP=warmup,
+            ZDD_WARMUP_REQUESTS="5",
+            APP_WORK="10",
+        )
+        dynos.append(d)
+        assert wait_for(lambda d=d: "listening" in d.output(), 20), d.output()
+        timings[warmup] = int(re.search(r"profile_ms=(-?\d+)", d.output())[1])
+    # sourcing .profile.d/zdd.sh (and forking the warm-up) must take next to nothing
+    assert timings["on"] < 300, timings
+
+
+def test_warm_up_exits_when_the_web_process_dies_mid_warm_up(fresh_slug, warm_app, dynos):
+    port = free_port()
+    d = Dyno(
+        fresh_slug,
+        "web.1",
+        java_command(warm_app),
+        port,
+        APP_WORK="400",
+        ZDD_WARMUP_REQUESTS="100000",
+        ZDD_WARMUP_SECONDS="120",
+    )
+    dynos.append(d)
+    assert wait_for(lambda: d.warmups() and _count(port) >= 3, 30)
+    pids = d.warmups()
+    for pid in pids:  # double-forked: the warm-up is not a child of the web process
+        ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        assert ppid != d.proc.pid
+    d.stop()
+    assert wait_for(lambda: not d.warmups(), 3), "the warm-up outlived the web process"
+    assert "zdd warm-up:" not in d.output()  # no summary from a dyno that is going away
+
+
+def test_warm_up_gives_up_when_nothing_ever_binds(fresh_slug, dynos):
+    d = Dyno(fresh_slug, "web.1", "exec sleep 30", free_port(), ZDD_WARMUP_WAIT="1")
+    dynos.append(d)
+    assert wait_for(d.warmups, 2)
+    assert wait_for(lambda: not d.warmups(), 4), "the warm-up should stop after ZDD_WARMUP_WAIT"
+    assert d.proc.poll() is None  # the web process is untouched
+    assert "gave up: nothing accepted connections on $PORT within 1s" in d.output()
+
+
+def _count(port: int) -> int:
+    try:
+        return stats(port)["requests"]
+    except OSError:
+        return 0
