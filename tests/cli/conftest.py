@@ -6,23 +6,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from cli_helpers import BIN, REPO
 
 from zdd.sandbox import Platform, SandboxServer
-
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-VECTORS = REPO / "tests" / "vectors"
-
-
-def vector_app(name: str) -> dict:
-    (app,) = json.loads((VECTORS / f"{name}.json").read_text())["seed"]["apps"]
-    return app
 
 
 @dataclass

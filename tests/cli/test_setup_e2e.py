@@ -2,7 +2,8 @@
 
 import time
 
-from tests.cli.conftest import vector_app
+from cli_helpers import vector_app
+
 from zdd.state import COMPANION_BUILDPACK_URL
 
 STD = "Standard-1X"
@@ -191,7 +192,7 @@ def test_without_yes_and_without_a_terminal_nothing_changes(sandbox_for):
 def test_setup_help_prints_help():
     import subprocess
 
-    from tests.cli.conftest import BIN
+    from cli_helpers import BIN
 
     out = subprocess.run([str(BIN / "zdd"), "setup", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--size" in out.stdout and "--[no-]affinity" in out.stdout
