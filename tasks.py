@@ -37,9 +37,13 @@ def sandbox(c, port=5000, seed=""):
 @task
 def demo(c):
     """The main job on the sandbox: start it with the demo app, then run zdd against it."""
+    from invoke import Exit
+
     from zdd.demo import run_demo
 
-    run_demo()
+    code = run_demo()
+    if code:
+        raise Exit(code=code)
 
 
 @task(help={"only": "run only benchmarks whose file name contains this"})

@@ -108,8 +108,13 @@ def render_plan(out: Console, plan: Plan, state: AppState, title: str = "Plan") 
             out.print(f"        note: {escape(s.note)}")
     for note in plan.notes:
         out.print(f"  note: {escape(note)}")
-    if plan.pending:
-        out.print(f"  Monthly cost change: [bold]{usd(plan.cost_change, signed=True)}[/]")
+    blocked_cost = [s.cost_change for s in plan.blocked if s.cost_change]
+    if plan.pending or blocked_cost:
+        line = f"  Monthly cost change: [bold]{usd(plan.cost_change, signed=True)}[/]"
+        if blocked_cost:
+            extra = None if None in blocked_cost else sum(blocked_cost)
+            line += f" now, {usd(extra, signed=True)} more with the blocked step(s)"
+        out.print(line)
     if uses_eco(state.formation):
         out.print(f"  ({escape(ECO_NOTE)})")
 
