@@ -1,9 +1,119 @@
-"""PLACEHOLDER: replaced by the issue that builds `zdd verify`."""
+"""`zdd verify`: prove a deploy had zero downtime by probing a URL through it.
+
+Exit codes: 0 no request failed; 1 at least one request failed (or none was sent); 2 usage error;
+3 no request failed but the --during command failed or had to be stopped.
+"""
+
+from __future__ import annotations
+
+import json as _json
+import sys
 
 from invoke import Exit, task
 
+from zdd.verify.options import UsageError, build_options, parse_duration
+from zdd.verify.report import EXIT_OK, EXIT_USAGE
+from zdd.verify.runner import run_verify
+from zdd.verify.text import render
 
-@task
-def verify(c, app=None):
-    """Not built yet."""
-    raise Exit("zdd verify is not built yet", code=2)
+DEFAULT_PICTURE = "zdd-verify.png"
+NO_PICTURE = ("", "none", "off", "no")
+
+
+@task(
+    auto_shortflags=False,  # long flags only: generated ones (-a for --rate) would mislead
+    help={
+        "url": "the page to probe, e.g. https://my-app.example.com/health (the only URL contacted)",
+        "during": "a command to run while probing, e.g. 'git push heroku main'; probing goes on "
+        "for --tail after it ends",
+        "duration": "how long to probe without --during (default 6m); e.g. 90s, 6m, 1m30s",
+        "rate": "requests per second (default 5, at most 50)",
+        "tail": "how long to keep probing after --during ends (default: boot timeout + 2m + 30s "
+        "= 4m; covers Heroku's preboot switch-over and the old dynos' 30 s SIGTERM grace)",
+        "boot-timeout": "the app's boot timeout, used to derive --tail (default 90s, JVM apps; "
+        "60s for others)",
+        "marker-header": "response header that names the release that answered, e.g. X-Release",
+        "marker-json": "JSON field (dotted path) that names the release, e.g. version or build.id",
+        "json": "print the report as JSON instead of the human summary",
+        "picture": f"where to draw the latency timeline (.png or .svg; default {DEFAULT_PICTURE}; "
+        "'none' to skip)",
+        "max-requests": "stop after this many requests (default 5000, at most 20000)",
+        "max-duration": "stop after this long whatever happens, ending --during (default 30m)",
+        "timeout": "per-request timeout; a slower answer counts as a failure (default 10s)",
+        "app": "also record release versions and dyno states from the Platform API "
+        "(HEROKU_API_KEY or heroku login)",
+        "api-interval": "how often to poll the Platform API with --app (default 10s, at least 5s)",
+    },
+)
+def verify(
+    c,
+    url=None,
+    during=None,
+    duration=None,
+    rate=None,
+    tail=None,
+    boot_timeout=None,
+    marker_header=None,
+    marker_json=None,
+    json=False,
+    picture=None,
+    max_requests=None,
+    max_duration=None,
+    timeout=None,
+    app=None,
+    api_interval=None,
+):
+    """Probe a URL through a deploy: failures, gap, switch-over, latency; exit 1 on any failure."""
+    try:
+        options = build_options(
+            url=url,
+            rate=rate,
+            duration=duration,
+            during=during,
+            tail=tail,
+            boot_timeout=boot_timeout,
+            max_requests=max_requests,
+            max_duration=max_duration,
+            timeout=timeout,
+            marker_header=marker_header,
+            marker_json=marker_json,
+        )
+        interval = parse_duration(api_interval, "api-interval") if api_interval else 10.0
+        if interval < 5.0:
+            raise UsageError("--api-interval: at least 5s, to stay far from the API rate limit")
+        if api_interval and not app:
+            raise UsageError("--api-interval only applies with --app")
+    except UsageError as exc:
+        raise Exit(f"zdd verify: {exc}", code=EXIT_USAGE) from None
+    picture_path = DEFAULT_PICTURE if picture is None else picture
+    if str(picture_path).strip().lower() in NO_PICTURE:
+        picture_path = None
+    elif not str(picture_path).lower().endswith((".png", ".svg")):
+        raise Exit(f"zdd verify: --picture must end in .png or .svg, got {picture!r}", EXIT_USAGE)
+    watcher = _watcher(app, interval) if app else None
+    if not json:
+        print(f"zdd verify: probing {options.url} at {options.rate:g}/s ...", file=sys.stderr)
+    report = run_verify(options, watcher=watcher)
+    if picture_path:
+        from zdd.verify.picture import draw
+
+        draw(report, picture_path)
+    if json:
+        print(_json.dumps(report.to_dict(), indent=2))
+    else:
+        print(render(report, picture=picture_path))
+    if report.exit_code != EXIT_OK:
+        raise Exit(code=report.exit_code)
+
+
+def _watcher(app: str, interval: float):
+    """A PlatformWatcher on HerokuClient.from_env(); a clear Exit when no client or token exists."""
+    try:
+        from zdd.verify.platform import PlatformWatcher, client_from_env
+    except ImportError as exc:  # the API client is a separate part of zdd
+        raise Exit(f"zdd verify: --app needs the zdd.heroku client ({exc})", EXIT_USAGE) from None
+    try:
+        client = client_from_env()
+    except Exception as exc:  # ConfigError: no token, bad HEROKU_HOST
+        raise Exit(f"zdd verify: --app {app}: {exc}", EXIT_USAGE) from None
+    return PlatformWatcher(client, app, interval_s=interval)

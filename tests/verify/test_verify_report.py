@@ -1,0 +1,181 @@
+"""The pure summary: hand-made samples in, figures out."""
+
+import pytest
+
+from zdd.verify.report import (
+    EXIT_COMMAND_FAILED,
+    EXIT_FAILURES,
+    EXIT_OK,
+    DuringResult,
+    RunInfo,
+    percentiles,
+    summarise,
+)
+from zdd.verify.samples import Marker, Sample, from_response, router_error
+from zdd.verify.text import render
+
+
+def run_info(elapsed=10.0, **kw):
+    base = dict(
+        url="http://127.0.0.1:1/health",
+        started_at="2026-01-01T00:00:00+00:00",
+        elapsed_s=elapsed,
+        stopped_because="duration",
+        rate=10.0,
+        max_requests=100,
+        max_duration_s=60.0,
+        timeout_s=1.0,
+        marker="header X-Release",
+    )
+    return RunInfo(**{**base, **kw})
+
+
+def ok(seq, t, marker="v1", latency=0.010, **kw):
+    return Sample(seq=seq, sent_s=t, latency_s=latency, status=200, marker=marker, **kw)
+
+
+def refused(seq, t):
+    return Sample(seq=seq, sent_s=t, latency_s=0.001, error="connect", detail="refused")
+
+
+def test_gap_gives_failures_longest_run_and_availability():
+    samples = [ok(i, i * 0.1) for i in range(10)]
+    samples += [refused(i, i * 0.1) for i in range(10, 25)]  # 1.0 .. 2.4
+    samples += [ok(i, i * 0.1, marker="v2") for i in range(25, 40)]
+    samples += [refused(40, 4.0), ok(41, 4.1, marker="v2")]
+    report = summarise(samples, run_info(elapsed=4.2))
+    assert (report.requests, report.failed, report.ok) == (42, 16, 26)
+    assert report.availability == pytest.approx(26 / 42)
+    assert len(report.runs) == 2
+    longest = report.longest_run
+    assert longest.count == 15
+    assert longest.seconds == pytest.approx(1.5)  # first failure 1.0 s -> next success 2.5 s
+    assert longest.recovered
+    assert report.failures_by_kind == {"connect": 16}
+    assert report.exit_code == EXIT_FAILURES
+    data = report.to_dict()
+    assert data["failures"]["longest_run"]["count"] == 15
+    assert len(data["failures"]["samples"]) == 16
+    assert "FAIL: 16 of 42" in render(report)
+
+
+def test_failures_to_the_end_never_recover():
+    samples = [ok(0, 0.0), refused(1, 0.5), refused(2, 1.0)]
+    run = summarise(samples, run_info(elapsed=1.2)).longest_run
+    assert (run.count, run.recovered) == (2, False)
+    assert run.seconds == pytest.approx(0.501)
+
+
+def test_instant_switch_over_from_the_marker():
+    samples = [ok(i, i * 0.1, marker="v1") for i in range(20)]
+    samples += [ok(i, i * 0.1, marker="v2") for i in range(20, 50)]
+    report = summarise(samples, run_info(elapsed=5.0))
+    sw = report.switch
+    assert (sw.from_value, sw.to_value) == ("v1", "v2")
+    assert sw.started_s == pytest.approx(2.0)
+    assert sw.completed_s == pytest.approx(2.0)
+    assert sw.last_old_before_s == pytest.approx(1.9)
+    assert sw.mixed_s == 0
+    assert report.failed == 0 and report.exit_code == EXIT_OK
+    assert set(report.phases) == {"before", "during", "after"}
+    counts = sum(report.latency[p]["count"] for p in ("before", "during", "after"))
+    assert counts == 50
+
+
+def test_mixed_switch_over_ends_at_the_last_old_answer():
+    markers = ["v1"] * 5 + ["v2", "v1", "v2", "v1"] + ["v2"] * 5
+    samples = [ok(i, float(i), marker=m) for i, m in enumerate(markers)]
+    sw = summarise(samples, run_info(elapsed=14)).switch
+    assert sw.started_s == 5.0
+    assert sw.completed_s == 9.0
+    assert sw.mixed_s == 4.0
+    assert len(summarise(samples, run_info(elapsed=14)).marker_changes) == 5
+
+
+def test_no_switch_when_the_marker_ends_where_it_started():
+    samples = [ok(0, 0, "v1"), ok(1, 1, "v2"), ok(2, 2, "v1")]
+    report = summarise(samples, run_info())
+    assert report.switch is None
+    assert len(report.marker_changes) == 2
+    assert "none seen" in render(report)
+
+
+def test_without_a_marker_the_summary_says_how_to_get_one():
+    samples = [ok(0, 0, marker=None), ok(1, 1, marker=None)]
+    report = summarise(samples, run_info(marker=None))
+    assert report.switch is None and set(report.phases) == {"all"}
+    assert "--marker-header" in render(report)
+
+
+def test_affinity_cookie_changes_are_counted():
+    values = [None, "a", None, "a", "b", None, "b", "c"]
+    samples = [ok(i, float(i), affinity_set=v) for i, v in enumerate(values)]
+    aff = summarise(samples, run_info()).affinity
+    assert aff["assigned_at_s"] == 1.0
+    assert aff["changes"] == 2
+    assert [c["at_s"] for c in aff["change_list"]] == [4.0, 7.0]
+
+
+def test_percentiles_nearest_rank():
+    stats = percentiles([float(v) for v in range(1, 101)])
+    assert (stats["p50"], stats["p90"], stats["p99"], stats["max"]) == (50, 90, 99, 100)
+    assert percentiles([]) is None
+
+
+def test_failed_during_command_exits_3_when_no_request_failed():
+    during = DuringResult("exit 7", 0.0, 1.0, 7)
+    assert summarise([ok(0, 0)], run_info(during=during)).exit_code == EXIT_COMMAND_FAILED
+    stopped = DuringResult("sleep 99", 0.0, 2.0, -15, stopped_by_zdd=True)
+    assert summarise([ok(0, 0)], run_info(during=stopped)).exit_code == EXIT_COMMAND_FAILED
+    assert summarise([refused(0, 0)], run_info(during=during)).exit_code == EXIT_FAILURES
+
+
+def test_no_request_at_all_proves_nothing():
+    assert summarise([], run_info()).exit_code == EXIT_FAILURES
+
+
+def test_router_error_page_and_code_are_read_from_a_5xx_body():
+    page = b'<iframe src="https://www.herokucdn.com/error-pages/application-error.html">'
+    assert router_error(503, page) == ("application-error", None)
+    assert router_error(503, b"at=error code=H12 desc=timeout") == (None, "H12")
+    assert router_error(200, page) == (None, None)
+    sample = from_response(
+        3,
+        1.0,
+        0.2,
+        503,
+        {"x-request-id": "rid-1", "via": "1.1 vegur"},
+        page,
+        marker=Marker(header="X-Release"),
+        affinity_sent=None,
+        affinity_set=None,
+    )
+    assert sample.failed and sample.kind == "http_5xx"
+    assert (sample.request_id, sample.via, sample.router_page) == (
+        "rid-1",
+        "1.1 vegur",
+        "application-error",
+    )
+
+
+@pytest.mark.parametrize(
+    ("marker", "headers", "body", "expected"),
+    [
+        (Marker(header="X-Release"), {"x-release": " v12 "}, b"", "v12"),
+        (Marker(header="X-Release"), {}, b"", None),
+        (Marker(json_path="version"), {}, b'{"version": 12}', "12"),
+        (Marker(json_path="build.id"), {}, b'{"build": {"id": "abc"}}', "abc"),
+        (Marker(json_path="items.1"), {}, b'{"items": ["a", "b"]}', "b"),
+        (Marker(json_path="version"), {}, b"not json", None),
+        (Marker(json_path="build"), {}, b'{"build": {"id": 1}}', None),
+    ],
+)
+def test_marker_extraction(marker, headers, body, expected):
+    assert marker.extract(headers, body) == expected
+
+
+def test_marker_needs_exactly_one_source():
+    with pytest.raises(ValueError):
+        Marker()
+    with pytest.raises(ValueError):
+        Marker(header="X", json_path="y")

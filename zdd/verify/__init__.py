@@ -1,0 +1,1 @@
+"""`zdd verify`: probe a URL through a deploy and prove (or disprove) zero downtime."""

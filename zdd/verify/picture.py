@@ -1,0 +1,124 @@
+"""The latency timeline: every request as a dot (coloured by the release that answered), failures
+as red crosses with the failure runs shaded, the switch-over window, the --during command, the
+affinity-cookie changes and the releases the Platform API showed. matplotlib, Agg backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zdd.verify.report import VerifyReport
+
+_RELEASE_COLOURS = ("#4C72B0", "#55A868", "#8172B2", "#CCB974", "#64B5CD", "#8C8C8C")
+_FAIL = "#C44E52"
+
+
+def draw(report: VerifyReport, path: str | Path) -> Path:
+    """Write the picture (PNG or SVG, from the suffix) and return its path."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    from matplotlib import pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter
+
+    path = Path(path)
+    run = report.run
+    ok = [s for s in report.samples if not s.failed and s.latency_s is not None]
+    failed = [s for s in report.samples if s.failed]
+    fig, ax = plt.subplots(figsize=(11, 4.8), dpi=110)
+    values = list(report.marker_values) or [None]
+    colour = {v: _RELEASE_COLOURS[i % len(_RELEASE_COLOURS)] for i, v in enumerate(values)}
+    handles: list = []
+    for value in values:
+        pts = [s for s in ok if s.marker == value] if value is not None else ok
+        if not pts:
+            continue
+        ax.scatter(
+            [s.sent_s for s in pts],
+            [max(s.latency_s * 1000, 0.01) for s in pts],
+            s=9,
+            color=colour[value],
+            zorder=3,
+        )
+        label = f"answered by {value}" if value is not None else "answered"
+        handles.append(Line2D([], [], marker="o", ls="", color=colour[value], label=label))
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    top = max([s.latency_s * 1000 for s in ok] + [1.0]) * 3
+    if failed:
+        ax.scatter(
+            [s.sent_s for s in failed],
+            [top] * len(failed),
+            marker="x",
+            s=22,
+            color=_FAIL,
+            zorder=4,
+            clip_on=False,
+        )
+        handles.append(Line2D([], [], marker="x", ls="", color=_FAIL, label="failed request"))
+    for r in report.runs:
+        ax.axvspan(r.from_s, max(r.to_s, r.from_s + 0.01), color=_FAIL, alpha=0.15, lw=0)
+    if report.runs:
+        longest = report.longest_run
+        ax.annotate(
+            f"{longest.count} failed over {longest.seconds:.2f} s",
+            xy=((longest.from_s + longest.to_s) / 2, top),
+            xytext=(0, -18),
+            textcoords="offset points",
+            ha="center",
+            color=_FAIL,
+            fontsize=9,
+        )
+        handles.append(Patch(color=_FAIL, alpha=0.15, label="failure run"))
+    sw = report.switch
+    if sw:
+        ax.axvspan(
+            sw.last_old_before_s, max(sw.completed_s, sw.started_s), color="#DD8452", alpha=0.3
+        )
+        ax.axvline(sw.started_s, color="#DD8452", ls="--", lw=1.2)
+        ax.annotate(
+            f"switch-over {sw.from_value} → {sw.to_value} at {sw.started_s:.2f} s",
+            xy=(sw.started_s, top),
+            xytext=(6, -34),
+            textcoords="offset points",
+            color="#A0522D",
+            fontsize=9,
+        )
+        handles.append(Line2D([], [], color="#DD8452", ls="--", label="switch-over"))
+    if run.during:
+        d = run.during
+        end = d.ended_s if d.ended_s is not None else run.elapsed_s
+        ax.axvspan(d.started_s, end, ymax=0.04, color="#333333", alpha=0.5, lw=0)
+        handles.append(Patch(color="#333333", alpha=0.5, label=f"--during (exit {d.exit_code})"))
+    changes = report.affinity.get("change_list", [])
+    for c in changes:
+        ax.axvline(c["at_s"], ymax=0.12, color="#937860", lw=2)
+    if changes:
+        handles.append(Line2D([], [], color="#937860", lw=2, label="affinity cookie changed"))
+    for event in (run.platform or {}).get("events", []):
+        if event.get("type") == "release":
+            ax.axvline(event["at_s"], color="#555555", ls=":", lw=1)
+            ax.text(
+                event["at_s"], top, f" v{event['version']}", fontsize=8, va="top", color="#555555"
+            )
+    ax.set_xlim(0, max(run.elapsed_s, 0.1))
+    ax.set_ylim(top=top * 1.6)
+    ax.set_xlabel("seconds since the probe started")
+    ax.set_ylabel("latency (ms, log scale)")
+    avail = "n/a" if report.availability is None else f"{report.availability * 100:.3f}%"
+    ax.set_title(
+        f"zdd verify {run.url}\n{report.requests} requests, {report.failed} failed, "
+        f"availability {avail}",
+        fontsize=10,
+    )
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False
+    )
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, metadata={"Software": "zdd verify"} if path.suffix == ".png" else None)
+    plt.close(fig)
+    return path

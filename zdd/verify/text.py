@@ -1,0 +1,144 @@
+"""Pure: the human summary of a VerifyReport (what `zdd verify` prints without --json)."""
+
+from __future__ import annotations
+
+from zdd.verify.report import EXIT_CODES, VerifyReport
+
+MAX_LISTED_FAILURES = 10
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.3f}%"
+
+
+def render(report: VerifyReport, picture: str | None = None) -> str:
+    run = report.run
+    lines = [
+        f"zdd verify {run.url}",
+        f"  {report.requests} requests in {run.elapsed_s:.1f} s at up to {run.rate:g}/s "
+        f"(stopped: {run.stopped_because.replace('_', ' ')})",
+    ]
+    if run.skipped_slots:
+        lines.append(
+            f"  {run.skipped_slots} send slots skipped: too many requests were still waiting "
+            f"(timeout {run.timeout_s:g} s)"
+        )
+    if report.failed:
+        kinds = ", ".join(f"{n} {k}" for k, n in report.failures_by_kind.items())
+        lines.append(
+            f"FAIL: {report.failed} of {report.requests} requests failed ({kinds}); "
+            f"availability {_pct(report.availability)}"
+        )
+        longest = report.longest_run
+        lines.append(
+            f"  longest run of failures: {longest.count} requests over {longest.seconds:.2f} s "
+            f"(from {longest.from_s:.2f} s to {longest.to_s:.2f} s"
+            f"{'' if longest.recovered else ', never recovered'}); {len(report.runs)} run(s) in all"
+        )
+        if report.router_pages or report.router_codes:
+            found = {**report.router_pages, **report.router_codes}
+            lines.append(
+                "  Heroku router answered: "
+                + ", ".join(f"{k} x{n}" for k, n in found.items())
+                + " (the router log line has the H-code: heroku logs | grep <request id>)"
+            )
+        for s in [s for s in report.samples if s.failed][:MAX_LISTED_FAILURES]:
+            what = s.detail or (f"HTTP {s.status}" if s.status else s.kind)
+            extra = "".join(
+                f" {k}={v}" for k, v in (("request_id", s.request_id), ("via", s.via)) if v
+            )
+            lines.append(f"    #{s.seq} at {s.sent_s:.2f} s: {s.kind}: {what}{extra}")
+        if report.failed > MAX_LISTED_FAILURES:
+            lines.append(f"    ... {report.failed - MAX_LISTED_FAILURES} more (see --json)")
+    elif report.requests:
+        lines.append(
+            f"PASS: no request failed; availability {_pct(report.availability)} "
+            f"({report.requests} of {report.requests})"
+        )
+    else:
+        lines.append("FAIL: no request was sent, so nothing is proven")
+    lines += _switch_lines(report)
+    lines += _latency_lines(report)
+    aff = report.affinity
+    if aff.get("assigned_at_s") is None:
+        lines.append(
+            "Affinity: no heroku-session-affinity cookie seen (feature off, or not Heroku)"
+        )
+    else:
+        at = ", ".join(f"{c['at_s']:.2f} s" for c in aff["change_list"][:5])
+        lines.append(
+            f"Affinity: cookie assigned at {aff['assigned_at_s']:.2f} s, changed "
+            f"{aff['changes']} time(s){f' (at {at})' if at else ''}"
+        )
+    if run.during:
+        d = run.during
+        took = f"after {d.ended_s - d.started_s:.1f} s" if d.ended_s is not None else ""
+        how = "stopped by zdd at --max-duration" if d.stopped_by_zdd else f"exit {d.exit_code}"
+        lines.append(f"--during {d.command!r}: {how} {took}".rstrip())
+    lines += _platform_lines(run.platform)
+    if picture:
+        lines.append(f"Timeline picture: {picture}")
+    lines.append(f"Exit {report.exit_code}: {EXIT_CODES[report.exit_code]}")
+    return "\n".join(lines)
+
+
+def _switch_lines(report: VerifyReport) -> list[str]:
+    run = report.run
+    sw = report.switch
+    if not run.marker:
+        return [
+            "Switch-over: not measured (give --marker-header or --marker-json so zdd can tell "
+            "which release answered)"
+        ]
+    if sw is None:
+        seen = ", ".join(f"{v} x{n}" for v, n in report.marker_values.items()) or "no value"
+        return [f"Switch-over: none seen; {run.marker} answered {seen}"]
+    mixed = f"; both answered for {sw.mixed_s:.2f} s" if sw.mixed_s > 0 else ""
+    out = [
+        f"Switch-over ({run.marker}): {sw.from_value} -> {sw.to_value} at {sw.started_s:.2f} s "
+        f"(last {sw.from_value} answer before it at {sw.last_old_before_s:.2f} s){mixed}"
+    ]
+    if len(report.marker_changes) > 1:
+        out.append(f"  {len(report.marker_changes)} marker changes in all (see --json)")
+    if report.marker_missing:
+        out.append(f"  {report.marker_missing} successful answers carried no marker")
+    return out
+
+
+def _latency_lines(report: VerifyReport) -> list[str]:
+    out = ["Latency (ms, successful answers)   count     p50     p90     p99     max"]
+    for phase, (lo, hi) in report.phases.items():
+        stats = report.latency.get(phase)
+        label = f"  {phase} ({lo:.1f}-{hi:.1f} s)"
+        if not stats:
+            out.append(f"{label:<34} {0:>6}       -       -       -       -")
+            continue
+        out.append(
+            f"{label:<34} {stats['count']:>6} {stats['p50']:>7.1f} {stats['p90']:>7.1f} "
+            f"{stats['p99']:>7.1f} {stats['max']:>7.1f}"
+        )
+    return out
+
+
+def _platform_lines(platform: dict | None) -> list[str]:
+    if not platform:
+        return []
+    out = [f"Platform API ({platform.get('app')}): {len(platform.get('polls', []))} polls"]
+    releases = [e for e in platform.get("events", []) if e.get("type") == "release"]
+    if releases:
+        out.append(
+            "  releases seen: "
+            + ", ".join(
+                f"v{e['version']} ({e.get('status')}) at {e['at_s']:.1f} s" for e in releases
+            )
+        )
+    dynos = [e for e in platform.get("events", []) if e.get("type") == "dynos"]
+    if dynos:
+        last = dynos[-1]
+        out.append(
+            f"  dyno states changed {len(dynos)} time(s); last at {last['at_s']:.1f} s: "
+            + ", ".join(f"{k}={v}" for k, v in last["dynos"].items())
+        )
+    for err in platform.get("errors", [])[:3]:
+        out.append(f"  API error at {err['at_s']:.1f} s: {err['message']}")
+    return out
