@@ -1,0 +1,53 @@
+"""`python -m tools.package_buildpack` (what `invoke buildpack` runs): a tgz Heroku can fetch."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import tarfile
+
+from bp_harness import REPO, Build, procfile_types
+
+
+def package(out) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tools.package_buildpack", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_tarball_has_bin_at_its_root_and_its_compile_runs(tmp_path):
+    result = package(tmp_path / "dist")
+    assert result.returncode == 0, result.stderr
+    tgz = tmp_path / "dist" / "zdd-buildpack.tgz"
+    digest, name = (tmp_path / "dist" / "zdd-buildpack.tgz.sha256").read_text().split()
+    assert name == "zdd-buildpack.tgz"
+    assert digest == hashlib.sha256(tgz.read_bytes()).hexdigest()
+    assert digest in result.stdout
+
+    unpacked = tmp_path / "buildpack"
+    with tarfile.open(tgz) as tar:
+        names = tar.getnames()
+        tar.extractall(unpacked, filter="data")
+    assert {"bin/detect", "bin/compile", "bin/release"} <= set(names)
+    assert not any(n.startswith(("buildpack/", "/", "..")) for n in names)
+
+    build = Build(tmp_path / "run", "maven-procfile", buildpack=unpacked)
+    compiled = build.compile()
+    assert compiled.returncode == 0, compiled.output
+    assert compiled.stdout.startswith("-----> zdd ")
+    assert (build.build_dir / ".zdd" / "bin" / "release-check").is_file()
+    assert procfile_types(build.procfile)["release"] == ".zdd/bin/release-check"
+    assert build.detect().returncode == 0 and build.release().returncode == 0
+
+
+def test_packaging_is_deterministic(tmp_path):
+    assert package(tmp_path / "a").returncode == 0
+    assert package(tmp_path / "b").returncode == 0
+    a = (tmp_path / "a" / "zdd-buildpack.tgz").read_bytes()
+    b = (tmp_path / "b" / "zdd-buildpack.tgz").read_bytes()
+    assert a == b

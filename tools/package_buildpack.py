@@ -1,0 +1,81 @@
+"""Package buildpack/ as the release artifact Heroku fetches by URL: zdd-buildpack.tgz (+ .sha256).
+
+Heroku takes a buildpack from the root of a git repository or from a .tgz URL; ours lives in
+buildpack/, so the tarball has bin/, lib/, ... at its root. The archive is deterministic (sorted
+entries, fixed times, owner and modes, gzip without a name or time), so the same tree always
+gives the same checksum.
+
+Usage: python -m tools.package_buildpack --out DIR   (what `invoke buildpack` runs)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import io
+import sys
+import tarfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILDPACK = ROOT / "buildpack"
+ARTIFACT = "zdd-buildpack.tgz"
+MTIME = 946684800  # 2000-01-01T00:00:00Z: fixed, so the bytes depend on the content only
+SKIP_PARTS = {"__pycache__", ".pytest_cache"}
+
+
+def files(source: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in source.rglob("*")
+        if not SKIP_PARTS & set(p.relative_to(source).parts) and (p.is_file() or p.is_dir())
+    )
+
+
+def tar_bytes(source: Path) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in files(source):
+            info = tar.gettarinfo(str(path), arcname=path.relative_to(source).as_posix())
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mtime = MTIME
+            executable = path.is_dir() or path.stat().st_mode & 0o111
+            info.mode = 0o755 if executable else 0o644
+            if path.is_file():
+                with path.open("rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)
+    return raw.getvalue()
+
+
+def package(out: Path, source: Path = BUILDPACK) -> tuple[Path, str]:
+    """Write out/zdd-buildpack.tgz and out/zdd-buildpack.tgz.sha256; returns (path, sha256)."""
+    if not (source / "bin" / "compile").is_file():
+        raise SystemExit(f"{source} is not a buildpack (no bin/compile)")
+    out.mkdir(parents=True, exist_ok=True)
+    compressed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=0, compresslevel=9) as gz:
+        gz.write(tar_bytes(source))
+    data = compressed.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    target = out / ARTIFACT
+    target.write_bytes(data)
+    (out / f"{ARTIFACT}.sha256").write_text(f"{digest}  {ARTIFACT}\n")
+    return target, digest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.package_buildpack", description=__doc__)
+    parser.add_argument("--out", default="dist", help="folder for the tarball and its checksum")
+    args = parser.parse_args(argv)
+    target, digest = package(Path(args.out))
+    print(f"{target} ({target.stat().st_size} bytes)")
+    print(f"sha256 {digest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
