@@ -179,9 +179,11 @@ def test_get_is_retried_on_transient_failures(make_client, clock, failure):
     assert client.app_info("x").name == "x"
     assert len(handler.calls) == 3
     assert client.stats.requests == 3 and client.stats.retries == 2 and client.stats.writes == 0
-    # exponential backoff with jitter: 0.5*2^0 + [0, 0.5], then 0.5*2^1 + [0, 0.5]
-    assert len(clock.sleeps) == 2
-    assert 0.5 <= clock.sleeps[0] <= 1.0 and 1.0 <= clock.sleeps[1] <= 1.5
+    # exponential backoff with jitter: 0.5*2^0 + [0, 0.5], then 0.5*2^1 + [0, 0.5];
+    # after a 429 each retry also waits for the budget (pacing), which comes after the backoff
+    backoff = clock.sleeps[::2] if client.stats.throttle_waits else clock.sleeps
+    assert len(clock.sleeps) == 2 + client.stats.throttle_waits
+    assert 0.5 <= backoff[0] <= 1.0 and 1.0 <= backoff[1] <= 1.5
 
 
 def test_backoff_is_bounded_and_gives_up_after_max_retries(make_client, clock):
@@ -336,6 +338,14 @@ def test_empty_budget_waits_longer(make_client, clock):
     client.dyno_list("x")
     client.dyno_list("x")
     assert clock.sleeps and clock.sleeps[0] >= 60 / 75
+
+
+def test_a_429_without_header_counts_as_an_empty_budget(make_client, clock):
+    handler = flaky([api_error(429, "rate_limit", "slow down")], OK_APP)
+    client = make_client(handler, backoff_jitter=0)
+    client.app_info("x")
+    assert client.last_rate_limit_remaining == 0
+    assert client.stats.throttle_waits == 1  # the retry also waited for a token to come back
 
 
 # -- deadline --------------------------------------------------------------------------------------

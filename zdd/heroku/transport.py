@@ -292,14 +292,17 @@ class Transport:
         if seconds > 0:
             self._sleep(seconds)
 
-    def _note_rate_limit(self, headers: Mapping[str, str]) -> None:
+    def _note_rate_limit(self, headers: Mapping[str, str], *, limited: bool = False) -> None:
+        """Remember the budget; a 429 without the header means it is empty."""
         value = headers.get("ratelimit-remaining")
-        if value is None:
-            return
         try:
-            remaining = int(value)
+            remaining = int(value) if value is not None else None
         except ValueError:
-            return
+            remaining = None
+        if remaining is None:
+            if not limited:
+                return
+            remaining = 0
         with self._lock:
             self._remaining = remaining
 
@@ -379,7 +382,7 @@ class Transport:
             )
             raise _Retryable(err, sent=not isinstance(exc, _NOT_SENT)) from exc
         headers_in = response.headers
-        self._note_rate_limit(headers_in)
+        self._note_rate_limit(headers_in, limited=response.status_code == 429)
         for name in ("x-heroku-warning", "warning-message"):
             if name in headers_in:
                 log.warning("Heroku API warning on %s %s: %s", method, path, headers_in[name])
