@@ -1,0 +1,1 @@
+"""zdd benchmarks: `python -m bench [filter]` (or `invoke bench`); see bench/__main__.py."""
