@@ -1,10 +1,11 @@
 """The `zdd` Invoke collection: setup (default), check, undo, verify.
 
 Used by this repo's tasks.py (`invoke zdd --app A`), by the `zdd` console script (zdd.main), and by
-users' own tasks.py (`from zdd.tasks import ns as zdd`).
+users' own tasks.py: `ns = with_zdd(globals())` as its last line, or
+`ns.add_collection(zdd.tasks.ns)` when it already builds `ns`.
 """
 
-from invoke import Collection
+from invoke import Collection, Task
 
 from zdd.commands.check import check
 from zdd.commands.setup import setup
@@ -16,3 +17,16 @@ ns.add_task(setup, default=True)
 ns.add_task(check)
 ns.add_task(undo)
 ns.add_task(verify)
+
+
+def with_zdd(module_globals: dict) -> Collection:
+    """Your tasks.py's own tasks plus this `zdd` collection: `ns = with_zdd(globals())`, last.
+
+    Invoke ignores module-level collections unless the module defines `ns`, hence this helper.
+    """
+    own = Collection()
+    for obj in list(module_globals.values()):
+        if isinstance(obj, Task):
+            own.add_task(obj)
+    own.add_collection(ns, name="zdd")
+    return own

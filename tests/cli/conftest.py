@@ -35,7 +35,9 @@ class Env:
         self.token = server.platform.global_token
         self.state_home = state_home
 
-    def run(self, *args: str, token: str | None = None, invoke: bool = False, timeout=60) -> Run:
+    def run(
+        self, *args: str, token: str | None = None, invoke: bool = False, timeout=60, cwd=REPO
+    ) -> Run:
         """`zdd ARGS` (or `invoke zdd ARGS` from the repo, whose tasks.py adds the collection)."""
         env = {
             k: v
@@ -49,12 +51,14 @@ class Env:
             COLUMNS="200",
         )
         argv = [str(BIN / "invoke"), "zdd"] if invoke else [str(BIN / "zdd")]
+        if invoke and args and args[0].startswith("--list"):
+            argv = [str(BIN / "invoke")]
         if invoke and args and args[0] in ("setup", "check", "undo"):
             argv = [str(BIN / "invoke"), f"zdd.{args[0]}"]
             args = args[1:]
         proc = subprocess.run(
             [*argv, *args],
-            cwd=REPO,
+            cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
