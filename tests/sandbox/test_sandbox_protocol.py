@@ -166,9 +166,11 @@ def test_response_headers_match_the_real_api(api):
     assert "Next-Range" not in r.headers
 
 
-def test_unknown_endpoint_and_wrong_verb_are_404(api):
+def test_unknown_endpoint_and_wrong_verb_are_404_and_cost_a_token(api, sandbox):
+    before = sandbox.platform.rate_limit_info()["remaining"]
     for r in (api.get("/nothing/here"), api.delete("/apps/zdd-demo/formation")):
         assert r.status_code == 404 and "API endpoint was not found" in r.json()["message"]
+    assert sandbox.platform.rate_limit_info()["remaining"] == before - 2
 
 
 def test_method_override_turns_post_into_patch(api):

@@ -143,6 +143,50 @@ def test_control_preboot_window_refuses_scaling_over_http(serve, clock):
     control.close()
 
 
+def test_exported_seed_loads_back_into_the_same_state(api, control):
+    api.patch(
+        "/apps/zdd-demo/formation",
+        json={
+            "updates": [
+                {"type": t, "size": "Standard-1X", "quantity": 2} for t in ("web", "worker")
+            ]
+        },
+    )
+    api.patch("/apps/zdd-demo/features/preboot", json={"enabled": True})
+    api.patch("/apps/zdd-demo/config-vars", json={"ZDD_APP": "zdd-demo"})
+    api.put(
+        "/apps/zdd-demo/buildpack-installations", json={"updates": [{"buildpack": "heroku/jvm"}]}
+    )
+    exported = control.get("/seed").json()
+    copy = Platform.from_seed(exported)
+    for read in (
+        "formation_list",
+        "feature_list",
+        "config_var_info_for_app",
+        "buildpack_installation_list",
+    ):
+        assert by_id(getattr(copy, read)("zdd-demo")) == by_id(api.get(PATHS[read]).json()), read
+    releases = [r["description"] for r in copy.release_list("zdd-demo")]
+    assert releases == [r["description"] for r in api.get("/apps/zdd-demo/releases").json()]
+    assert copy.global_token == api.headers["authorization"].removeprefix("Bearer ")
+
+
+def by_id(body):
+    """Compare lists whatever their order, and without timestamps (the copy is made later)."""
+    if not isinstance(body, list):
+        return body
+    drop = {"created_at", "updated_at"}
+    return sorted(({k: v for k, v in it.items() if k not in drop} for it in body), key=json.dumps)
+
+
+PATHS = {
+    "formation_list": "/apps/zdd-demo/formation",
+    "feature_list": "/apps/zdd-demo/features",
+    "config_var_info_for_app": "/apps/zdd-demo/config-vars",
+    "buildpack_installation_list": "/apps/zdd-demo/buildpack-installations",
+}
+
+
 def test_control_api_is_loopback_only():
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("10.0.0.5") and not is_loopback(None)

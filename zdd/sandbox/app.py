@@ -162,7 +162,11 @@ class SandboxApp:
                 raise PlatformError("not_acceptable", NOT_ACCEPTABLE, 406)
             auth = self.platform.authenticate(bearer_token(request.headers.get("authorization")))
             oauth_scope = " ".join(auth.scope)
-            route, params = match_route(method, path)
+            try:
+                route, params = match_route(method, path)
+            except PlatformError:
+                self.platform.rate_limit_consume()  # a call to a wrong URL still costs a token
+                raise
             accepted = " ".join(ACCEPTED_SCOPES[route.scope])
             if not route.free:
                 self.platform.rate_limit_consume()
@@ -242,14 +246,11 @@ def injected_error(status: int) -> PlatformError:
 
 
 def match_route(method: str, path: str) -> tuple[Route, dict]:
-    path_matched = False
+    """The route for a request; a wrong verb is 404 like an unknown path, as on Heroku."""
     for route in ROUTES:
         m = route.pattern.fullmatch(path)
-        if m:
-            path_matched = True
-            if route.method == method:
-                return route, m.groupdict()
-    del path_matched  # real Heroku answers 404 (not 405) for a wrong verb too
+        if m and route.method == method:
+            return route, m.groupdict()
     raise PlatformError("not_found", UNKNOWN_ENDPOINT, 404)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from .faults import FaultError
 from .rules import PlatformError
-from .seed import SeedError, apply_seed
+from .seed import SeedError, apply_seed, export_seed
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -71,6 +71,8 @@ def route(platform: Platform, method: str, path: str, body) -> tuple[int, object
         if method == "DELETE":
             platform.faults.clear()
             return 200, []
+    elif path == "/__sandbox/seed" and method == "GET":
+        return 200, export_seed(platform)
     elif path == "/__sandbox/seed" and method == "POST":
         if not isinstance(body, dict):
             raise SeedError("The seed must be a JSON object (see docs/design.md).")

@@ -187,3 +187,39 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
         slug = stable_id("slug", app.id, n) if n > 1 or len(descriptions) == 1 else None
         platform._new_release(app, description, slug_id=slug)
     app.preboot_until = 0.0  # seeding is history: no preboot window is running at start
+
+
+def export_seed(platform: Platform) -> dict:
+    """The platform's current state as a seed document (GET /__sandbox/seed); loading it back
+    gives the same apps, formation, features, config, buildpacks and release history."""
+    with platform._lock:
+        return {
+            "account": {"email": platform.account.email, "name": platform.account.name},
+            "tokens": [
+                {"token": a.token, "scope": list(a.scope), "description": a.description}
+                for a in platform.authorizations.values()
+            ],
+            "rate_limit": {
+                "capacity": platform.rate_limit.capacity,
+                "refill_per_minute": platform.rate_limit.refill_per_minute,
+            },
+            "preboot_refusal_message": platform.preboot_refusal,
+            "apps": [_export_app(app) for app in platform.apps.values()],
+        }
+
+
+def _export_app(app) -> dict:
+    return {
+        "name": app.name,
+        "stack": app.stack,
+        "region": app.region,
+        "buildpacks": [url.removeprefix("urn:buildpack:") for url in app.buildpacks],
+        "formation": [
+            {"type": f.type, "quantity": f.quantity, "size": f.size.name, "command": f.command}
+            for f in app.formation.values()
+        ],
+        "features": dict(app.features),
+        "config_vars": dict(app.config_vars),
+        "preboot_in_progress_seconds": app.preboot_seconds,
+        "releases": [r.description for r in app.releases] or 1,
+    }
