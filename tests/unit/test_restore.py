@@ -1,0 +1,78 @@
+"""undo_plan(): back to the snapshot, removing only what setup added, sizes only with consent."""
+
+from zdd.plan import BLOCKED, PENDING, PlanOptions, plan, simulate
+from zdd.restore import undo_plan
+from zdd.snapshot import Snapshot
+from zdd.state import COMPANION_BUILDPACK_URL, AppState, Process
+
+BASIC = AppState(
+    app="a",
+    buildpacks=("heroku/nodejs", "heroku/java"),
+    features={"preboot": False, "http-session-affinity": False},
+    formation=(Process("web", 1, "Basic"), Process("worker", 1, "Basic")),
+    config_vars=frozenset({"JAVA_OPTS"}),
+)
+
+
+def after_setup(state=BASIC, **opts):
+    return simulate(state, plan(state, PlanOptions(size="Standard-2X", **opts)))
+
+
+def test_undo_of_a_full_setup_reaches_the_snapshot_with_consent():
+    snap = Snapshot.of(BASIC)
+    snap.authorization_id = "auth-1"
+    now = after_setup()
+    p = undo_plan(now, snap, restore_sizes=True, authorization_exists=True)
+    assert [s.id for s in p.pending] == [
+        "preboot",
+        "affinity",
+        "formation",
+        "buildpack",
+        "release_check",
+        "authorization",
+    ]
+    back = simulate(now, p)
+    assert back.features == BASIC.features
+    assert back.formation == BASIC.formation
+    assert back.buildpacks == BASIC.buildpacks
+    assert back.config_vars == BASIC.config_vars
+    assert p.step("authorization").payload == {"revoke": "auth-1"}
+    assert "explicit request" in p.step("formation").note
+
+
+def test_sizes_stay_without_consent_but_quantities_are_restored():
+    now = after_setup()
+    p = undo_plan(now, Snapshot.of(BASIC))
+    assert p.step("formation").status == PENDING
+    assert p.step("formation").payload == {"updates": [{"type": "web", "quantity": 1}]}
+    assert p.step("formation_sizes").status == BLOCKED
+    assert p.next_command == "zdd undo --app a --restore-sizes"
+
+
+def test_only_our_buildpack_and_vars_are_removed_and_later_additions_stay():
+    now = after_setup().replace(
+        buildpacks=("heroku/nodejs", "heroku/ruby", COMPANION_BUILDPACK_URL, "heroku/java"),
+        config_vars=frozenset({"JAVA_OPTS", "ZDD_API_TOKEN", "ZDD_APP", "NEW_VAR"}),
+    )
+    p = undo_plan(now, Snapshot.of(BASIC))
+    assert p.step("buildpack").payload == {
+        "buildpacks": ["heroku/nodejs", "heroku/ruby", "heroku/java"]
+    }
+    assert p.step("release_check").payload == {"unset": ["ZDD_API_TOKEN", "ZDD_APP"]}
+
+
+def test_a_token_that_existed_before_setup_is_kept():
+    before = BASIC.replace(config_vars=frozenset({"ZDD_API_TOKEN"}))
+    now = after_setup(before)
+    assert plan(before, PlanOptions(size="Standard-1X")).step("release_check").payload == {
+        "create_token": False,
+        "set_app": True,
+    }
+    p = undo_plan(now, Snapshot.of(before))
+    assert p.step("release_check").payload == {"unset": ["ZDD_APP"]}
+
+
+def test_nothing_to_undo_is_all_unchanged():
+    snap = Snapshot.of(BASIC)
+    p = undo_plan(BASIC, snap, restore_sizes=True)
+    assert p.pending == [] and p.blocked == []
