@@ -42,6 +42,19 @@ def test_unauthorized(make_client):
     assert "Request-Id srv-401-id" in str(err)
 
 
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("HEROKU_API_KEY", "The token in HEROKU_API_KEY is invalid or expired"),
+        ("netrc (~/.netrc)", "The token from netrc (~/.netrc) is invalid"),
+        ("heroku auth:token", "run `heroku login` again"),
+    ],
+)
+def test_unauthorized_remedy_names_the_token_source(make_client, source, words):
+    err = raised(make_client, api_error(401, "unauthorized", "Invalid"), token_source=source)
+    assert words in err.remedy and TOKEN not in str(err)
+
+
 def test_forbidden_without_scope_headers(make_client):
     err = raised(make_client, api_error(403, "forbidden", "You do not have access to the app."))
     assert type(err) is Forbidden and not err.missing_scope

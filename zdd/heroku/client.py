@@ -102,6 +102,7 @@ class HerokuClient:
             max_retries=max_retries,
             sleep=sleep,
             clock=clock,
+            token_source=token_source,
             **transport_options,
         )
         self.base_url = self._transport.base_url

@@ -34,6 +34,7 @@ from zdd.errors import (
     InvalidResponse,
     RateLimited,
     ServerError,
+    Unauthorized,
     ZddError,
 )
 from zdd.heroku.responses import decode_json, error_from_response, scrub, server_request_id
@@ -148,6 +149,21 @@ def check_token_transport(base_url: str) -> None:
     )
 
 
+def unauthorized_remedy(source: str) -> str | None:
+    """What to do when the token was refused, by where it came from (as the CLI words it)."""
+    if source == "HEROKU_API_KEY":
+        fix = "The token in HEROKU_API_KEY is invalid or expired: set a fresh one "
+        fix += "(`export HEROKU_API_KEY=$(heroku auth:token)`) or unset it to use your login."
+    elif source.startswith("netrc"):
+        fix = f"The token from {source} is invalid or expired: run `heroku login` again "
+        fix += "(or replace the password of the api.heroku.com entry)."
+    elif source == "heroku auth:token":
+        fix = "The Heroku CLI's token is invalid or expired: run `heroku login` again."
+    else:  # a token passed in code: the general advice (Unauthorized.default_remedy) fits
+        return None
+    return fix + " `heroku authorizations:create` makes a long-lived token."
+
+
 class Idempotency(enum.Enum):
     """How safe a request is to send again after a failure (see the module docstring)."""
 
@@ -224,6 +240,7 @@ class Transport:
         refill_interval: float = REFILL_INTERVAL,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        token_source: str | None = None,
     ) -> None:
         if not token:
             raise ConfigError(
@@ -232,6 +249,7 @@ class Transport:
         check_token_transport(base_url)
         self.base_url = base_url.rstrip("/")
         self._token = token
+        self.token_source = token_source
         self._owns_http = http is None
         self._http = http or httpx.Client(timeout=timeout, follow_redirects=False)
         self.timeout = timeout
@@ -406,6 +424,8 @@ class Transport:
             )
             if isinstance(error, (RateLimited, ServerError)):
                 raise _Retryable(error, sent=True)
+            if isinstance(error, Unauthorized):
+                error.remedy = unauthorized_remedy(self.token_source or "") or error.remedy
             raise error
         body = decode_json(
             response.status_code,
