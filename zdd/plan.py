@@ -142,13 +142,10 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     """Scale web to at least min_web; resize off Eco/Basic only with --size consent (one batch)."""
     app = state.app
     web = state.web
-    low = [
-        p
-        for p in state.formation
-        if not is_professional(p.size) and (p.quantity > 0 or p.type == "web")
-    ]
-    # Never mix tiers: when moving, move every non-professional type, even idle ones.
-    to_move = [p for p in state.formation if not is_professional(p.size)] if low else []
+    # Any type on Eco/Basic, even an idle one, rules out preboot and can't be mixed with
+    # professional sizes: all of them move together, in one batch.
+    low = [p for p in state.formation if not is_professional(p.size)]
+    to_move = low
     size = canonical_size(opts.size) if opts.size else None
     target_size = size or DEFAULT_SIZE
     targets: dict[str, Process] = {}
