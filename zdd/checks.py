@@ -73,14 +73,15 @@ def check(
     out: list[Finding] = []
 
     # tier.professional
-    running = [p for p in state.formation if p.quantity > 0]
+    procs = sorted(state.formation, key=lambda p: (p.type != "web", p.type))
+    running = [p for p in procs if p.quantity > 0]
     if not state.formation:
         out.append(Finding("tier.professional", SKIPPED, "no process types yet (nothing deployed)"))
     else:
         low = [p for p in running if not is_professional(p.size)]
         if low:
             names = ", ".join(f"{p.type} ({canonical_size(p.size)})" for p in low)
-            pairs = " ".join(f"{p.type}={size}" for p in state.formation)
+            pairs = " ".join(f"{p.type}={size}" for p in procs)
             out.append(
                 _failed(
                     "tier.professional",

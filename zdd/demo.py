@@ -63,9 +63,8 @@ def run_demo(console: Console | None = None) -> int:
     """The main job on the sandbox; returns 0 when the app ends up ready."""
     from zdd.sandbox import Platform, SandboxServer
 
-    console = console or Console(
-        highlight=False, soft_wrap=True, no_color=bool(os.environ.get("NO_COLOR"))
-    )
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    console = console or Console(highlight=False, soft_wrap=True, **plain)
     platform = Platform.demo()
     server = SandboxServer(platform).start()
     state_dir = tempfile.mkdtemp(prefix="zdd-demo-state-")

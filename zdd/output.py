@@ -36,9 +36,9 @@ STATUS_STYLE = {
 
 def consoles() -> tuple[Console, Console]:
     """(stdout, stderr) consoles; no colour when NO_COLOR is set or the stream isn't a TTY."""
-    no_color = bool(os.environ.get("NO_COLOR"))
-    out = Console(highlight=False, no_color=no_color, soft_wrap=True)
-    err = Console(stderr=True, highlight=False, no_color=no_color, soft_wrap=True)
+    plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
+    out = Console(highlight=False, soft_wrap=True, **plain)
+    err = Console(stderr=True, highlight=False, soft_wrap=True, **plain)
     return out, err
 
 

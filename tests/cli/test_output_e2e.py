@@ -1,0 +1,36 @@
+"""Colour only on a terminal and never with NO_COLOR; progress on stderr; stdout JSON is clean."""
+
+import json
+import os
+import subprocess
+
+from cli_helpers import BIN, vector_app
+
+
+def run(env, *args, **extra):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
+    base.pop("NO_COLOR", None)
+    base.pop("FORCE_COLOR", None)
+    base.update(HEROKU_HOST=env.url, HEROKU_API_KEY=env.token, **extra)
+    return subprocess.run(
+        [str(BIN / "zdd"), *args], env=base, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_colour_follows_the_terminal_and_no_color(sandbox_for):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    piped = run(env, "check", "--app", "java-basic")
+    assert piped.returncode == 1 and "\x1b[" not in piped.stdout
+    forced = run(env, "check", "--app", "java-basic", FORCE_COLOR="1")
+    assert "\x1b[" in forced.stdout  # as on a terminal
+    no_color = run(env, "check", "--app", "java-basic", FORCE_COLOR="1", NO_COLOR="1")
+    assert "\x1b[" not in no_color.stdout and "Failed" in no_color.stdout
+
+
+def test_json_stdout_is_one_document_and_progress_goes_to_stderr(sandbox_for):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    proc = run(env, "setup", "--app", "java-basic", "--json", "--dry-run", FORCE_COLOR="1")
+    assert proc.returncode == 1  # blocked without --size
+    doc = json.loads(proc.stdout)
+    assert doc["exit_code"] == 1 and doc["plan"]["next_command"].endswith("--size Standard-1X")
+    assert "reading java-basic" in proc.stderr
