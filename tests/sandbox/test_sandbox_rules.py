@@ -1,5 +1,7 @@
 """The platform's rules, exercised on Platform directly (no HTTP): tiers, quantities, preboot."""
 
+import re
+
 import pytest
 
 from zdd.sandbox import ManualClock, Platform, PlatformError
@@ -288,3 +290,19 @@ def test_oauth_scope_validation(platform):
     assert platform.authenticate(auth["access_token"]["token"]).scope == ("read", "write")
     platform.oauth_authorization_delete(auth["id"])
     assert refusal(platform.authenticate, auth["access_token"]["token"]).status == 401
+
+
+def test_app_create_and_delete(platform):
+    made = platform.app_create({"name": "made-here"})
+    assert made["name"] == "made-here" and made["id"] != platform.apps["zdd-demo"].id
+    assert [r["description"] for r in platform.release_list("made-here")] == ["Initial release"]
+    assert platform.formation_list("made-here") == []
+    assert (
+        refusal(platform.app_create, {"name": "made-here"}).message
+        == "Name made-here is already taken"
+    )
+    assert refusal(platform.app_create, {"region": "mars"}).status == 404
+    generated = platform.app_create({})["name"]
+    assert re.fullmatch(r"[a-z]+-[a-z]+-\d{5}", generated)
+    platform.app_delete(made["id"])
+    assert refusal(platform.app_info, "made-here").status == 404

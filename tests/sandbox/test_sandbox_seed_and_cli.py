@@ -217,7 +217,8 @@ def run_module(*args: str) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_module_prints_heroku_host_serves_and_stops_on_sigterm(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_module_prints_heroku_host_serves_and_stops_on_a_signal(tmp_path, sig):
     seed = tmp_path / "seed.yaml"
     seed.write_text(SEED_YAML)
     started = time.perf_counter()
@@ -236,7 +237,7 @@ def test_module_prints_heroku_host_serves_and_stops_on_sigterm(tmp_path):
             f"{host}/apps/shop-api", headers={"Accept": V3, "Authorization": "Bearer tok-global"}
         )
         assert r.status_code == 200 and r.json()["name"] == "shop-api"
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=10)
     finally:
         if proc.poll() is None:

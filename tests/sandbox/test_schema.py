@@ -195,4 +195,8 @@ def test_every_endpoint_response_validates(api, sandbox):
     call("GET", "/oauth/authorizations")
     call("GET", f"/oauth/authorizations/{auth['id']}")
     call("DELETE", f"/oauth/authorizations/{auth['id']}")
+    created = call("POST", "/apps", {"name": "made-by-api", "region": "eu"}, status=(201,))
+    assert created["region"]["name"] == "eu"
+    call("POST", "/apps", {}, status=(201,))
+    call("DELETE", "/apps/made-by-api")
     assert seen == {(r.method, r.path) for r in ROUTES}, "some route was not walked"

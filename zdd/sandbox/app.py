@@ -13,6 +13,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import logging
 import re
 import time
 import uuid
@@ -27,6 +28,8 @@ from .ranges import RangeError, paginate, parse_range
 from .routes import ROUTES, Route
 from .rules import RATE_LIMIT_MESSAGE, RATE_LIMIT_URL, PlatformError
 from .state import Platform
+
+log = logging.getLogger("zdd.sandbox")
 
 ERROR_STATUS = {
     "bad_request": 400,
@@ -180,6 +183,10 @@ class SandboxApp:
                 answer = self.page(answer, route, request.headers.get("range"))
             return answer, oauth_scope, accepted
         except PlatformError as err:
+            return error_answer(err), oauth_scope, accepted
+        except Exception as exc:  # a sandbox bug: say so in JSON, and log it (uvicorn is quiet)
+            log.exception("sandbox error on %s %s", method, path)
+            err = PlatformError("internal_server_error", f"Sandbox bug: {exc!r}", 500)
             return error_answer(err), oauth_scope, accepted
 
     def page(self, answer: Answer, route: Route, header: str | None) -> Answer:

@@ -40,7 +40,9 @@ ID_NAME = ("id", "name")
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/apps", lambda p, a, b: p.app_list(), ranges=("id", "name", "updated_at")),
+    Route("POST", "/apps", lambda p, a, b: p.app_create(b), scope="write", status=201),
     Route("GET", "/apps/{app}", lambda p, a, b: p.app_info(a["app"])),
+    Route("DELETE", "/apps/{app}", lambda p, a, b: p.app_delete(a["app"]), scope="write"),
     Route(
         "GET",
         "/apps/{app}/available-dyno-sizes",

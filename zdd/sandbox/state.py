@@ -13,6 +13,7 @@ import re
 import secrets
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 from .catalog import (
@@ -43,6 +44,12 @@ from .rules import (
 )
 
 __all__ = ["Platform", "PlatformError"]
+
+# Heroku-style generated app names ("sleepy-forest-12345").
+NAME_WORDS = (
+    ("sleepy", "shiny", "calm", "brave", "quiet", "rapid", "fathomless", "radiant"),
+    ("forest", "river", "harbor", "meadow", "canyon", "island", "dawn", "summit"),
+)
 
 
 def locked(method):
@@ -176,6 +183,30 @@ class Platform:
     @locked
     def app_info(self, app: str) -> dict:
         return self._app(app).to_api(self.account)
+
+    @locked
+    def app_create(self, body: object) -> dict:
+        """A new empty app (no formation until a slug with process types is released)."""
+        body = body if isinstance(body, dict) else {}
+        name = body.get("name") or (
+            f"{secrets.choice(NAME_WORDS[0])}-{secrets.choice(NAME_WORDS[1])}-"
+            f"{secrets.randbelow(90000) + 10000}"
+        )
+        if not isinstance(name, str) or name in self.apps:
+            raise invalid(f"Name {name} is already taken")
+        region = str(body.get("region") or "us")
+        if region not in ("us", "eu"):
+            raise not_found("region")
+        app = self.add_app(name, region=region, stack=str(body.get("stack") or "heroku-24"))
+        app.id = str(uuid.uuid4())  # API-created apps get fresh ids; seeded ones stay stable
+        self._new_release(app, "Initial release")
+        return app.to_api(self.account)
+
+    @locked
+    def app_delete(self, app: str) -> dict:
+        rec = self._app(app)
+        del self.apps[rec.name]
+        return rec.to_api(self.account)
 
     @locked
     def app_available_dyno_sizes(self, app: str) -> list[dict]:
