@@ -42,14 +42,14 @@ jvm::preset_flags() {
 		;;
 	cds)
 		if ((major >= 19)); then
+			mkdir -p "${archive%/*}" 2>/dev/null || true
 			echo "-XX:+AutoCreateSharedArchive"
 			echo "-XX:SharedArchiveFile=${archive}"
-		elif ((major >= 13)); then
-			if [[ -f "${archive}" ]]; then
-				echo "-XX:SharedArchiveFile=${archive}"
-			else
-				echo "-XX:ArchiveClassesAtExit=${archive}"
-			fi
+		elif ((major >= 13)) && [[ -f "${archive}" ]]; then
+			# JDK 13-18 write a dynamic archive (-XX:ArchiveClassesAtExit) only on a normal exit,
+			# never on SIGTERM (measured on 17), so a web dyno never writes one: use an archive that
+			# you trained and put in the slug, if there is one.
+			echo "-XX:SharedArchiveFile=${archive}"
 		fi
 		;;
 	*) ;;
@@ -98,8 +98,8 @@ jvm::apply() {
 	# flag a preset sets, so they never hide one.
 	ZDD_USER_JVM_OPTIONS="${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} ${JAVA_OPTS:-}"
 	if [[ -n "${preset}" && "${preset}" != "none" ]]; then
-		major="$(jvm::major_version)"
-		mkdir -p "${zdd_home}/cds" 2>/dev/null
+		# Only cds depends on the JDK version; don't pay for `java -version` otherwise.
+		[[ "${preset}" == "cds" ]] && major="$(jvm::major_version)"
 		while IFS= read -r flag; do
 			[[ -n "${flag}" ]] || continue
 			jvm::user_sets "${flag}" || flags+=("${flag}")
@@ -112,7 +112,7 @@ jvm::apply() {
 	# ZDD_JVM_OPTS: the user's own additions, as given.
 	if [[ -n "${ZDD_JVM_OPTS:-}" ]]; then
 		flags+=("${ZDD_JVM_OPTS}")
-		ZDD_JVM_ADDED="${ZDD_JVM_ADDED:+${ZDD_JVM_ADDED} }(and ZDD_JVM_OPTS)"
+		ZDD_JVM_ADDED="${ZDD_JVM_ADDED:+${ZDD_JVM_ADDED} and }the flags in ZDD_JVM_OPTS"
 	fi
 	((${#flags[@]} > 0)) || return 0
 	export JAVA_TOOL_OPTIONS="${JAVA_TOOL_OPTIONS:+${JAVA_TOOL_OPTIONS} }${flags[*]}"
