@@ -4,6 +4,7 @@ Range."""
 import base64
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -273,3 +274,23 @@ def test_request_log_counts_writes(api, sandbox, control):
     ]
     assert control.delete("/requests").status_code == 200
     assert sandbox.platform.request_log() == []
+
+
+def test_concurrent_writes_make_contiguous_releases(sandbox):
+    """The server thread and many client threads share one Platform; the lock keeps it sane."""
+    token = sandbox.platform.global_token
+    before = sandbox.platform.release_list("zdd-demo")[-1]["version"]
+
+    def write(n: int) -> int:
+        with httpx.Client(base_url=sandbox.url, headers=headers_for(token)) as c:
+            return c.patch("/apps/zdd-demo/config-vars", json={f"K{n}": str(n)}).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert set(pool.map(write, range(24))) == {200}
+    versions = [r["version"] for r in sandbox.platform.release_list("zdd-demo")]
+    assert versions == list(range(1, before + 25))
+    assert len(sandbox.platform.config_var_info_for_app("zdd-demo")) == 25
+
+
+def headers_for(token: str) -> dict:
+    return {"Accept": V3, "Authorization": f"Bearer {token}"}
