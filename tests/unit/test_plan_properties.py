@@ -66,7 +66,7 @@ STEP_FOR = {
 }
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(states(), options)
 def test_applying_the_plan_passes_every_check_or_the_plan_says_why(state, opts):
     p = plan(state, opts)
@@ -82,14 +82,14 @@ def test_applying_the_plan_passes_every_check_or_the_plan_says_why(state, opts):
         assert step.status == BLOCKED or step.why
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(states(), options)
 def test_a_second_plan_after_applying_has_nothing_pending(state, opts):
     after = simulate(state, plan(state, opts))
     assert plan(after, opts).pending == []
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(states(), options)
 def test_never_lowers_a_quantity_nor_resizes_without_consent(state, opts):
     p = plan(state, opts)
@@ -103,7 +103,7 @@ def test_never_lowers_a_quantity_nor_resizes_without_consent(state, opts):
         assert [s.size for s in after.formation] == [s.size for s in state.formation]
 
 
-@settings(max_examples=250, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(states(), options)
 def test_buildpacks_keep_order_and_companion_appears_at_most_once(state, opts):
     after = simulate(state, plan(state, opts))
