@@ -6,6 +6,9 @@ import pytest
 from zdd.sandbox import ManualClock, Platform, SandboxServer
 
 V3 = "application/vnd.heroku+json; version=3"
+# Plain http to loopback only: verify=False just skips loading the CA bundle, which costs ~50 ms
+# per httpx.Client (more than a whole sandbox start).
+NO_TLS = {"verify": False}
 
 
 def headers(token: str | None, **extra: str) -> dict:
@@ -19,7 +22,9 @@ def headers(token: str | None, **extra: str) -> dict:
 @pytest.fixture
 def api(sandbox):
     """httpx over loopback to the `sandbox` fixture, with the global token."""
-    with httpx.Client(base_url=sandbox.url, headers=headers(sandbox.platform.global_token)) as c:
+    with httpx.Client(
+        base_url=sandbox.url, headers=headers(sandbox.platform.global_token), **NO_TLS
+    ) as c:
         yield c
 
 
@@ -29,7 +34,7 @@ def client_for(sandbox):
     clients: list[httpx.Client] = []
 
     def make(token: str | None, **extra: str) -> httpx.Client:
-        client = httpx.Client(base_url=sandbox.url, headers=headers(token, **extra))
+        client = httpx.Client(base_url=sandbox.url, headers=headers(token, **extra), **NO_TLS)
         clients.append(client)
         return client
 
@@ -41,7 +46,7 @@ def client_for(sandbox):
 @pytest.fixture
 def control(sandbox):
     """httpx client for the sandbox control API (`/__sandbox/...`, no token)."""
-    with httpx.Client(base_url=f"{sandbox.url}/__sandbox") as client:
+    with httpx.Client(base_url=f"{sandbox.url}/__sandbox", **NO_TLS) as client:
         yield client
 
 
@@ -59,7 +64,7 @@ def serve():
     def make(platform: Platform, token: str | None = "global") -> httpx.Client:
         server = SandboxServer(platform).start()
         tok = platform.global_token if token == "global" else token
-        client = httpx.Client(base_url=server.url, headers=headers(tok))
+        client = httpx.Client(base_url=server.url, headers=headers(tok), **NO_TLS)
         started.append((server, client))
         return client
 

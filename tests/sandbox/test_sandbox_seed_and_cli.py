@@ -108,7 +108,7 @@ def test_unreadable_seed_file_is_a_clear_error(tmp_path):
         Platform.from_seed(str(bad))
 
 
-def test_control_seed_adds_apps_and_tokens(sandbox, control):
+def test_control_seed_adds_apps_and_tokens(control, client_for):
     r = control.post(
         "/seed",
         json={
@@ -117,8 +117,7 @@ def test_control_seed_adds_apps_and_tokens(sandbox, control):
         },
     )
     assert r.status_code == 200 and r.json()["apps"] == ["second-app", "zdd-demo"]
-    h = {"Accept": V3, "Authorization": "Bearer ci-token"}
-    got = httpx.get(f"{sandbox.url}/apps/second-app/formation/web", headers=h)
+    got = client_for("ci-token").get("/apps/second-app/formation/web")
     assert got.status_code == 200 and got.json()["size"] == "Eco"
     bad = control.post("/seed", json={"apps": [{"name": "x"}]})
     assert bad.status_code == 400 and "Name 'x'" in bad.json()["message"]
@@ -127,7 +126,7 @@ def test_control_seed_adds_apps_and_tokens(sandbox, control):
 def test_control_preboot_window_refuses_scaling_over_http(serve, clock):
     platform = Platform.demo(clock=clock)
     api = serve(platform)
-    control = httpx.Client(base_url=str(api.base_url).rstrip("/") + "/__sandbox")
+    control = httpx.Client(base_url=str(api.base_url).rstrip("/") + "/__sandbox", verify=False)
     r = control.post("/apps/zdd-demo/preboot", json={"seconds": 60})
     assert r.status_code == 200
     refused = api.patch("/apps/zdd-demo/formation/web", json={"quantity": 0})
