@@ -373,6 +373,8 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
     notes = []
     if opts.min_web < 2:
         notes.append(f"--min-web {opts.min_web}: one web dyno drops requests on every restart")
+    if opts.size and state.formation and all(is_professional(p.size) for p in state.formation):
+        notes.append(f"--size {opts.size} not used: every process type is already professional")
     next_command = ""
     if formation.status == BLOCKED:
         next_command = f"zdd setup --app {state.app} --size {DEFAULT_SIZE}"

@@ -11,7 +11,7 @@ def run(env, *args, **extra):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
     base.pop("NO_COLOR", None)
     base.pop("FORCE_COLOR", None)
-    base.update(HEROKU_HOST=env.url, HEROKU_API_KEY=env.token, **extra)
+    base.update({"HEROKU_HOST": env.url, "HEROKU_API_KEY": env.token, **extra})
     return subprocess.run(
         [str(BIN / "zdd"), *args], env=base, capture_output=True, text=True, timeout=60
     )
@@ -34,3 +34,10 @@ def test_json_stdout_is_one_document_and_progress_goes_to_stderr(sandbox_for):
     doc = json.loads(proc.stdout)
     assert doc["exit_code"] == 1 and doc["plan"]["next_command"].endswith("--size Standard-1X")
     assert "reading java-basic" in proc.stderr
+
+
+def test_no_token_is_a_clear_usage_error(sandbox_for):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    proc = run(env, "check", "--app", "java-basic", HEROKU_API_KEY="", HOME=str(env.state_home))
+    assert proc.returncode == 2
+    assert "HEROKU_API_KEY" in proc.stderr and "Traceback" not in proc.stderr

@@ -60,8 +60,10 @@ def test_fresh_java_basic_with_size_moves_every_type_in_one_batch():
 def test_three_performance_m_web_dynos_are_kept_even_with_size():
     state = seed_state("perf-m-three-buildpacks")
     for opts in (PlanOptions(), PlanOptions(size="Standard-1X", min_web=2)):
-        step = plan(state, opts).step("formation")
+        p = plan(state, opts)
+        step = p.step("formation")
         assert step.status == UNCHANGED and "3 x Performance-M" in step.what
+        assert bool(p.notes) == bool(opts.size)  # says the consent wasn't needed
 
 
 def test_companion_goes_just_before_the_last_buildpack():
