@@ -200,3 +200,51 @@ def test_every_endpoint_response_validates(api, sandbox):
     call("POST", "/apps", {}, status=(201,))
     call("DELETE", "/apps/made-by-api")
     assert seen == {(r.method, r.path) for r in ROUTES}, "some route was not walked"
+
+
+def request_errors(method: str, path: str, body) -> list[str]:
+    schema = link_for(method, path).get("schema")
+    validator = StrictDraft4({"definitions": SCHEMA["definitions"], **schema})
+    return [e.message for e in validator.iter_errors(body)]
+
+
+SCHEMA_INVALID_BODIES = [
+    ("PATCH", "/apps/zdd-demo/features/preboot", {}),
+    ("PATCH", "/apps/zdd-demo/features/preboot", {"enabled": "yes"}),
+    ("PATCH", "/apps/zdd-demo/formation", {}),
+    ("PATCH", "/apps/zdd-demo/formation", {"updates": {"type": "web"}}),
+    ("PATCH", "/apps/zdd-demo/formation", {"updates": [{"quantity": 2}]}),
+    ("PATCH", "/apps/zdd-demo/formation/web", {"quantity": "two"}),
+    ("PATCH", "/apps/zdd-demo/config-vars", {"N": 3}),
+    ("PATCH", "/apps/zdd-demo/config-vars", {"BAD-NAME": "x"}),
+    ("PUT", "/apps/zdd-demo/buildpack-installations", {}),
+    ("PUT", "/apps/zdd-demo/buildpack-installations", {"updates": [{}]}),
+    ("POST", "/apps/zdd-demo/releases", {}),
+    ("POST", "/oauth/authorizations", {"description": "no scope"}),
+]
+
+
+@pytest.mark.parametrize("method,path,body", SCHEMA_INVALID_BODIES)
+def test_bodies_the_schema_refuses_are_refused(api, method, path, body):
+    assert request_errors(method, path, body), "the schema should refuse this body"
+    r = api.request(method, path, json=body)
+    assert (r.status_code, r.json()["id"]) == (422, "invalid_params"), r.text
+
+
+# The documented real-API difference (platform-api.md §5.3): the 2026 schema allows only
+# `dyno_size` and integer quantities, but heroku/cli still sends `size` and string quantities,
+# and the real API accepts them. The sandbox accepts exactly these forms too.
+REAL_API_BODIES = [
+    ("PATCH", "/apps/zdd-demo/formation", {"updates": [{"type": "web", "size": "basic"}]}),
+    ("PATCH", "/apps/zdd-demo/formation", {"updates": [{"type": "web", "quantity": "1"}]}),
+    ("PATCH", "/apps/zdd-demo/formation", {"updates": [{"type": "web", "quantity": "+0"}]}),
+    ("PATCH", "/apps/zdd-demo/formation/web", {"size": "Basic", "quantity": "1"}),
+]
+
+
+@pytest.mark.parametrize("method,path,body", REAL_API_BODIES)
+def test_legacy_bodies_outside_the_schema_are_accepted_like_the_real_api(api, method, path, body):
+    assert request_errors(method, path, body), "this form is outside the schema"
+    r = api.request(method, path, json=body)
+    assert r.status_code == 200, r.text
+    validate(method, path, r.json())
