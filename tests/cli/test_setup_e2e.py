@@ -196,3 +196,15 @@ def test_setup_help_prints_help():
 
     out = subprocess.run([str(BIN / "zdd"), "setup", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "--size" in out.stdout and "--[no-]affinity" in out.stdout
+
+
+def test_an_existing_token_is_kept_and_only_zdd_app_is_added(sandbox_for):
+    app = vector_app("perf-m-three-buildpacks")  # has ZDD_API_TOKEN, lacks ZDD_APP
+    env = sandbox_for(app)
+    tokens = set(env.platform.authorizations)
+    run = env.run("setup", "--app", "perf-three", "--yes")
+    assert run.code == 0, run
+    config = env.app_state("perf-three")["config_vars"]
+    assert config == {"ZDD_API_TOKEN": "x", "ZDD_APP": "perf-three"}
+    assert set(env.platform.authorizations) == tokens  # no new OAuth token minted
+    assert [w["path"] for w in env.writes()] == ["/apps/perf-three/config-vars"]

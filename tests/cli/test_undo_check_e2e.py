@@ -87,3 +87,11 @@ def test_error_documents_have_the_failure_shape(sandbox_for):
         assert run.code == 2, (args, run)
         jsonschema.validate(run.json, schemas.FAILURE)
         assert run.json["error"]["message"]
+
+
+def test_check_all_refuses_to_overrun_the_api_budget(sandbox_for):
+    apps = [dict(vector_app("configured-java"), name=f"app-{i}") for i in range(6)]
+    env = sandbox_for(*apps, rate_limit={"capacity": 12, "refill_per_minute": 0})
+    run = env.run("check", "--all")
+    assert run.code == 2
+    assert "Checking 6 apps takes up to 24 API requests" in run.err and "--app" in run.err
