@@ -25,3 +25,20 @@ def test_invoke_zdd_from_a_users_tasks_py(sandbox_for, tmp_path):
     run = env.run("--app", "java-done", "--yes", invoke=True, cwd=repo)
     assert run.code == 0, run
     assert "Everything is in place on java-done" in run.out
+
+
+def test_the_app_comes_from_the_repos_heroku_remote(sandbox_for, tmp_path):
+    import subprocess
+
+    repo = tmp_path / "checkout"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(
+        ["git", "remote", "add", "heroku", "https://git.heroku.com/java-done.git"],
+        cwd=repo,
+        check=True,
+    )
+    env = sandbox_for(vector_app("configured-java"), vector_app("fresh-java-basic"))
+    run = env.run("check", cwd=repo)
+    assert run.code == 0, run
+    assert run.out.startswith("java-done: ready")
