@@ -75,6 +75,7 @@ def test_instant_switch_over_from_the_marker():
     assert sw.started_s == pytest.approx(2.0)
     assert sw.completed_s == pytest.approx(2.0)
     assert sw.last_old_before_s == pytest.approx(1.9)
+    assert sw.between_s == pytest.approx((1.9, 2.01))  # first v2 answer arrived 10 ms later
     assert sw.mixed_s == 0
     assert report.failed == 0 and report.exit_code == EXIT_OK
     assert set(report.phases) == {"before", "during", "after"}

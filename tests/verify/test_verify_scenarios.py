@@ -34,7 +34,7 @@ def test_restart_with_a_gap_shows_the_failures_and_the_gap_length():
             url=target.url(), rate="50", duration="2.6s", timeout="1s", marker_header="X-Release"
         )
         report = run_verify(opts)
-    assert target.gap_s == pytest.approx(1.0, abs=0.05)
+    assert target.gap_s >= 1.0  # what the target really did; the probe must measure that
     assert report.failed >= 40  # ~1 s of refused connections at 50/s
     assert report.failures_by_kind.get("connect", 0) >= 40
     longest = report.longest_run
@@ -68,14 +68,15 @@ def test_switch_without_a_gap_has_zero_failures_and_the_switch_time_from_the_mar
     assert report.availability == 1.0
     sw = report.switch
     assert (sw.from_value, sw.to_value) == ("v1", "v2")
-    assert sw.started_s == pytest.approx(switched, abs=0.1)
-    assert sw.started_s - sw.last_old_before_s < 0.1  # the switch is pinned between two samples
+    lo, hi = sw.between_s
+    assert lo <= switched <= hi  # the report's bounds hold the router's real switch time
+    assert hi - lo < 0.5  # and pin it (about 2 samples at 50/s when the machine is idle)
     assert sw.mixed_s == 0
     assert report.run.during.exit_code == 0
     assert report.run.stopped_because == "command_and_tail"
-    assert report.run.elapsed_s == pytest.approx(report.run.during.ended_s + 1.0, abs=0.2)
+    assert 1.0 <= report.run.elapsed_s - report.run.during.ended_s < 1.5
     assert report.affinity["changes"] == 1  # the router re-issued the cookie at the switch
-    assert report.affinity["change_list"][0]["at_s"] == pytest.approx(sw.started_s, abs=0.1)
+    assert lo <= report.affinity["change_list"][0]["at_s"] <= hi
     assert report.exit_code == EXIT_OK
 
 
@@ -138,7 +139,7 @@ def test_during_exit_status_is_reported():
         report = run_verify(build_options(url=backend.url(), rate="20", during=cmd, tail="0.2s"))
     assert report.failed == 0
     assert report.run.during.exit_code == 7
-    assert report.run.during.ended_s == pytest.approx(0.2, abs=0.3)
+    assert 0.2 <= report.run.during.ended_s < 10
     assert report.exit_code == EXIT_COMMAND_FAILED
 
 

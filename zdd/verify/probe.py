@@ -114,9 +114,9 @@ class Probe:
         except KeyboardInterrupt:
             reason = "interrupted"
         finally:
+            elapsed = self.clock() - self._t0  # the loop's length, not the drain's
             wait(pending, timeout=opts.timeout_s + 5)
             pool.shutdown(wait=False, cancel_futures=True)
-        elapsed = self.clock() - self._t0
         with self._lock:
             samples = sorted(self._samples, key=lambda s: s.seq)
         return ProbeResult(samples, skipped, elapsed, reason)

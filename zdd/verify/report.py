@@ -97,9 +97,16 @@ class SwitchOver:
 
     from_value: str
     to_value: str
-    started_s: float  # first answer carrying the new marker
+    started_s: float  # sent time of the first answer carrying the new marker
     completed_s: float  # from here on, only the new marker answered
-    last_old_before_s: float  # last old answer before started_s: the switch lies in between
+    last_old_before_s: float  # sent time of the last old answer before it
+    first_new_done_s: float  # when that first new answer arrived
+
+    @property
+    def between_s(self) -> tuple[float, float]:
+        """The switch surely lies here: after the last old request left, before the first new
+        answer arrived (a request is routed somewhere between being sent and being answered)."""
+        return self.last_old_before_s, self.first_new_done_s
 
     @property
     def mixed_s(self) -> float:
@@ -113,6 +120,7 @@ class SwitchOver:
             "completed_s": round(self.completed_s, 3),
             "mixed_s": round(self.mixed_s, 3),
             "last_old_before_s": round(self.last_old_before_s, 3),
+            "between_s": [round(v, 3) for v in self.between_s],
         }
 
 
@@ -262,6 +270,7 @@ def marker_story(samples: list[Sample]) -> tuple[SwitchOver | None, list[dict]]:
         started_s=seen[first_new].sent_s,
         completed_s=completed.sent_s,
         last_old_before_s=before.sent_s,
+        first_new_done_s=seen[first_new].sent_s + (seen[first_new].latency_s or 0.0),
     )
     return switch, changes
 

@@ -96,7 +96,7 @@ def _switch_lines(report: VerifyReport) -> list[str]:
     mixed = f"; both answered for {sw.mixed_s:.2f} s" if sw.mixed_s > 0 else ""
     out = [
         f"Switch-over ({run.marker}): {sw.from_value} -> {sw.to_value} at {sw.started_s:.2f} s "
-        f"(last {sw.from_value} answer before it at {sw.last_old_before_s:.2f} s){mixed}"
+        f"(between {sw.between_s[0]:.2f} s and {sw.between_s[1]:.2f} s){mixed}"
     ]
     if len(report.marker_changes) > 1:
         out.append(f"  {len(report.marker_changes)} marker changes in all (see --json)")

@@ -1,0 +1,103 @@
+"""`zdd verify --app`: release versions and dyno states from the sandbox's Platform API, over
+loopback, while a real --during command deploys (creates a release) and the router switches."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from zdd.heroku import HerokuClient
+from zdd.verify import scenario
+from zdd.verify.options import build_options
+from zdd.verify.platform import PlatformWatcher
+from zdd.verify.runner import run_verify
+from zdd.verify.targets import Backend, SwitchingRouter
+
+APP = "zdd-verify-demo"
+SEED = {
+    "apps": [
+        {
+            "name": APP,
+            "buildpacks": ["heroku/java"],
+            "formation": [
+                {"type": "web", "quantity": 2, "size": "Standard-1X", "command": "java -jar a.jar"}
+            ],
+            "features": {"preboot": True, "http-session-affinity": True},
+            "preboot_in_progress_seconds": 1.0,
+        }
+    ]
+}
+
+
+@pytest.fixture
+def platform():
+    """Overrides the shared fixture: an app with preboot, so a release opens a preboot window."""
+    from zdd.sandbox import Platform
+
+    return Platform.from_seed(SEED)
+
+
+def test_watcher_sees_the_new_release_and_dynos_booting_then_up(sandbox_env):
+    with Backend("v2") as old, Backend("v3") as new, SwitchingRouter(old, new) as router:
+        during = scenario.command(APP, router.url("/__switch?to=v3"), preboot_s=1.0)
+        with HerokuClient.from_env(deadline=10) as client:
+            watcher = PlatformWatcher(client, APP, interval_s=0.25)
+            opts = build_options(
+                url=router.url(), rate="20", during=during, tail="0.8s", marker_header="X-Release"
+            )
+            report = run_verify(opts, watcher=watcher)
+    assert report.failed == 0 and report.run.during.exit_code == 0
+    platform = report.run.platform
+    assert platform["errors"] == []
+    releases = [e["version"] for e in platform["events"] if e["type"] == "release"]
+    assert releases == [2, 3]  # seeded v1 + v2; the --during command made v3
+    states = [e["dynos"] for e in platform["events"] if e["type"] == "dynos"]
+    assert states[0] == {"web.1": "up v2", "web.2": "up v2"}
+    assert {"web.1": "starting v3", "web.2": "starting v3"} in states  # the preboot window
+    assert states[-1] == {"web.1": "up v3", "web.2": "up v3"}
+    assert report.switch.to_value == "v3"
+    first_v3 = next(e["at_s"] for e in platform["events"] if e.get("version") == 3)
+    assert first_v3 <= report.switch.started_s  # the release came first, the switch after it
+    assert len(platform["polls"]) >= 4
+    assert platform["api_requests"] >= 2 * len(platform["polls"])
+
+
+def test_api_errors_are_recorded_not_fatal(sandbox_env):
+    with Backend("v1") as backend, HerokuClient.from_env(deadline=5) as client:
+        watcher = PlatformWatcher(client, "no-such-app", interval_s=0.2)
+        report = run_verify(
+            build_options(url=backend.url(), rate="20", duration="0.5s"), watcher=watcher
+        )
+    assert report.failed == 0 and report.exit_code == 0
+    errors = report.run.platform["errors"]
+    assert errors and all("Couldn't find that app" in e["message"] for e in errors)
+    assert all("HTTP 404" in e["message"] and "Request-Id" in e["message"] for e in errors)
+
+
+def test_cli_with_app_records_releases(sandbox_env, tmp_path):
+    with Backend("v2") as old, Backend("v3") as new, SwitchingRouter(old, new) as router:
+        during = scenario.command(APP, router.url("/__switch?to=v3"), preboot_s=0.3)
+        out = subprocess.run(
+            [str(Path(sys.executable).with_name("zdd")), "verify", "--url", router.url(),
+             "--rate", "20", "--during", during, "--tail", "0.5s", "--marker-header",
+             "X-Release", "--app", APP, "--json", "--picture", "none"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    releases = [e["version"] for e in data["platform"]["events"] if e["type"] == "release"]
+    assert releases == [2, 3]  # polled at the start and once more at the end
+    assert data["platform"]["app"] == APP
+
+
+def test_cli_with_app_and_no_token_is_a_usage_error(tmp_path):
+    out = subprocess.run(
+        [str(Path(sys.executable).with_name("zdd")), "verify", "--url", "http://127.0.0.1:9/",
+         "--app", APP, "--picture", "none"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HEROKU_HOST": "http://127.0.0.1:9"},
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "--app zdd-verify-demo" in out.stderr and "Traceback" not in out.stderr

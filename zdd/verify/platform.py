@@ -1,0 +1,110 @@
+"""With --app: what the Platform API said during the probe (release versions, dyno states).
+
+A background thread polls `release_latest` and `dyno_list` at a low rate (10 s by default: two
+requests per poll stay far below the API's ~75/min refill) and keeps the changes. API errors are
+recorded, never fatal: the probe's verdict does not depend on the API.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from zdd.errors import ZddError
+
+JOIN_TIMEOUT_S = (
+    35.0  # a poll in flight at stop time gets this long (the client's deadline is 30 s)
+)
+
+
+def client_from_env():
+    """HerokuClient.from_env() with a short deadline: one poll must not outlive the probe."""
+    from zdd.heroku import HerokuClient
+
+    return HerokuClient.from_env(deadline=30.0)
+
+
+class PlatformWatcher:
+    """Polls one app's latest release and dynos; `stop()` returns the observations as a dict."""
+
+    def __init__(
+        self,
+        client,
+        app: str,
+        *,
+        interval_s: float = 10.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.app = app
+        self.interval_s = interval_s
+        self.clock = clock
+        self._t0 = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.polls: list[dict] = []
+        self.events: list[dict] = []
+        self.errors: list[dict] = []
+        self._last_release: tuple | None = None
+        self._last_dynos: dict | None = None
+
+    def start(self, t0: float) -> None:
+        self._t0 = t0
+        self._thread = threading.Thread(target=self._loop, name="zdd-platform", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            self.poll()
+            if self._stop.wait(self.interval_s):
+                return
+
+    def poll(self) -> None:
+        """One look at the app; appends to polls, and to events when something changed."""
+        at = round(self.clock() - self._t0, 3)
+        try:
+            release = self.client.release_latest(self.app)
+            dynos = self.client.dyno_list(self.app)
+        except ZddError as exc:
+            self.errors.append({"at_s": at, "message": str(exc).splitlines()[0][:300]})
+            return
+        states = {
+            d.name: f"{d.state or '?'} v{d.release_version}" if d.release_version else d.state
+            for d in sorted(dynos, key=lambda d: d.name)
+        }
+        poll = {"at_s": at, "dynos": states}
+        if release is not None:
+            poll.update(release=release.version, status=release.status)
+            key = (release.version, release.status)
+            if key != self._last_release:
+                self.events.append(
+                    {
+                        "type": "release",
+                        "at_s": at,
+                        "version": release.version,
+                        "status": release.status,
+                        "description": release.description,
+                    }
+                )
+                self._last_release = key
+        if states != self._last_dynos:
+            self.events.append({"type": "dynos", "at_s": at, "dynos": states})
+            self._last_dynos = states
+        self.polls.append(poll)
+
+    def stop(self) -> dict:
+        """Stop polling, take a last look (the state after the deploy), return what was seen."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=JOIN_TIMEOUT_S)
+            self.poll()
+        stats = getattr(self.client, "stats", None)
+        return {
+            "app": self.app,
+            "interval_s": self.interval_s,
+            "api_requests": getattr(stats, "requests", None),
+            "polls": self.polls,
+            "events": self.events,
+            "errors": self.errors,
+        }
