@@ -55,7 +55,7 @@ def test_yaml_seed_file_builds_the_described_app(tmp_path):
 def test_json_seed_file_and_default_token(tmp_path):
     path = tmp_path / "seed.json"
     path.write_text(json.dumps({"apps": [{"name": "json-app"}]}))
-    platform = Platform.from_seed(str(path))
+    platform = Platform.from_seed(path)  # a Path works as well as a str
     assert platform.app_info("json-app")["name"] == "json-app"
     assert platform.global_token.startswith("HRKU-")
     assert platform.formation_list("json-app") == []

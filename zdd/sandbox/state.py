@@ -9,6 +9,7 @@ server thread serves.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import secrets
 import threading
@@ -77,11 +78,14 @@ class Platform:
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
-    def from_seed(cls, seed: dict | str, clock: Callable[[], float] = time.time) -> Platform:
+    def from_seed(
+        cls, seed: dict | str | os.PathLike, clock: Callable[[], float] = time.time
+    ) -> Platform:
+        """A platform from a seed dict or a YAML/JSON seed file path (format: docs/design.md)."""
         from .seed import apply_seed, load_seed
 
         platform = cls(clock=clock)
-        apply_seed(platform, load_seed(seed) if isinstance(seed, str) else seed)
+        apply_seed(platform, seed if isinstance(seed, dict) else load_seed(seed))
         if not platform.authorizations:
             platform.add_token(scope=("global",), description="sandbox default token")
         return platform
