@@ -208,3 +208,11 @@ def test_an_existing_token_is_kept_and_only_zdd_app_is_added(sandbox_for):
     assert config == {"ZDD_API_TOKEN": "x", "ZDD_APP": "perf-three"}
     assert set(env.platform.authorizations) == tokens  # no new OAuth token minted
     assert [w["path"] for w in env.writes()] == ["/apps/perf-three/config-vars"]
+
+
+def test_zdd_with_only_flags_runs_setup_like_invoke_zdd(sandbox_for):
+    env = sandbox_for(vector_app("configured-java"))
+    run = env.run("--app", "java-done", "--yes")
+    assert run.code == 0, run
+    assert "Everything is in place on java-done" in run.out
+    assert env.run("--version").out.startswith("zdd ")
