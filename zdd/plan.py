@@ -326,9 +326,8 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     )
 
 
-def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
-    """The setup plan for one app. Raises PlanError for a --size that isn't professional."""
-    opts = options or PlanOptions()
+def check_options(opts: PlanOptions) -> None:
+    """Reject options no plan can use (callers run this before reading anything)."""
     if opts.size and not is_professional(opts.size):
         raise PlanError(
             f"--size {opts.size} is not a professional size: preboot and 2+ web dynos need "
@@ -336,6 +335,12 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
         )
     if opts.min_web < 1:
         raise PlanError("--min-web must be at least 1")
+
+
+def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
+    """The setup plan for one app. Raises PlanError for a --size that isn't professional."""
+    opts = options or PlanOptions()
+    check_options(opts)
     java = state.is_jvm if opts.java is None else opts.java
     formation = formation_step(state, opts)
     affinity = _feature_step(

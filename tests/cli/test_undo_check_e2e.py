@@ -87,6 +87,10 @@ def test_error_documents_have_the_failure_shape(sandbox_for):
         assert run.code == 2, (args, run)
         jsonschema.validate(run.json, schemas.FAILURE)
         assert run.json["error"]["message"]
+    env.clear_log()
+    bad_size = env.run("setup", "--app", "java-done", "--size", "Basic")
+    assert bad_size.code == 2 and "not a professional size" in bad_size.err
+    assert env.requests() == []  # rejected before any request
 
 
 def test_check_all_refuses_to_overrun_the_api_budget(sandbox_for):

@@ -66,7 +66,7 @@ def setup(
         render_plan,
         render_results,
     )
-    from zdd.plan import PlanOptions, plan
+    from zdd.plan import PlanOptions, check_options, plan
     from zdd.reader import read_state
     from zdd.snapshot import Snapshot
 
@@ -82,6 +82,7 @@ def setup(
             buildpack=buildpack,
             release_check=None if release_check else False,
         )
+        check_options(opts)
         client = make_client(float(wait))
         progress = Progress(err, enabled=not print_commands)
         with progress.running(f"reading {name}"):
@@ -111,7 +112,8 @@ def setup(
 
         pending, blocked = the_plan.pending, the_plan.blocked
         if print_commands:
-            render_commands(out, the_plan) if not json else None
+            if not json:
+                render_commands(out, the_plan)
             finish(NOT_DONE if blocked else PENDING if pending else OK)
             return
         if not json:
