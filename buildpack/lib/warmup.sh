@@ -61,7 +61,8 @@ warmup::main() {
 	# 2. Requests, round-robin over the paths, in batches of parallel transfers.
 	local -a paths=() header_args=()
 	local path
-	read -r -a paths <<<"${ZDD_WARMUP_PATHS:-/}"
+	local list="${ZDD_WARMUP_PATHS:-/}"
+	read -r -a paths <<<"${list//,/ }"
 	((${#paths[@]} == 0)) && paths=("/")
 	for path in "${!paths[@]}"; do
 		[[ "${paths[path]}" == /* ]] || paths[path]="/${paths[path]}"

@@ -1,0 +1,381 @@
+"""JVM warm-up benchmark for the zdd buildpack: does the warm-up window help, and which JVM flags?
+
+A real JVM web app (tests/buildpack/fixtures/jvm-web-app/WarmApp.java, compiled with javac; each
+request builds, sorts, formats, regex-matches and hashes 400 records, so the JIT and class loading
+matter) is booted the way a dyno boots it: bash sources the slug's .profile.d/zdd.sh (installed by
+the buildpack's bin/compile), then execs java. We measure, from one run:
+
+1. the first 50 user requests after boot, cold (ZDD_WARMUP=off) vs after the warm-up window
+   (default ZDD_WARMUP_* settings, i.e. what preboot gives time for), against steady state
+   (50 requests after 3000 more);
+2. boot time (exec -> $PORT accepting connections) with no preset, each ZDD_JVM_PRESET, and with
+   the warm-up on vs off (the warm-up must not delay boot);
+3. steady state per preset (throughput of 3000 requests at concurrency 2, then 50 sequential);
+4. bin/compile's own time (nothing to download).
+
+Run: python -m bench jvm_warmup   (or python -m bench.bench_jvm_warmup); writes
+bench/results/jvm_warmup.md. Needs java + javac (17+), bash, curl, jq. Loopback only.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILDPACK = ROOT / "buildpack"
+APP_SOURCE = ROOT / "tests" / "buildpack" / "fixtures" / "jvm-web-app" / "WarmApp.java"
+FIXTURE = ROOT / "tests" / "buildpack" / "fixtures" / "apps" / "maven-procfile"
+RESULTS = Path(__file__).resolve().parent / "results" / "jvm_warmup.md"
+USER_REQUESTS = 50
+STEADY_DRIVE = 3000
+STEADY_SAMPLES = 200  # steady state: more samples, as this machine is shared and noisy
+BOOT_REPEATS = 7
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def request_ms(port: int, path: str = "/") -> float:
+    start = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
+        response.read()
+    return (time.perf_counter() - start) * 1000
+
+
+class Dyno:
+    """bash sources .profile.d/*.sh, then execs java: the pid stays the web process."""
+
+    def __init__(self, slug: Path, classes: Path, **config: str) -> None:
+        self.port = free_port()
+        self.log = slug / f"web-{self.port}.log"
+        env = {
+            "HOME": str(slug),
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "DYNO": "web.1",
+            "PORT": str(self.port),
+            **config,
+        }
+        script = f'for f in .profile.d/*.sh; do . "$f"; done; exec java -cp {classes} WarmApp'
+        self._sink = self.log.open("w")
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            ["bash", "-c", script], cwd=slug, env=env, stdout=self._sink, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 60
+        while not accepts(self.port):
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                raise RuntimeError(f"app did not bind: {self.log.read_text()}")
+            time.sleep(0.002)
+        self.boot_ms = (time.perf_counter() - self.started) * 1000
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def wait_for_warmup(self, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.output().splitlines():
+                if line.startswith("zdd warm-up:"):
+                    return line
+            time.sleep(0.05)
+        raise RuntimeError("warm-up summary never came")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._sink.close()
+
+
+def summary(latencies: list[float]) -> dict[str, float]:
+    ordered = sorted(latencies)
+    return {
+        "first": latencies[0],
+        "median": statistics.median(ordered),
+        "p90": ordered[int(len(ordered) * 0.9) - 1],
+        "max": ordered[-1],
+        "mean": statistics.fmean(ordered),
+    }
+
+
+def users(port: int, n: int = USER_REQUESTS) -> dict[str, float]:
+    return summary([request_ms(port) for _ in range(n)])
+
+
+def drive(port: int, n: int = STEADY_DRIVE, concurrency: int = 2) -> float:
+    """Requests per second for n requests at the given concurrency."""
+    start = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(lambda _: request_ms(port), range(n)))
+    return n / (time.perf_counter() - start)
+
+
+def compile_slug(work: Path) -> tuple[Path, list[float]]:
+    env_dir, cache = work / "env", work / "cache"
+    env_dir.mkdir()
+    times = []
+    slug = work / "build"
+    for i in range(6):
+        if slug.exists():
+            shutil.rmtree(slug)
+        shutil.copytree(FIXTURE, slug)
+        start = time.perf_counter()
+        subprocess.run(
+            ["./bin/compile", str(slug), str(cache), str(env_dir)],
+            cwd=BUILDPACK,
+            env={
+                "HOME": str(work),
+                "LANG": "C.UTF-8",
+                "PATH": "/usr/bin:/bin",
+                "STACK": "heroku-24",
+            },
+            check=True,
+            capture_output=True,
+        )
+        if i:  # the first run warms the page cache
+            times.append((time.perf_counter() - start) * 1000)
+    # As on Heroku, the slug knows its JDK from .jdk/release (the JVM buildpack puts the JDK there).
+    java_home = Path(shutil.which("java")).resolve().parent.parent
+    (slug / ".jdk").mkdir()
+    shutil.copy(java_home / "release", slug / ".jdk" / "release")
+    return slug, times
+
+
+def train_cds_archive(slug: Path, classes: Path) -> Path:
+    """A training run that exits normally (JDK 13-18 write the dynamic archive only then)."""
+    archive = slug / ".zdd" / "cds" / "app.jsa"
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    d = Dyno(
+        slug,
+        classes,
+        ZDD_WARMUP="off",
+        APP_EXIT_AFTER_REQUESTS="300",
+        ZDD_JVM_OPTS=f"-XX:ArchiveClassesAtExit={archive}",
+    )
+    for _ in range(300):
+        try:
+            request_ms(d.port)
+        except OSError:
+            break
+    d.proc.wait(60)
+    d._sink.close()
+    if not archive.exists():
+        raise RuntimeError(f"no CDS archive written: {d.output()}")
+    return archive
+
+
+def fmt(row: dict[str, float]) -> str:
+    return " | ".join(f"{row[k]:.1f}" for k in ("first", "median", "p90", "max", "mean"))
+
+
+def main() -> str:
+    work = Path(tempfile.mkdtemp(prefix="zdd-bench-jvm-"))
+    try:
+        return run(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(work: Path) -> str:
+    classes = work / "classes"
+    subprocess.run(["javac", "-d", str(classes), str(APP_SOURCE)], check=True)
+    # A jar, as a Maven build gives (CDS cannot archive classes from a directory).
+    jar = work / "app.jar"
+    subprocess.run(["jar", "cf", str(jar), "-C", str(classes), "."], check=True)
+    classes = jar
+    slug, compile_ms = compile_slug(work)
+    java_version = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
+    java_version = java_version.splitlines()[0]
+
+    # 1. cold vs warmed vs steady (no preset)
+    cold = Dyno(slug, classes, ZDD_WARMUP="off")
+    cold_users = users(cold.port)
+    cold.stop()
+
+    warm = Dyno(slug, classes)  # default warm-up settings
+    warm_line = warm.wait_for_warmup()
+    warm_window_s = (time.perf_counter() - warm.started) - warm.boot_ms / 1000
+    warm_users = users(warm.port)
+    steady_rps = drive(warm.port)
+    steady_users = users(warm.port, STEADY_SAMPLES)
+    warm.stop()
+
+    # 2 + 3. presets: boot time (median of BOOT_REPEATS), cold users, steady state
+    presets = {
+        "none": {},
+        "fast-start": {"ZDD_JVM_PRESET": "fast-start"},
+        "cds": {"ZDD_JVM_PRESET": "cds"},
+    }
+    rows = {}
+    for name, config in presets.items():
+        if name == "cds":
+            train_cds_archive(slug, classes)
+        boots = []
+        for _ in range(BOOT_REPEATS):
+            d = Dyno(slug, classes, ZDD_WARMUP="off", **config)
+            boots.append(d.boot_ms)
+            d.stop()
+        d = Dyno(slug, classes, ZDD_WARMUP="off", **config)
+        first = users(d.port)
+        rps = drive(d.port)
+        steady = users(d.port, STEADY_SAMPLES)
+        d.stop()
+        rows[name] = {
+            "boot": statistics.median(boots),
+            "users": first,
+            "rps": rps,
+            "steady": steady,
+        }
+
+    boots_on, boots_off = [], []
+    for _ in range(BOOT_REPEATS):
+        for config, sink in (({}, boots_on), ({"ZDD_WARMUP": "off"}, boots_off)):
+            d = Dyno(slug, classes, ZDD_WARMUP_REQUESTS="20", **config)
+            sink.append(d.boot_ms)
+            d.stop()
+
+    return report(
+        java_version,
+        compile_ms,
+        cold_users,
+        warm_users,
+        steady_users,
+        steady_rps,
+        warm_line,
+        warm_window_s,
+        rows,
+        statistics.median(boots_on),
+        statistics.median(boots_off),
+    )
+
+
+def decide(rows: dict) -> list[str]:
+    """A preset is a default only if it helps boot or first requests at no steady-state cost."""
+    base = rows["none"]
+    lines = []
+    for name in ("fast-start", "cds"):
+        row = rows[name]
+        helps = (
+            row["boot"] < base["boot"] * 0.95 or row["users"]["mean"] < base["users"]["mean"] * 0.95
+        )
+        hurts = (
+            row["rps"] < base["rps"] * 0.95
+            or row["steady"]["median"] > base["steady"]["median"] * 1.05
+        )
+        verdict = "default" if helps and not hurts else "opt-in only"
+        if name == "cds":  # measured with a trained archive that a fresh dyno does not have
+            verdict = "opt-in only (a fresh dyno has no archive: see above)"
+        lines.append(
+            f"- `{name}`: boot x{row['boot'] / base['boot']:.2f}, first-50 mean "
+            f"x{row['users']['mean'] / base['users']['mean']:.2f}, steady throughput "
+            f"x{row['rps'] / base['rps']:.2f}, steady median "
+            f"x{row['steady']['median'] / base['steady']['median']:.2f} -> "
+            f"{'helps' if helps else 'no gain'}, "
+            f"{'hurts steady state' if hurts else 'steady state kept'}: "
+            f"**{verdict}**"
+        )
+    return lines
+
+
+def report(
+    java, compile_ms, cold, warm, steady, steady_rps, warm_line, window_s, rows, on, off
+) -> str:
+    cores = os.cpu_count()
+    out = [
+        "# JVM warm-up benchmark (bench/bench_jvm_warmup.py)",
+        "",
+        f"One run on {platform.machine()}, {cores} cores, {java}; Linux {platform.release()}.",
+        "Command: `python -m bench jvm_warmup` (or `python -m bench.bench_jvm_warmup`).",
+        "App: tests/buildpack/fixtures/jvm-web-app/WarmApp.java in a jar (com.sun.net.httpserver;",
+        "400 records built, sorted, formatted, regex-matched and hashed per request). Boot as a",
+        "dyno boots: bash sources the slug's `.profile.d/zdd.sh`, then execs java. Latencies in",
+        "ms, measured by the client (one new connection per request, sequential), loopback.",
+        "The machine may be shared (other suites running): single figures move by up to 2-3x",
+        "between runs: read the large ratios (cold vs warmed) and the verdicts, not the decimals.",
+        "",
+        "## First 50 user requests after boot",
+        "",
+        "| case | first | median | p90 | max | mean |",
+        "|---|---|---|---|---|---|",
+        f"| cold (ZDD_WARMUP=off) | {fmt(cold)} |",
+        f"| after the warm-up window (defaults) | {fmt(warm)} |",
+        f"| steady state ({STEADY_SAMPLES} requests after {STEADY_DRIVE} more) | {fmt(steady)} |",
+        "",
+        f"Warm-up log line: `{warm_line}`; it took {window_s:.1f} s after the port was bound",
+        "(preboot gives a Java app about 3.5 min before traffic moves).",
+        "",
+        "Ratios (one run):",
+        f"- first request: cold / warmed = x{cold['first'] / warm['first']:.1f}; "
+        f"cold / steady = x{cold['first'] / steady['median']:.1f}",
+        f"- mean of the first 50: cold / warmed = x{cold['mean'] / warm['mean']:.1f}; "
+        f"warmed / steady = x{warm['mean'] / steady['mean']:.2f}",
+        f"- p90 of the first 50: cold / warmed = x{cold['p90'] / warm['p90']:.1f}",
+        f"- steady-state throughput (concurrency 2, no preset): {steady_rps:.0f} req/s",
+        "",
+        "## JVM presets (ZDD_JVM_PRESET), no warm-up",
+        "",
+        f"Boot = exec to $PORT accepting connections, median of {BOOT_REPEATS}. `cds` on JDK 13-18",
+        "uses an archive already in the slug: here one from a training run (300 requests, then a",
+        "normal exit with -XX:ArchiveClassesAtExit; JDK 17 writes none on SIGTERM). On Heroku the",
+        "dyno filesystem is fresh on every boot, so such an archive has to be made at build time;",
+        "zdd does not do that (yet), so these cds figures are a best case, not what a dyno gets.",
+        "",
+        "| preset | boot ms | first-50 mean | first-50 p90 | steady req/s | steady median |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, row in rows.items():
+        out.append(
+            f"| {name} | {row['boot']:.0f} | {row['users']['mean']:.1f} | "
+            f"{row['users']['p90']:.1f} | {row['rps']:.0f} | {row['steady']['median']:.1f} |"
+        )
+    out += [
+        "",
+        "Decision rule: a flag is added by default only if it cuts boot or the first-50 mean by",
+        "5 % or more and costs under 5 % of steady-state throughput and median latency.",
+        "",
+        *decide(rows),
+        "",
+        "## The warm-up does not delay boot",
+        "",
+        f"Boot with the warm-up on: {on:.0f} ms; off: {off:.0f} ms (median of {BOOT_REPEATS}; "
+        f"ratio x{on / off:.2f}).",
+        "",
+        "## bin/compile",
+        "",
+        f"Median {statistics.median(compile_ms):.0f} ms, max {max(compile_ms):.0f} ms over "
+        f"{len(compile_ms)} runs (maven-procfile fixture, no credentials, nothing downloaded).",
+    ]
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    text = main()
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(text)
+    print(text)
