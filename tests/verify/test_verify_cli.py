@@ -44,7 +44,7 @@ def test_switch_scenario_json_exit_0_and_a_picture(tmp_path):
         )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    assert data["schema"] == "zdd.verify/1"
+    assert (data["version"], data["command"]) == (1, "verify")
     assert data["failed"] == 0 and data["availability"] == 1.0
     assert data["switch_over"]["from"] == "v1" and data["switch_over"]["to"] == "v2"
     assert data["switch_over"]["marker"] == "header X-Release"

@@ -21,7 +21,7 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
     from matplotlib import pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-    from matplotlib.ticker import FuncFormatter
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     path = Path(path)
     run = report.run
@@ -46,6 +46,7 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
         handles.append(Line2D([], [], marker="o", ls="", color=colour[value], label=label))
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     top = max([s.latency_s * 1000 for s in ok] + [1.0]) * 3
     if failed:
         ax.scatter(
@@ -97,12 +98,14 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
         ax.axvline(c["at_s"], ymax=0.12, color="#937860", lw=2)
     if changes:
         handles.append(Line2D([], [], color="#937860", lw=2, label="affinity cookie changed"))
-    for event in (run.platform or {}).get("events", []):
-        if event.get("type") == "release":
-            ax.axvline(event["at_s"], color="#555555", ls=":", lw=1)
-            ax.text(
-                event["at_s"], top, f" v{event['version']}", fontsize=8, va="top", color="#555555"
-            )
+    releases = [e for e in (run.platform or {}).get("events", []) if e.get("type") == "release"]
+    for event in releases[1:]:  # the first one is the release already running at the start
+        at = event.get("created_s")
+        at = at if at is not None and 0 <= at <= run.elapsed_s else event["at_s"]
+        ax.axvline(at, color="#555555", ls=":", lw=1.2)
+        ax.text(at, top, f" v{event['version']} released", fontsize=8, va="top", color="#555555")
+    if releases[1:]:
+        handles.append(Line2D([], [], color="#555555", ls=":", label="release (Platform API)"))
     ax.set_xlim(0, max(run.elapsed_s, 0.1))
     ax.set_ylim(top=top * 1.6)
     ax.set_xlabel("seconds since the probe started")

@@ -10,12 +10,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from zdd.errors import ZddError
 
-JOIN_TIMEOUT_S = (
-    35.0  # a poll in flight at stop time gets this long (the client's deadline is 30 s)
-)
+# A poll in flight at stop time gets this long (the client's deadline is 30 s).
+JOIN_TIMEOUT_S = 35.0
 
 
 def client_from_env():
@@ -48,9 +48,11 @@ class PlatformWatcher:
         self.errors: list[dict] = []
         self._last_release: tuple | None = None
         self._last_dynos: dict | None = None
+        self._wall0 = time.time()
 
     def start(self, t0: float) -> None:
         self._t0 = t0
+        self._wall0 = time.time() - (self.clock() - t0)  # wall-clock time of the probe's start
         self._thread = threading.Thread(target=self._loop, name="zdd-platform", daemon=True)
         self._thread.start()
 
@@ -85,6 +87,7 @@ class PlatformWatcher:
                         "version": release.version,
                         "status": release.status,
                         "description": release.description,
+                        "created_s": self._probe_time(release.created_at),
                     }
                 )
                 self._last_release = key
@@ -92,6 +95,16 @@ class PlatformWatcher:
             self.events.append({"type": "dynos", "at_s": at, "dynos": states})
             self._last_dynos = states
         self.polls.append(poll)
+
+    def _probe_time(self, iso: str | None) -> float | None:
+        """An API timestamp as seconds since the probe started (negative: before it)."""
+        if not iso:
+            return None
+        try:
+            when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return round(when.timestamp() - self._wall0, 3)
 
     def stop(self) -> dict:
         """Stop polling, take a last look (the state after the deploy), return what was seen."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from zdd.verify.samples import FAILURE_KINDS, Sample
 
-SCHEMA = "zdd.verify/1"
+JSON_VERSION = 1  # like the other commands: fields are only added within a version
 SWITCH_MARGIN_S = 5.0  # "during" = the switch-over window widened by this on each side,
 SWITCH_MARGIN_SHARE = 0.1  # but by no more than this share of the run (short test runs)
 
@@ -165,7 +165,8 @@ class VerifyReport:
         run = self.run
         longest = self.longest_run
         return {
-            "schema": SCHEMA,
+            "version": JSON_VERSION,
+            "command": "verify",
             "url": run.url,
             "started_at": run.started_at,
             "elapsed_s": round(run.elapsed_s, 3),
