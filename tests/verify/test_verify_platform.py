@@ -14,6 +14,7 @@ from zdd.verify.options import build_options
 from zdd.verify.platform import PlatformWatcher
 from zdd.verify.runner import run_verify
 from zdd.verify.targets import Backend, SwitchingRouter
+from zdd.verify.text import render
 
 APP = "zdd-verify-demo"
 SEED = {
@@ -58,8 +59,12 @@ def test_watcher_sees_the_new_release_and_dynos_booting_then_up(sandbox_env):
     assert {"web.1": "starting v3", "web.2": "starting v3"} in states  # the preboot window
     assert states[-1] == {"web.1": "up v3", "web.2": "up v3"}
     assert report.switch.to_value == "v3"
-    first_v3 = next(e["at_s"] for e in platform["events"] if e.get("version") == 3)
-    assert first_v3 <= report.switch.started_s  # the release came first, the switch after it
+    v3 = next(e for e in platform["events"] if e.get("version") == 3)
+    during = report.run.during
+    # created_at, moved onto the probe's time line: inside the --during command, before the switch
+    assert during.started_s - 0.5 <= v3["created_s"] <= during.ended_s + 0.5
+    assert v3["created_s"] <= report.switch.started_s
+    assert "release v3 (succeeded): created at ~" in render(report)
     assert len(platform["polls"]) >= 4
     assert platform["api_requests"] >= 2 * len(platform["polls"])
 

@@ -104,7 +104,9 @@ class PlatformWatcher:
             when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
         except ValueError:
             return None
-        return round(when.timestamp() - self._wall0, 3)
+        # API timestamps are whole seconds (truncated): the middle of that second is the best guess
+        middle = 0.5 if "." not in iso else 0.0
+        return round(when.timestamp() + middle - self._wall0, 3)
 
     def stop(self) -> dict:
         """Stop polling, take a last look (the state after the deploy), return what was seen."""

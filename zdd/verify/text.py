@@ -125,20 +125,15 @@ def _platform_lines(platform: dict | None) -> list[str]:
         return []
     out = [f"Platform API ({platform.get('app')}): {len(platform.get('polls', []))} polls"]
     releases = [e for e in platform.get("events", []) if e.get("type") == "release"]
-    if releases:
+    for e in releases:
+        created = e.get("created_s")
+        when = f"created at ~{created:.1f} s, " if created is not None else ""
         out.append(
-            "  releases seen: "
-            + ", ".join(
-                f"v{e['version']} ({e.get('status')}) at {e['at_s']:.1f} s" for e in releases
-            )
+            f"  release v{e['version']} ({e.get('status')}): {when}seen at {e['at_s']:.1f} s"
         )
-    dynos = [e for e in platform.get("events", []) if e.get("type") == "dynos"]
-    if dynos:
-        last = dynos[-1]
-        out.append(
-            f"  dyno states changed {len(dynos)} time(s); last at {last['at_s']:.1f} s: "
-            + ", ".join(f"{k}={v}" for k, v in last["dynos"].items())
-        )
+    for e in [e for e in platform.get("events", []) if e.get("type") == "dynos"]:
+        states = ", ".join(f"{k}={v}" for k, v in e["dynos"].items()) or "none"
+        out.append(f"  dynos at {e['at_s']:.1f} s: {states}")
     for err in platform.get("errors", [])[:3]:
         out.append(f"  API error at {err['at_s']:.1f} s: {err['message']}")
     return out
