@@ -135,6 +135,7 @@ def main() -> str:
         *(f"| {c} | {n} | {t} | {s:.1f} s |" for c, n, s, t in check_all),
         "",
         f"Requests: 1 app list + 1 free rate-limit read + 3 GETs per app + config vars for the "
-        f"{N_APPS // 2} JVM apps only = {2 + 3 * N_APPS + N_APPS // 2}.",
+        f"{N_APPS // 2} JVM apps only = {2 + 3 * N_APPS + N_APPS // 2}. Request counts are "
+        "exact; wall times depend on the machine's load (it may be shared with other suites).",
     ]
     return "\n".join(lines)
