@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ BUILDPACK = REPO / "buildpack"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 APPS = FIXTURES / "apps"
 STACK_PATH = "/usr/local/bin:/usr/bin:/bin"
+VECTORS = sorted((REPO / "tests" / "vectors").glob("*.json"))
 
 #: Config vars every build gets: secrets (some multi-line) that must never show in any output.
 SECRETS = {
@@ -190,3 +192,17 @@ def dyno_env(
         env["PORT"] = str(port)
     env.update(config)
     return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_seed(server, seed: dict) -> None:
+    """POST /__sandbox/seed over loopback (the control endpoint in docs/design.md)."""
+    import httpx
+
+    response = httpx.post(f"{server.url}/__sandbox/seed", json=seed, timeout=5)
+    response.raise_for_status()

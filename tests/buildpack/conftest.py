@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 
 import pytest
-from bp_harness import FIXTURES, Build
-
-VECTORS = sorted((Path(__file__).resolve().parents[1] / "vectors").glob("*.json"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bp_harness import FIXTURES, VECTORS, Build, server_seed
 
 
 @pytest.fixture(scope="session")
@@ -62,14 +53,6 @@ def bp_sandbox():
         server_seed(server, seed)
     yield server
     server.stop()
-
-
-def server_seed(server, seed: dict) -> None:
-    """POST /__sandbox/seed over loopback (the control endpoint in docs/design.md)."""
-    import httpx
-
-    response = httpx.post(f"{server.url}/__sandbox/seed", json=seed, timeout=5)
-    response.raise_for_status()
 
 
 @pytest.fixture

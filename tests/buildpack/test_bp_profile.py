@@ -13,8 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from bp_harness import STACK_PATH, boot_script, dyno_env, pids_mentioning, wait_for
-from conftest import free_port
+from bp_harness import STACK_PATH, boot_script, dyno_env, free_port, pids_mentioning, wait_for
 
 SUMMARY = re.compile(
     r"^zdd warm-up: (?P<sent>\d+) requests to (?P<paths>\d+) path\(s\) in [\d.]+s, "

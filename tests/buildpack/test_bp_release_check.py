@@ -10,8 +10,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bp_harness import Build, assert_no_secrets, capture, procfile_types, scrubbed_env, strip_ansi
-from conftest import VECTORS
+from bp_harness import (
+    VECTORS,
+    Build,
+    assert_no_secrets,
+    capture,
+    procfile_types,
+    scrubbed_env,
+    server_seed,
+    strip_ansi,
+)
 
 FIRST_FOUR = ("tier.professional", "web.redundancy", "affinity.enabled", "preboot.enabled")
 LINE = re.compile(
@@ -93,8 +101,6 @@ def test_every_finding_fails_with_its_exact_fix(slug, bp_sandbox):
 
 
 def test_every_finding_passes_on_a_ready_app(slug, bp_sandbox):
-    from conftest import server_seed
-
     server_seed(
         bp_sandbox,
         {

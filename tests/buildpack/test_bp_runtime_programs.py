@@ -16,8 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bp_harness import BUILDPACK, boot_script, pids_mentioning, wait_for
-from conftest import free_port
+from bp_harness import BUILDPACK, boot_script, free_port, pids_mentioning, wait_for
 
 DATA = Path(__file__).resolve().parent / "data" / "heroku-24-run-programs.txt"
 RUNTIME_SCRIPTS = [
