@@ -180,3 +180,10 @@ def test_marker_needs_exactly_one_source():
         Marker()
     with pytest.raises(ValueError):
         Marker(header="X", json_path="y")
+
+
+def test_4xx_answers_are_not_failures_but_are_pointed_out():
+    samples = [ok(0, 0.0), Sample(seq=1, sent_s=0.1, latency_s=0.01, status=404)]
+    report = summarise(samples, run_info())
+    assert report.failed == 0 and report.status_counts == {"200": 1, "404": 1}
+    assert "1 answers were 4xx" in render(report)

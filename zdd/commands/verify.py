@@ -97,9 +97,13 @@ def verify(
     if picture_path:
         from zdd.verify.picture import draw
 
-        draw(report, picture_path)
+        try:
+            draw(report, picture_path)
+        except OSError as exc:  # the run's findings matter more than the picture: report anyway
+            print(f"zdd verify: could not write --picture {picture_path}: {exc}", file=sys.stderr)
+            picture_path = None
     if json:
-        print(_json.dumps(report.to_dict(), indent=2))
+        print(_json.dumps({**report.to_dict(), "picture": picture_path}, indent=2))
     else:
         print(render(report, picture=picture_path))
     if report.exit_code != EXIT_OK:

@@ -143,7 +143,9 @@ class Probe:
                     body[:BODY_LIMIT],
                     marker=self.options.marker,
                     affinity_sent=sent_cookie,
-                    affinity_set=response.cookies.get(AFFINITY_COOKIE),
+                    affinity_set=next(
+                        (c.value for c in response.cookies.jar if c.name == AFFINITY_COOKIE), None
+                    ),
                 )
         except httpx.TimeoutException as exc:
             sample = self._error(seq, sent_s, start, "timeout", exc, sent_cookie)

@@ -57,6 +57,12 @@ def render(report: VerifyReport, picture: str | None = None) -> str:
         )
     else:
         lines.append("FAIL: no request was sent, so nothing is proven")
+    client_errors = sum(n for code, n in report.status_counts.items() if code.startswith("4"))
+    if client_errors:
+        lines.append(
+            f"  note: {client_errors} answers were 4xx (not failures; is the URL right?): "
+            + ", ".join(f"{c} x{n}" for c, n in report.status_counts.items() if c.startswith("4"))
+        )
     lines += _switch_lines(report)
     lines += _latency_lines(report)
     aff = report.affinity
