@@ -397,3 +397,20 @@ def test_wired_release_command_checks_then_runs_the_original(tmp_path, bp_sandbo
     result = capture(["bash", "-c", command], env=env, cwd=build.build_dir, timeout=30)
     assert result.returncode == 1
     assert not (build.build_dir / "migrate.ran").exists()
+
+
+def test_a_crash_in_the_build_time_check_never_fails_the_build(tmp_path, bp_sandbox):
+    """Break the check on purpose (a copy of the buildpack): the build goes on, with a warning."""
+    import shutil
+
+    from bp_harness import BUILDPACK
+
+    broken = tmp_path / "buildpack"
+    shutil.copytree(BUILDPACK, broken)
+    with (broken / "lib" / "checks.sh").open("a") as lib:
+        lib.write("\nchecks::run() { exit 7; }\n")
+    build = Build(tmp_path / "b", "maven-procfile", creds(bp_sandbox, ZDD_STRICT="1"), broken)
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    assert "the settings check stopped unexpectedly (exit 7)" in strip_ansi(result.stderr)
+    assert (build.build_dir / ".zdd" / "bin" / "release-check").exists()
