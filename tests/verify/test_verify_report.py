@@ -1,6 +1,8 @@
 """The pure summary: hand-made samples in, figures out."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zdd.verify.report import (
     EXIT_COMMAND_FAILED,
@@ -187,3 +189,39 @@ def test_4xx_answers_are_not_failures_but_are_pointed_out():
     report = summarise(samples, run_info())
     assert report.failed == 0 and report.status_counts == {"200": 1, "404": 1}
     assert "1 answers were 4xx" in render(report)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(0.001, 0.5),  # gap to the previous send
+            st.sampled_from(["ok-v1", "ok-v2", "connect", "timeout", "503"]),
+            st.none() | st.sampled_from(["a", "b"]),
+        ),
+        max_size=60,
+    )
+)
+def test_summary_invariants_hold_for_any_samples(steps):
+    samples, t = [], 0.0
+    for seq, (gap, what, cookie) in enumerate(steps):
+        t += gap
+        if what.startswith("ok"):
+            samples.append(ok(seq, t, marker=what[3:], affinity_set=cookie))
+        elif what == "503":
+            samples.append(Sample(seq=seq, sent_s=t, latency_s=0.01, status=503))
+        else:
+            samples.append(Sample(seq=seq, sent_s=t, latency_s=0.01, error=what))
+    report = summarise(samples, run_info(elapsed=t + 0.1))
+    assert report.ok + report.failed == report.requests == len(samples)
+    assert sum(r.count for r in report.runs) == report.failed
+    assert sum(report.failures_by_kind.values()) == report.failed
+    for a, b in zip(report.runs, report.runs[1:], strict=False):
+        assert a.to_s <= b.from_s  # runs are disjoint and in order
+    assert all(r.seconds >= 0 for r in report.runs)
+    assert (report.exit_code == EXIT_FAILURES) == (report.failed > 0 or not samples)
+    if report.switch:
+        lo, hi = report.switch.between_s
+        assert lo < report.switch.started_s <= report.switch.completed_s and lo < hi
+    counted = sum((report.latency[p] or {"count": 0})["count"] for p in report.phases)
+    assert counted == report.ok
