@@ -17,7 +17,8 @@ from zdd.state import (
     ZDD_APP_VAR,
     ZDD_TOKEN_VAR,
     AppState,
-    is_professional,
+    is_hobby,
+    is_private,
 )
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
@@ -66,9 +67,18 @@ def _failed(id_: str, message: str, command: str) -> Finding:
 
 
 def check(
-    state: AppState, *, companion_url: str = COMPANION_BUILDPACK_URL, size: str = "Standard-1X"
+    state: AppState,
+    *,
+    companion_url: str = COMPANION_BUILDPACK_URL,
+    known_companions: Iterable[str] = (),
+    size: str = "Standard-1X",
 ) -> list[Finding]:
-    """All six findings for one app, in IDS order. `size` is the size suggested in the remedy."""
+    """All six findings for one app, in IDS order. `size` is the size suggested in remedies.
+
+    `companion_url` and `known_companions` (URLs from earlier setups) count as the zdd buildpack.
+    Private-*/Shield-* sizes pass the tier check (2+ dynos per type), but they can't use preboot
+    (Private Spaces deploy with rolling restarts), so preboot.enabled is skipped for them.
+    """
     app = state.app
     out: list[Finding] = []
 
@@ -78,7 +88,7 @@ def check(
     if not state.formation:
         out.append(Finding("tier.professional", SKIPPED, "no process types yet (nothing deployed)"))
     else:
-        low = [p for p in running if not is_professional(p.size)]
+        low = [p for p in running if is_hobby(p.size)]
         if low:
             names = ", ".join(f"{p.type} ({canonical_size(p.size)})" for p in low)
             pairs = " ".join(f"{p.type}={size}" for p in procs)
@@ -88,6 +98,15 @@ def check(
                     f"not on a professional size: {names}; preboot and a 2nd web dyno need "
                     "Standard or Performance",
                     f"heroku ps:type {pairs} --app {app}",
+                )
+            )
+        elif state.on_private:
+            out.append(
+                Finding(
+                    "tier.professional",
+                    PASSED,
+                    "Private Space sizes run 2+ dynos per type (deploys are rolling restarts, "
+                    "not preboot)",
                 )
             )
         else:
@@ -102,12 +121,17 @@ def check(
     elif web.quantity >= 2:
         out.append(Finding("web.redundancy", PASSED, f"{web.quantity} web dynos"))
     else:
+        scale = "web=2"
+        if is_hobby(web.size):  # Eco/Basic run one dyno per type: all types move together
+            scale = " ".join(
+                f"{p.type}={2 if p.type == 'web' else p.quantity}:{size}" for p in procs
+            )
         out.append(
             _failed(
                 "web.redundancy",
                 f"{web.quantity} web dyno{'s' if web.quantity != 1 else ''}; "
                 "a restart or deploy drops requests with fewer than 2",
-                f"heroku ps:scale web=2 --app {app}",
+                f"heroku ps:scale {scale} --app {app}",
             )
         )
 
@@ -118,6 +142,16 @@ def check(
     ):
         if state.feature(name):
             out.append(Finding(id_, PASSED, f"{name} is enabled"))
+        elif name == PREBOOT and state.on_private:
+            sizes = sorted({canonical_size(p.size) for p in procs if is_private(p.size)})
+            out.append(
+                Finding(
+                    id_,
+                    SKIPPED,
+                    f"{', '.join(sizes)} can't use preboot: Private Space deploys are rolling "
+                    "restarts (keep 2+ web dynos)",
+                )
+            )
         else:
             out.append(
                 _failed(
@@ -130,7 +164,7 @@ def check(
     # buildpack.companion
     if not state.is_jvm:
         out.append(Finding("buildpack.companion", SKIPPED, "not a JVM app"))
-    elif state.has_companion(companion_url):
+    elif state.has_companion(companion_url, *known_companions):
         out.append(Finding("buildpack.companion", PASSED, "the zdd buildpack is installed"))
     else:
         index = max(len(state.buildpacks), 1)

@@ -19,7 +19,6 @@ PRICES_AS_OF = "2026-08"
 SOURCE = (
     "Heroku Dev Center 'Usage & Billing' / 'Dyno Types'; heroku/cli ps:type COST_MONTHLY (v11.9.0)"
 )
-ECO_ACCOUNT_FEE = 5
 ECO_NOTE = (
     "Eco is a flat $5/month account fee for 1000 dyno hours shared by all Eco dynos, "
     "not a per-dyno price"
@@ -61,6 +60,11 @@ CANONICAL.update({"eco": "Eco", "basic": "Basic"})
 PROFESSIONAL_SIZES = tuple(
     CANONICAL[k] for k in MONTHLY_USD if k.startswith(("standard-", "performance-"))
 )
+
+
+def is_known_size(size: str) -> bool:
+    """A size Heroku sells (Common Runtime or Private Spaces), in any case."""
+    return size.strip().lower() in MONTHLY_USD
 
 
 def canonical_size(size: str) -> str:

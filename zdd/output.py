@@ -120,20 +120,26 @@ def render_plan(out: Console, plan: Plan, state: AppState, title: str = "Plan") 
 
 
 def render_commands(out: Console, plan: Plan) -> None:
+    """The pending steps as shell commands; blocked steps as `# blocked:` comments + what to run."""
     commands = plan.commands()
-    if not commands:
+    if not commands and not plan.blocked:
         out.print("# nothing to do")
     for c in commands:
-        out.print(escape(c), markup=True)
+        out.print(c, markup=False)
+    for s in plan.blocked:
+        reason = s.note or s.why
+        out.print(f"# blocked: {s.what}" + (f" ({reason})" if reason else ""), markup=False)
+    if plan.blocked and plan.next_command:
+        out.print(f"# next: {plan.next_command}", markup=False)
 
 
 def render_results(out: Console, results: Iterable) -> None:
     for r in results:
         line = f"  {_label(r.outcome)}{escape(r.step.what)}"
         out.print(line)
-        if r.detail and r.outcome in ("failed", "blocked", "not_attempted"):
-            for i, part in enumerate(str(r.detail).splitlines()):
-                out.print(f"        {escape(part) if i else escape(part)}")
+        if r.detail and r.outcome != "unchanged":
+            for part in str(r.detail).splitlines():
+                out.print(f"        {escape(part)}")
 
 
 def render_findings(out: Console, app: str, findings: list[Finding]) -> None:

@@ -7,10 +7,19 @@ preboot window blocks them, and config vars (which restart dynos) come last, whe
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from zdd.cost import ECO_NOTE, canonical_size, monthly_price, usd, uses_eco
+from zdd.cost import (
+    ECO_NOTE,
+    PROFESSIONAL_SIZES,
+    canonical_size,
+    is_known_size,
+    monthly_price,
+    usd,
+    uses_eco,
+)
 from zdd.state import (
     AFFINITY,
     COMPANION_BUILDPACK_URL,
@@ -20,6 +29,8 @@ from zdd.state import (
     AppState,
     Process,
     is_companion,
+    is_hobby,
+    is_private,
     is_professional,
 )
 
@@ -41,6 +52,26 @@ class PlanOptions:
     java: bool | None = None
     buildpack: str = COMPANION_BUILDPACK_URL
     release_check: bool | None = None
+    #: Companion URLs known from earlier runs (snapshots): recognised, never added twice.
+    known_companions: tuple[str, ...] = ()
+
+
+def setup_command(app: str, opts: PlanOptions, size: str | None = None) -> str:
+    """The `zdd setup` command line that repeats the user's choices (plus `size` if given)."""
+    parts = ["zdd", "setup", "--app", app]
+    if size or opts.size:
+        parts += ["--size", size or canonical_size(opts.size or "")]
+    if opts.min_web != 2:
+        parts += ["--min-web", str(opts.min_web)]
+    if not opts.affinity:
+        parts.append("--no-affinity")
+    if opts.java is not None:
+        parts.append("--java" if opts.java else "--no-java")
+    if opts.buildpack != COMPANION_BUILDPACK_URL:
+        parts += ["--buildpack", opts.buildpack]
+    if opts.release_check is False:
+        parts.append("--no-release-check")
+    return shlex.join(parts)
 
 
 @dataclass(frozen=True)
@@ -144,7 +175,7 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     web = state.web
     # Any type on Eco/Basic, even an idle one, rules out preboot and can't be mixed with
     # professional sizes: all of them move together, in one batch.
-    low = [p for p in state.formation if not is_professional(p.size)]
+    low = [p for p in state.formation if is_hobby(p.size)]
     to_move = low
     size = canonical_size(opts.size) if opts.size else None
     target_size = size or DEFAULT_SIZE
@@ -217,8 +248,9 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
             note=" ".join(
                 x
                 for x in (
-                    f"Needs your consent to change dyno sizes: zdd setup --app {app} "
-                    f"--size {DEFAULT_SIZE} (or another Standard/Performance size).",
+                    f"Needs your consent to change dyno sizes: "
+                    f"{setup_command(app, opts, DEFAULT_SIZE)} "
+                    "(or another Standard/Performance size).",
                     note,
                 )
                 if x
@@ -246,7 +278,7 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         opted = opts.java is False and state.is_jvm
         what = "no zdd buildpack: --no-java" if opted else "no zdd buildpack: not a JVM app"
         return Step("buildpack", "buildpacks", UNCHANGED, what, why, opted_out=opted)
-    if any(is_companion(b, url) for b in state.buildpacks):
+    if any(is_companion(b, url, *opts.known_companions) for b in state.buildpacks):
         return Step("buildpack", "buildpacks", UNCHANGED, "the zdd buildpack is installed", why)
     if not state.buildpacks:
         return Step(
@@ -278,10 +310,13 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     wanted = java if opts.release_check is None else opts.release_check
     why = "the zdd buildpack's release-phase check reads features and formation with it"
     if not wanted:
-        opted = state.is_jvm or java
-        what = "no release-check credentials: " + (
-            "--no-release-check" if opted else "not a JVM app"
-        )
+        if opts.release_check is False and (state.is_jvm or java):
+            reason, opted = "--no-release-check", True
+        elif opts.java is False and state.is_jvm:
+            reason, opted = "--no-java", True
+        else:
+            reason, opted = "not a JVM app", False
+        what = f"no release-check credentials: {reason}"
         return Step("release_check", "config", UNCHANGED, what, why, opted_out=opted)
     if state.config_vars is None:
         return Step(
@@ -328,6 +363,11 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
 
 def check_options(opts: PlanOptions) -> None:
     """Reject options no plan can use (callers run this before reading anything)."""
+    if opts.size and not is_known_size(opts.size):
+        raise PlanError(
+            f"--size {opts.size} is not a Heroku dyno size; pass one of "
+            f"{', '.join(PROFESSIONAL_SIZES)}"
+        )
     if opts.size and not is_professional(opts.size):
         raise PlanError(
             f"--size {opts.size} is not a professional size: preboot and 2+ web dynos need "
@@ -357,6 +397,17 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
         True,
         "new web dynos start and take traffic before the old ones stop, on every deploy",
     )
+    if preboot.status == PENDING and state.on_private:
+        sizes = sorted({canonical_size(p.size) for p in state.formation if is_private(p.size)})
+        preboot = Step(
+            "preboot",
+            "feature",
+            UNCHANGED,
+            f"leave preboot off: {', '.join(sizes)} can't use it",
+            "Private Space dynos (Private-*/Shield-*) deploy with rolling restarts instead of "
+            "preboot; 2+ web dynos keep serving while they roll",
+            opted_out=True,
+        )
     if preboot.status == PENDING and formation.status == BLOCKED:
         preboot = Step(
             "preboot",
@@ -378,11 +429,11 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
     notes = []
     if opts.min_web < 2:
         notes.append(f"--min-web {opts.min_web}: one web dyno drops requests on every restart")
-    if opts.size and state.formation and all(is_professional(p.size) for p in state.formation):
-        notes.append(f"--size {opts.size} not used: every process type is already professional")
+    if opts.size and state.formation and not any(is_hobby(p.size) for p in state.formation):
+        notes.append(f"--size {opts.size} not used: no process type is on Eco/Basic")
     next_command = ""
     if formation.status == BLOCKED:
-        next_command = f"zdd setup --app {state.app} --size {DEFAULT_SIZE}"
+        next_command = setup_command(state.app, opts, DEFAULT_SIZE)
     return Plan(state.app, steps, tuple(notes), next_command)
 
 

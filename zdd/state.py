@@ -38,16 +38,25 @@ JVM_BUILDPACKS = frozenset(
 
 HOBBY_SIZES = frozenset({"eco", "basic", "free", "hobby"})
 PROFESSIONAL_PREFIXES = ("standard-", "performance-")
+PRIVATE_PREFIXES = ("private-", "shield-")
 
 
 def is_professional(size: str) -> bool:
-    """Standard-* or Performance-* (Common Runtime): the sizes that allow preboot and > 1 dyno."""
+    """Standard-* or Performance-* (Common Runtime): the sizes zdd moves Eco/Basic apps to."""
     return size.strip().lower().startswith(PROFESSIONAL_PREFIXES)
 
 
 def is_hobby(size: str) -> bool:
-    """Eco/Basic (and the legacy Free/Hobby): one dyno per type, no preboot, can't mix tiers."""
+    """Eco/Basic (and the legacy Free/Hobby): one dyno per type, no preboot, can't mix tiers.
+
+    The only sizes that block: Private-*/Shield-* (and unknown sizes) run 2+ dynos per type.
+    """
     return size.strip().lower() in HOBBY_SIZES
+
+
+def is_private(size: str) -> bool:
+    """Private-*/Shield-* (Private Spaces): 2+ dynos per type, but rolling deploys, no preboot."""
+    return size.strip().lower().startswith(PRIVATE_PREFIXES)
 
 
 def buildpack_key(ref: str) -> str:
@@ -84,14 +93,25 @@ def is_jvm_buildpack(ref: str) -> bool:
     return buildpack_key(ref) in JVM_BUILDPACKS
 
 
-def is_companion(ref: str, url: str = COMPANION_BUILDPACK_URL) -> bool:
-    """The zdd buildpack in any version: the configured URL, or a URL/name naming zdd-buildpack."""
-    s = ref.strip().lower()
-    if s.split("#", 1)[0] == url.strip().lower().split("#", 1)[0]:
+def _bare(ref: str) -> str:
+    """Lower case, without a #fragment, a trailing slash or a trailing .git: for comparing URLs."""
+    s = ref.strip().lower().split("#", 1)[0].rstrip("/")
+    return s.removesuffix(".git")
+
+
+def is_companion(ref: str, *urls: str | None) -> bool:
+    """The zdd buildpack in any version and spelling.
+
+    Recognised: any of `urls` (the `--buildpack URL` given, URLs recorded in snapshots), the
+    default URL's family (github.com/zdd-dev/zdd releases, in any version), and any URL or name
+    whose last part is the tarball `zdd-buildpack.tgz` (also versioned: zdd-buildpack-0.2.tgz).
+    """
+    s = _bare(ref)
+    if any(u and s == _bare(u) for u in (COMPANION_BUILDPACK_URL, *urls)):
         return True
-    if s.startswith("https://github.com/zdd-dev/zdd/releases/"):
+    if s.startswith(("https://github.com/zdd-dev/zdd/releases/", "urn:buildpack:zdd-dev/zdd")):
         return True
-    last = s.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    last = s.rsplit("/", 1)[-1]
     return last.startswith("zdd-buildpack") or s in ("zdd-dev/zdd", "zdd/zdd")
 
 
@@ -134,11 +154,13 @@ class AppState:
     def feature(self, name: str) -> bool:
         return bool(self.features.get(name, False))
 
-    def has_companion(self, url: str = COMPANION_BUILDPACK_URL) -> bool:
-        return any(is_companion(b, url) for b in self.buildpacks)
+    def has_companion(self, *urls: str | None) -> bool:
+        return any(is_companion(b, *urls) for b in self.buildpacks)
 
-    def has_config(self, name: str) -> bool | None:
-        return None if self.config_vars is None else name in self.config_vars
+    @property
+    def on_private(self) -> bool:
+        """Some process type runs on Private-*/Shield-* (a Private Space app: no preboot)."""
+        return any(is_private(p.size) for p in self.formation)
 
     # -- (de)serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict:

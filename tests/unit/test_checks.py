@@ -48,3 +48,32 @@ def test_tier_remedy_moves_every_process_type():
     state = AppState(app="a", formation=(Process("web", 1, "Basic"), Process("worker", 1, "Basic")))
     (tier,) = [f for f in check(state) if f.id == "tier.professional"]
     assert tier.command == "heroku ps:type web=Standard-1X worker=Standard-1X --app a"
+
+
+@pytest.mark.parametrize("size", ["Private-M", "Shield-S"])
+def test_private_space_sizes_pass_the_tier_and_skip_preboot_with_the_reason(size):
+    state = AppState(app="a", formation=(Process("web", 2, size),))
+    findings = {f.id: f for f in check(state)}
+    assert findings["tier.professional"].status == "passed"
+    assert "rolling" in findings["tier.professional"].message
+    assert findings["preboot.enabled"].status == SKIPPED
+    assert "rolling" in findings["preboot.enabled"].message
+    assert findings["web.redundancy"].status == "passed"
+
+
+def test_redundancy_remedy_on_basic_names_a_professional_size():
+    state = AppState(app="a", formation=(Process("web", 1, "Basic"), Process("worker", 1, "Basic")))
+    (web,) = [f for f in check(state) if f.id == "web.redundancy"]
+    assert web.command == "heroku ps:scale web=2:Standard-1X worker=1:Standard-1X --app a"
+    state = AppState(app="a", formation=(Process("web", 1, "Standard-2X"),))
+    (web,) = [f for f in check(state) if f.id == "web.redundancy"]
+    assert web.command == "heroku ps:scale web=2 --app a"
+
+
+def test_a_custom_or_remembered_companion_passes():
+    custom = "https://internal.example.com/bp/warmup.tgz"
+    state = AppState(app="a", buildpacks=(custom, "heroku/java"), config_vars=None)
+    status = lambda **kw: statuses(check(state, **kw))["buildpack.companion"]  # noqa: E731
+    assert status() == "failed"
+    assert status(companion_url=custom) == "passed"
+    assert status(known_companions=[custom + "/"]) == "passed"

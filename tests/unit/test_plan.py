@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from zdd.plan import BLOCKED, PENDING, UNCHANGED, PlanError, PlanOptions, plan
+from zdd.plan import BLOCKED, PENDING, UNCHANGED, PlanError, PlanOptions, check_options, plan
 from zdd.state import COMPANION_BUILDPACK_URL, AppState, Process
 
 VECTORS = Path(__file__).parents[1] / "vectors"
@@ -103,3 +103,62 @@ def test_java_flag_forces_the_buildpack_on_a_non_jvm_app():
 def test_non_professional_size_is_a_usage_error(size):
     with pytest.raises(PlanError, match="not a professional size"):
         plan(AppState(app="a"), PlanOptions(size=size))
+
+
+@pytest.mark.parametrize("size", ["Standard-9X", "Performance-Q", "large"])
+def test_unknown_size_is_a_usage_error_listing_the_valid_ones(size):
+    with pytest.raises(PlanError, match="not a Heroku dyno size") as e:
+        check_options(PlanOptions(size=size))
+    assert "Standard-1X, Standard-2X, Performance-M" in str(e.value)
+
+
+@pytest.mark.parametrize("size", ["Private-M", "Shield-L", "Private-S"])
+def test_private_space_sizes_are_not_blocked_nor_downsized(size):
+    state = AppState(app="p", buildpacks=("heroku/nodejs",), formation=(Process("web", 2, size),))
+    p = plan(state)
+    assert p.blocked == [] and p.next_command == ""
+    assert p.step("formation").status == UNCHANGED
+    preboot = p.step("preboot")
+    assert preboot.status == UNCHANGED and preboot.opted_out and "rolling" in preboot.why
+    assert all("Standard-1X" not in c for c in p.commands())
+
+
+def test_private_web_below_min_is_scaled_in_its_own_size():
+    state = AppState(app="p", formation=(Process("web", 1, "Private-M"),))
+    step = plan(state).step("formation")
+    assert step.status == PENDING
+    assert step.payload == {"updates": [{"type": "web", "quantity": 2}]}
+
+
+def test_next_command_keeps_every_flag_the_user_gave():
+    state = seed_state("fresh-java-basic")
+    opts = PlanOptions(
+        min_web=3,
+        affinity=False,
+        java=True,
+        buildpack="https://example.com/my bp.tgz",
+        release_check=False,
+    )
+    p = plan(state, opts)
+    assert p.next_command == (
+        "zdd setup --app java-basic --size Standard-1X --min-web 3 --no-affinity --java "
+        "--buildpack 'https://example.com/my bp.tgz' --no-release-check"
+    )
+    assert p.next_command in p.step("formation").note
+    assert plan(state, PlanOptions(java=False)).next_command.endswith("--no-java")
+
+
+def test_no_java_alone_names_no_java_as_the_reason():
+    state = seed_state("fresh-java-basic")
+    step = plan(state, PlanOptions(java=False)).step("release_check")
+    assert step.what == "no release-check credentials: --no-java" and step.opted_out
+    step = plan(state, PlanOptions(release_check=False)).step("release_check")
+    assert step.what == "no release-check credentials: --no-release-check"
+
+
+def test_a_companion_from_an_earlier_run_is_recognised():
+    custom = "https://internal.example.com/bp/warmup.tgz"
+    state = AppState(app="a", buildpacks=("heroku/nodejs", custom, "heroku/java"))
+    assert plan(state).step("buildpack").status == PENDING  # unknown URL: looks foreign
+    for opts in (PlanOptions(buildpack=custom), PlanOptions(known_companions=(custom,))):
+        assert plan(state, opts).step("buildpack").status == UNCHANGED

@@ -9,6 +9,10 @@ from zdd.cost import PROFESSIONAL_SIZES
 from zdd.plan import BLOCKED, PENDING, PlanOptions, plan, simulate
 from zdd.state import COMPANION_BUILDPACK_URL, ZDD_TOKEN_VAR, AppState, Process, is_companion
 
+#: Private Space sizes (2+ dynos per type, no preboot), as the API spells them or not.
+PRIVATE_SIZES = ["Private-S", "Private-M", "private-l", "Shield-M", "Shield-L"]
+assert {"Performance-L", "Performance-M", "Standard-1X"} <= set(PROFESSIONAL_SIZES)
+
 BUILDPACKS = [
     "heroku/java",
     "heroku/nodejs",
@@ -23,13 +27,14 @@ BUILDPACKS = [
 @st.composite
 def states(draw):
     types = draw(st.lists(st.sampled_from(["web", "worker", "clock"]), unique=True, max_size=3))
-    if draw(st.booleans()):
-        size = draw(st.sampled_from(["Eco", "Basic"]))
+    tier = draw(st.sampled_from(["hobby", "professional", "private"]))
+    if tier == "hobby":
+        size = draw(st.sampled_from(["Eco", "Basic", "eco", "basic"]))
         formation = tuple(Process(t, draw(st.integers(0, 1)), size) for t in types)
     else:
+        pool = PROFESSIONAL_SIZES if tier == "professional" else PRIVATE_SIZES
         formation = tuple(
-            Process(t, draw(st.integers(0, 10)), draw(st.sampled_from(PROFESSIONAL_SIZES)))
-            for t in types
+            Process(t, draw(st.integers(0, 10)), draw(st.sampled_from(pool))) for t in types
         )
     config = draw(
         st.none() | st.frozensets(st.sampled_from(["ZDD_API_TOKEN", "ZDD_APP", "DATABASE_URL"]))
@@ -98,7 +103,7 @@ def test_never_lowers_a_quantity_nor_resizes_without_consent(state, opts):
         assert new.quantity >= old.quantity
         if old.size != new.size:
             assert opts.size is not None and new.size == opts.size
-            assert old.size in ("Eco", "Basic")  # professional sizes are kept
+            assert old.size.lower() in ("eco", "basic")  # every other size is kept
     if opts.size is None:
         assert [s.size for s in after.formation] == [s.size for s in state.formation]
 
