@@ -4,38 +4,90 @@
 
 # This file is sourced; the caller sets the shell options.
 
-# The base URL, as the Heroku CLI and zdd's Python client pick it (docs/design.md):
-# HEROKU_HOST unset -> https://api.heroku.com; a value starting with http is the whole base URL;
-# any other value H means https://api.H.
-# Usage: base_url="$(api::base_url)"
+# The base URL, as the Heroku CLI and zdd's Python client pick it (docs/design.md,
+# zdd/heroku/transport.py api_base_url): HEROKU_HOST (surrounding whitespace stripped) unset or
+# empty -> https://api.heroku.com; a value starting with `http` (lower case, as the Python client
+# tests it) is the whole base URL and must be an http(s) URL with a clean host; any other value H
+# must be a host name and means https://api.H. Anything else (`HTTP://...`, `heroku.com/`,
+# `httpx://h`) is an error: prints nothing and returns 1, like the Python client's ConfigError.
+# Usage: base_url="$(api::base_url)" || ...
 api::base_url() {
 	local host="${HEROKU_HOST:-}"
+	host="${host#"${host%%[![:space:]]*}"}"
+	host="${host%"${host##*[![:space:]]}"}"
 	if [[ -z "${host}" ]]; then
 		echo "https://api.heroku.com"
 	elif [[ "${host}" == http* ]]; then
-		echo "${host%/}"
+		api::url_host "${host}" >/dev/null || return 1
+		while [[ "${host}" == */ ]]; do
+			host="${host%/}"
+		done
+		echo "${host}"
+	elif [[ "${host}" =~ ${API_HOSTNAME_RE} ]]; then
+		echo "https://api.${host}"
 	else
-		echo "https://api.${host%/}"
+		return 1
 	fi
 }
 
-# True when a bearer token may be sent to this URL: https, or plain http to a loopback address.
+# A DNS name, as the Python client's _HOSTNAME (labels of letters, digits and inner dashes).
+API_HOSTNAME_RE='^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$'
+
+# The host of an http(s) URL, lower case (an IPv6 address without its brackets); returns 1 when the
+# URL is not http:// or https:// with a host we can trust curl to connect to. The authority ends at
+# the first of / ? # or \ (and one with a \ before its path is refused: curl and browsers
+# differ on it), user info
+# (up to the @) is dropped and may not hold another @, and the host must be a DNS name, an IPv4
+# address or a bracketed IPv6 address, with an optional numeric port (1-65535).
+# Usage: host="$(api::url_host URL)" || ...
+api::url_host() {
+	local url="${1}" rest authority userinfo="" hostport host port=""
+	case "${url}" in
+	http://*) rest="${url#http://}" ;;
+	https://*) rest="${url#https://}" ;;
+	*) return 1 ;;
+	esac
+	authority="${rest%%[/?#\\]*}"
+	# A \ before the path: curl reads it as part of the user info, others as a path separator.
+	[[ "${rest%%[/?#]*}" != *\\* ]] || return 1
+	if [[ "${authority}" == *@* ]]; then
+		userinfo="${authority%@*}"
+		hostport="${authority##*@}"
+		[[ "${userinfo}" =~ ^[A-Za-z0-9._~%!\$\&\'()*+,\;=:-]*$ ]] || return 1
+	else
+		hostport="${authority}"
+	fi
+	if [[ "${hostport}" =~ ^\[([0-9A-Fa-f:.]+)\](:([0-9]*))?$ ]]; then
+		host="${BASH_REMATCH[1]}"
+		port="${BASH_REMATCH[3]}"
+	elif [[ "${hostport}" =~ ^([^:]+)(:([0-9]*))?$ ]]; then
+		host="${BASH_REMATCH[1]}"
+		port="${BASH_REMATCH[3]}"
+		[[ "${host}" =~ ${API_HOSTNAME_RE} ]] || return 1
+	else
+		return 1
+	fi
+	if [[ -n "${port}" ]]; then
+		[[ "${port}" =~ ^[0-9]{1,5}$ ]] && ((10#${port} >= 1 && 10#${port} <= 65535)) || return 1
+	fi
+	echo "${host,,}"
+}
+
+# True when a bearer token may be sent to this URL: https, or plain http to a loopback address
+# (localhost, 127.0.0.0/8 in dotted-quad form, ::1), as the Python client's check_token_transport.
 # Usage: if api::token_allowed "${url}"; then ...
 api::token_allowed() {
-	local url="${1}" rest host
+	local url="${1}" host octet
+	host="$(api::url_host "${url}")" || return 1
 	[[ "${url}" == https://* ]] && return 0
-	[[ "${url}" == http://* ]] || return 1
-	rest="${url#http://}"
-	rest="${rest%%/*}"
-	rest="${rest##*@}"
-	if [[ "${rest}" == \[* ]]; then
-		host="${rest%%]*}"
-		host="${host#[}"
-	else
-		host="${rest%%:*}"
-	fi
-	host="${host,,}"
-	[[ "${host}" == "localhost" || "${host}" == "::1" || "${host}" =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]]
+	[[ "${host}" == "localhost" || "${host}" == "::1" ]] && return 0
+	# 127.a.b.c, each part 0-255 without leading zeros (Python's ipaddress rejects those too).
+	[[ "${host}" =~ ^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] || return 1
+	for octet in "${BASH_REMATCH[@]:1}"; do
+		[[ "${octet}" == 0 || "${octet}" != 0* ]] || return 1
+		((10#${octet} <= 255)) || return 1
+	done
+	return 0
 }
 
 # Milliseconds since the epoch, from bash itself (no `date` fork).

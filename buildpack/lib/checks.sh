@@ -52,7 +52,11 @@ checks::run() {
 		CHECKS_FIX="$(checks::credentials_fix)"
 		return 1
 	fi
-	base="$(api::base_url)"
+	if ! base="$(api::base_url)"; then
+		CHECKS_ERROR="HEROKU_HOST is neither an http:// or https:// URL with a valid host nor a host name"
+		CHECKS_FIX="unset HEROKU_HOST, or set it as the Heroku CLI reads it (e.g. https://api.heroku.com, or a host name like heroku.com)"
+		return 1
+	fi
 	if ! api::token_allowed "${base}"; then
 		CHECKS_ERROR="HEROKU_HOST points at plain http on a remote host; the token is sent only over https or to loopback"
 		CHECKS_FIX="unset HEROKU_HOST, or use an https URL"

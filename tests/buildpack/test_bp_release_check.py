@@ -275,6 +275,23 @@ def test_plain_http_to_a_remote_host_never_gets_the_token(slug):
     assert result.seconds < 1  # refused before any connection attempt
 
 
+@pytest.mark.parametrize(
+    "host",
+    [
+        "http://evil.example#@127.0.0.1",
+        "http://evil.example?@127.0.0.1",
+        "http://evil.example\\@127.0.0.1",
+        "HTTP://127.0.0.1:5000",
+    ],
+)
+def test_a_remote_host_hidden_behind_an_at_sign_never_gets_the_token(slug, host):
+    result = run_check(slug, HEROKU_HOST=host, ZDD_API_TOKEN="SECRET-tok-0003", ZDD_APP="abc")
+    line = one_skip_line(result)
+    assert "HEROKU_HOST" in line and "could not reach" not in line
+    assert "SECRET-tok-0003" not in result.output
+    assert result.seconds < 1  # refused before any connection attempt
+
+
 def test_release_check_off(slug, bp_sandbox):
     result = run_check(slug, **creds(bp_sandbox, ZDD_RELEASE_CHECK="off"))
     assert one_skip_line(result) == "zdd: check skipped: ZDD_RELEASE_CHECK=off"
@@ -299,6 +316,13 @@ def test_an_internal_error_never_fails_the_release(fresh_slug):
         ("http://127.0.0.1:5000/", "http://127.0.0.1:5000"),
         ("https://api.example.com", "https://api.example.com"),
         ("staging.herokudev.com", "https://api.staging.herokudev.com"),
+        (" http://127.0.0.1:5000// ", "http://127.0.0.1:5000"),
+        # what the Python client refuses (ConfigError), the buildpack refuses too: "" = error
+        ("HTTP://127.0.0.1:5000", ""),  # not lower-case http: neither a URL nor a host name
+        ("HTTPS://api.heroku.com", ""),
+        ("heroku.com/", ""),
+        ("httpx://127.0.0.1", ""),
+        ("http://evil.example#@127.0.0.1", "http://evil.example#@127.0.0.1"),  # token_allowed says no
     ],
 )
 def test_base_url_follows_the_heroku_host_rule(tmp_path, host, url):
@@ -307,8 +331,18 @@ def test_base_url_follows_the_heroku_host_rule(tmp_path, host, url):
     env = scrubbed_env(tmp_path)
     if host is not None:
         env["HEROKU_HOST"] = host
-    script = f'source "{BUILDPACK}/lib/api.sh"; api::base_url'
-    assert capture(["bash", "-c", script], env=env).stdout.strip() == url
+    script = f'source "{BUILDPACK}/lib/api.sh"; api::base_url || echo "error $?"'
+    got = capture(["bash", "-c", script], env=env).stdout.strip()
+    assert got == (url or "error 1")
+    if host is not None:  # the same verdict as zdd's Python client
+        from zdd.errors import ConfigError
+        from zdd.heroku.transport import api_base_url
+
+        try:
+            python = api_base_url({"HEROKU_HOST": host})
+        except ConfigError:
+            python = ""
+        assert python == url
 
 
 @pytest.mark.parametrize(
@@ -323,6 +357,23 @@ def test_base_url_follows_the_heroku_host_rule(tmp_path, host, url):
         ("http://127.0.0.1.evil.example", False),
         ("http://10.0.0.1:5000", False),
         ("ftp://x", False),
+        # the authority ends at the first / ? # or \\: curl connects to evil.example for these
+        ("http://evil.example#@127.0.0.1", False),
+        ("http://evil.example?@127.0.0.1", False),
+        ("http://evil.example\\@127.0.0.1", False),  # Python's urlsplit differs; we refuse
+        ("http://evil.example/@127.0.0.1", False),
+        ("http://evil.example:80#@127.0.0.1:5000", False),
+        ("http://127.0.0.1:5000@evil.example", False),
+        ("http://user@127.0.0.1:5000", True),  # user info dropped, as urlsplit does
+        ("http://a@evil.example@127.0.0.1", False),  # curl: malformed; we refuse
+        ("HTTP://127.0.0.1:5000", False),  # the Python client refuses it (not a URL, not a host)
+        ("http://127.0.0.1 .evil.example", False),
+        ("http://127.0.0.1%2e.evil.example", False),
+        ("http://127.0.0.01", False),  # leading zeros: not loopback to Python's ipaddress
+        ("http://127.0.0.256", False),
+        ("http://127.0.0.1:99999", False),
+        ("https://evil.example#@api.heroku.com", True),  # https: the token is encrypted anyway
+        ("https://api.heroku.com\\@x", False),  # an odd host is refused whatever the scheme
     ],
 )
 def test_the_token_goes_only_over_https_or_to_loopback(tmp_path, url, allowed):
