@@ -13,6 +13,7 @@ from bp_harness import (
     capture,
     procfile_types,
     scrubbed_env,
+    server_seed,
     strip_ansi,
 )
 
@@ -83,7 +84,7 @@ def test_compile_runs_the_check_before_an_existing_release_command(tmp_path):
     result = build.compile()
     assert result.returncode == 0, result.output
     types = procfile_types(build.procfile)
-    assert types["release"] == f"{CHECK} && ./bin/migrate.sh"
+    assert types["release"] == f"{CHECK} || exit $?; ./bin/migrate.sh"
     assert types["web"].startswith("java ")
     assert "runs before your release command" in result.stdout
 
@@ -110,27 +111,57 @@ def test_release_check_off_wires_nothing(tmp_path):
     assert "ZDD_RELEASE_CHECK" in result.stdout
 
 
+GATE = f"{CHECK} || exit $?;"
+
+
 @pytest.mark.parametrize(
     ("line", "wired"),
     [
-        ("release: ./migrate.sh || true", f"release: {CHECK} && {{ ./migrate.sh || true; }}"),
-        ("release: a; b", f"release: {CHECK} && {{ a; b; }}"),
-        ("release:bundle exec rake db:migrate", f"release: {CHECK} && bundle exec rake db:migrate"),
-        (f"release: {CHECK} && ./x", f"release: {CHECK} && ./x"),
+        ("release: ./migrate.sh || true", f"release: {GATE} ./migrate.sh || true"),
+        ("release: a; b", f"release: {GATE} a; b"),
+        ("release: a; b # tell slack", f"release: {GATE} a; b # tell slack"),
+        ("release: a && b", f"release: {GATE} a && b"),
+        ("release: ./notify.sh &", f"release: {GATE} ./notify.sh &"),
+        ("release:bundle exec rake db:migrate", f"release: {GATE} bundle exec rake db:migrate"),
+        (f"release: {GATE} ./x", f"release: {GATE} ./x"),  # already wired: unchanged
+        (f"release: {CHECK}", f"release: {CHECK}"),
+        (f"release: ./x && {CHECK}", f"release: ./x && {CHECK}"),  # the user's own placement
+        # wired by zdd 0.1.0 (`&&`, grouped only without a #): replaced, not doubled
+        (f"release: {CHECK} && ./x", f"release: {GATE} ./x"),
+        (f"release: {CHECK} && {{ a; b; }}", f"release: {GATE} a; b"),
+        (f"release: {CHECK} && a; b # c", f"release: {GATE} a; b # c"),
     ],
 )
 def test_release_commands_are_wrapped_so_the_check_gates_the_whole_command(tmp_path, line, wired):
     build = Build(tmp_path, None)
     build.procfile.write_bytes(f"web: java -jar app.jar\r\n{line}\r\n".encode())
     assert build.compile().returncode == 0
-    assert (
-        build.procfile.read_bytes().decode() == f"web: java -jar app.jar\r\n{wired}\r\n"
-    )  # CRLF kept
+    expected = f"web: java -jar app.jar\r\n{wired}\r\n"
+    assert build.procfile.read_bytes().decode() == expected  # CRLF kept
+    assert build.compile().returncode == 0
+    assert build.procfile.read_bytes().decode() == expected  # never twice
+
+
+def test_a_release_line_added_to_a_crlf_procfile_keeps_its_line_endings(tmp_path):
+    build = Build(tmp_path, None)
+    build.procfile.write_bytes(b"web: java -jar app.jar\r\nworker: java -cp app.jar W\r\n")
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    assert build.procfile.read_bytes() == (
+        f"web: java -jar app.jar\r\nworker: java -cp app.jar W\r\nrelease: {CHECK}\r\n".encode()
+    )
+
+
+READY_APP = {
+    "name": "strict-ready",
+    "formation": [{"type": "web", "quantity": 2, "size": "Standard-1X"}],
+    "features": {"preboot": True, "http-session-affinity": True},
+}
 
 
 @pytest.mark.parametrize(("migrate_exit", "strict"), [(0, ""), (7, ""), (7, "1")])
 def test_the_wired_release_command_runs_the_original_and_keeps_its_exit_status(
-    tmp_path, migrate_exit, strict
+    tmp_path, bp_sandbox, migrate_exit, strict
 ):
     """Run the Procfile's release command as the release dyno would (bash -c, cwd=/app)."""
     build = Build(tmp_path, "maven-release")
@@ -139,9 +170,22 @@ def test_the_wired_release_command_runs_the_original_and_keeps_its_exit_status(
     env = scrubbed_env(
         build.build_dir, DYNO="release.7", MIGRATE_EXIT=str(migrate_exit), ZDD_STRICT=strict
     )
-    result = capture(["bash", "-c", command], env=env, cwd=build.build_dir)
-    # no credentials: the check says so in one line and lets the release go on, even when strict
-    assert result.stdout.startswith("zdd: check skipped: no ZDD_API_TOKEN and ZDD_APP")
+    if strict:
+        # strict with credentials, on an app that passes every check: the check really runs (and
+        # passes), then the original runs and its exit status is the release's
+        server_seed(bp_sandbox, {"apps": [READY_APP]})
+        env.update(
+            HEROKU_HOST=bp_sandbox.url,
+            ZDD_API_TOKEN=bp_sandbox.platform.global_token,
+            ZDD_APP="strict-ready",
+        )
+    result = capture(["bash", "-c", command], env=env, cwd=build.build_dir, timeout=30)
+    if strict:
+        assert result.stdout.count(" passed: ") == 4, result.stdout
+        assert "skipped" not in result.stdout
+    else:
+        # no credentials: the check says so in one line and lets the release go on
+        assert result.stdout.startswith("zdd: check skipped: no ZDD_API_TOKEN and ZDD_APP")
     assert "migrate ran" in result.stdout
     assert (build.build_dir / "migrate.ran").exists()
     assert result.returncode == migrate_exit

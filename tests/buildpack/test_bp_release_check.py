@@ -450,6 +450,42 @@ def test_wired_release_command_checks_then_runs_the_original(tmp_path, bp_sandbo
     assert not (build.build_dir / "migrate.ran").exists()
 
 
+@pytest.mark.parametrize(
+    ("original", "markers", "status"),
+    [
+        ("touch a.ran; touch b.ran # tell slack", ["a.ran", "b.ran"], 0),
+        ("touch a.ran && touch b.ran; exit 5", ["a.ran", "b.ran"], 5),
+        ("false || touch a.ran", ["a.ran"], 0),
+        ("touch a.ran; touch b.ran &", ["a.ran", "b.ran"], 0),
+        ("touch a.ran # ; touch b.ran", ["a.ran"], 0),
+    ],
+    ids=["semicolon-comment", "and-exit", "or", "trailing-ampersand", "comment"],
+)
+def test_a_strict_failure_stops_every_part_of_the_release_command(
+    tmp_path, bp_sandbox, original, markers, status
+):
+    """`;`, `#`, `&&`, `||`, a trailing `&`: nothing of the original runs after a strict failure,
+    and all of it runs (with its own exit status) otherwise."""
+    from bp_harness import wait_for
+
+    build = Build(tmp_path, None)
+    build.procfile.write_text(f"web: java -jar app.jar\nrelease: {original}\n")
+    assert build.compile().returncode == 0
+    command = procfile_types(build.procfile)["release"]
+    app = build.build_dir
+    env = scrubbed_env(app, DYNO="release.9", **creds(bp_sandbox))  # zdd-demo fails every check
+    result = capture(["bash", "-c", command], env=env, cwd=app, timeout=30)
+    assert result.returncode == status, result.output
+    assert wait_for(lambda: all((app / m).exists() for m in markers), 3)
+    for marker in markers:
+        (app / marker).unlink()
+    env["ZDD_STRICT"] = "1"
+    result = capture(["bash", "-c", command], env=env, cwd=app, timeout=30)
+    assert result.returncode == 1, result.output
+    assert "stopping this release" in result.stdout
+    assert not wait_for(lambda: list(app.glob("*.ran")), 0.5)
+
+
 def test_a_crash_in_the_build_time_check_never_fails_the_build(tmp_path, bp_sandbox):
     """Break the check on purpose (a copy of the buildpack): the build goes on, with a warning."""
     import shutil
