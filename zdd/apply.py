@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from zdd.errors import PrebootInProgress, ZddError
 from zdd.heroku.models import FormationUpdate
@@ -50,7 +50,13 @@ def _noop(_: str) -> None:
 
 
 class Applier:
-    """Runs the writes of one plan. `snapshot` (if given) is saved before the first write."""
+    """Runs the writes of one plan.
+
+    `snapshot` (saved by the caller before calling run) gets the id of an OAuth authorization
+    created on the way. With `never_lower` (setup), a formation step re-reads the formation just
+    before its update and never sends a quantity below what it read: someone may have scaled up
+    since the plan was made. Undo passes never_lower=False (lowering is what it is asked to do).
+    """
 
     def __init__(
         self,
@@ -58,6 +64,7 @@ class Applier:
         app: str,
         *,
         snapshot: Snapshot | None = None,
+        never_lower: bool = True,
         wait: float = 300.0,
         poll: float = 2.0,
         progress: Progress = _noop,
@@ -65,13 +72,9 @@ class Applier:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client, self.app, self.snapshot = client, app, snapshot
+        self.never_lower = never_lower
         self.wait, self.poll, self.progress = wait, poll, progress
         self.sleep, self.clock = sleep, clock
-        self.snapshot_path = None
-
-    def _before_first_write(self) -> None:
-        if self.snapshot is not None and self.snapshot_path is None:
-            self.snapshot_path = self.snapshot.save()
 
     def run(self, plan: Plan) -> list[StepResult]:
         results: list[StepResult] = []
@@ -84,26 +87,33 @@ class Applier:
             elif failed:
                 results.append(StepResult(step, NOT_ATTEMPTED, "stopped after the failure above"))
             else:
-                self._before_first_write()
                 self.progress(step.what)
                 try:
-                    self._write(step)
-                    results.append(StepResult(step, CHANGED))
+                    results.append(self._write(step) or StepResult(step, CHANGED))
                 except ZddError as exc:
                     failed = True
                     results.append(StepResult(step, FAILED, str(exc)))
         return results
 
     # -- one write per kind ---------------------------------------------------------------------
-    def _write(self, step: Step) -> None:
+    def _write(self, step: Step) -> StepResult | None:
+        """One step's writes; a StepResult when the outcome isn't simply `changed`."""
         p, app, c = step.payload, self.app, self.client
         if step.kind == "feature":
             c.feature_update(app, p["feature"], p["enabled"])
         elif step.kind == "formation":
-            updates = [
-                FormationUpdate(u["type"], u.get("quantity"), u.get("size")) for u in p["updates"]
-            ]
-            self._formation(updates)
+            wanted = list(p["updates"])
+            kept = []
+            if self.never_lower:
+                wanted, kept = self._not_lower(wanted)
+            if kept:  # the result describes what was really sent; verify checks that
+                step = replace(step, payload={**p, "updates": wanted})
+            if wanted:
+                self._formation(
+                    [FormationUpdate(u["type"], u.get("quantity"), u.get("size")) for u in wanted]
+                )
+            detail = "; ".join(kept)
+            return StepResult(step, CHANGED if wanted else UNCHANGED, detail) if kept else None
         elif step.kind == "buildpacks":
             c.buildpack_replace(app, p["buildpacks"])
         elif step.kind == "config":
@@ -112,6 +122,22 @@ class Applier:
             c.oauth_authorization_delete(p["revoke"])
         else:  # pragma: no cover - plan.py makes only the kinds above
             raise ValueError(f"unknown step kind {step.kind!r}")
+
+    def _not_lower(self, updates: list[dict]) -> tuple[list[dict], list[str]]:
+        """Drop quantities below the current ones (re-read now); returns (updates, notes)."""
+        now = {f.type: f.quantity for f in self.client.formation_list(self.app)}
+        out, kept = [], []
+        for u in updates:
+            current = now.get(u["type"])
+            if "quantity" in u and current is not None and current > u["quantity"]:
+                kept.append(
+                    f"{u['type']} kept at {current} (the plan said {u['quantity']}; it was "
+                    "scaled up meanwhile, and zdd never scales down)"
+                )
+                u = {k: v for k, v in u.items() if k != "quantity"}
+            if len(u) > 1:
+                out.append(u)
+        return out, kept
 
     def _formation(self, updates: list[FormationUpdate]) -> None:
         """One batch update; while a preboot runs, poll until it ends or `wait` runs out."""

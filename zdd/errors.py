@@ -2,6 +2,7 @@
 
     ZddError                  anything zdd reports to a user: ``.message`` + ``.remedy``
     ├── ConfigError           no token, bad HEROKU_HOST, bearer token over http to a remote host
+    ├── UsageError            command-line options that can't work together (also a ValueError)
     ├── DeadlineExceeded      the command's total time budget ran out (waits and retries included)
     ├── APIConnectionError    no usable HTTP answer: refused/dropped connection, timeout, non-JSON
     │   ├── APITimeout        connect/read/write timed out
@@ -35,6 +36,7 @@ __all__ = [
     "RateLimited",
     "ServerError",
     "Unauthorized",
+    "UsageError",
     "ZddError",
 ]
 
@@ -59,6 +61,10 @@ class ZddError(Exception):
 
 class ConfigError(ZddError):
     """Raised before any request when zdd cannot be configured safely (token, host, scheme)."""
+
+
+class UsageError(ZddError, ValueError):
+    """Raised before any request for options that contradict or can't be used (exit code 2)."""
 
 
 class DeadlineExceeded(ZddError):

@@ -137,7 +137,7 @@ def render_results(out: Console, results: Iterable) -> None:
     for r in results:
         line = f"  {_label(r.outcome)}{escape(r.step.what)}"
         out.print(line)
-        if r.detail and r.outcome != "unchanged":
+        if r.detail:
             for part in str(r.detail).splitlines():
                 out.print(f"        {escape(part)}")
 

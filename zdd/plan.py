@@ -20,6 +20,7 @@ from zdd.cost import (
     usd,
     uses_eco,
 )
+from zdd.errors import UsageError
 from zdd.state import (
     AFFINITY,
     COMPANION_BUILDPACK_URL,
@@ -38,7 +39,7 @@ PENDING, UNCHANGED, BLOCKED = "pending", "unchanged", "blocked"
 DEFAULT_SIZE = "Standard-1X"
 
 
-class PlanError(ValueError):
+class PlanError(UsageError):
     """Options that can't make a plan (e.g. --size Basic); the message says what to pass instead."""
 
 

@@ -7,6 +7,8 @@ authorization (after the config var that held its token is gone).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 from zdd.cost import canonical_size, monthly_price
 from zdd.plan import BLOCKED, PENDING, UNCHANGED, Plan, Step
 from zdd.snapshot import Snapshot
@@ -35,11 +37,14 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
         else ""
     )
 
-    def step(id_, types, with_size, status, extra_note=None):
+    def step(id_, types, with_size, status, extra_note=None, after_quantities=False):
+        # after_quantities: a pending step before this one restores the quantities, so this
+        # one's description and cost start from them
         updates, parts, cost = [], [], 0
         for t in types:
             u = {"type": t}
             q = quantity.get(t, now[t].quantity)
+            q0 = q if after_quantities else now[t].quantity
             s = size.get(t, now[t].size) if with_size else now[t].size
             if t in quantity:
                 u["quantity"] = q
@@ -48,9 +53,9 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
             if len(u) == 1:
                 continue
             updates.append(u)
-            parts.append(f"{t}: {now[t].quantity} x {canonical_size(now[t].size)} -> {q} x {s}")
+            parts.append(f"{t}: {q0} x {canonical_size(now[t].size)} -> {q} x {s}")
             new, old = monthly_price(s), monthly_price(now[t].size)
-            cost = None if None in (cost, new, old) else cost + new * q - old * now[t].quantity
+            cost = None if None in (cost, new, old) else cost + new * q - old * q0
         pairs = " ".join(
             f"{u['type']}={u.get('quantity', now[u['type']].quantity)}"
             f"{':' + u['size'] if 'size' in u else ''}"
@@ -81,6 +86,7 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
             True,
             BLOCKED,
             f"Changing dyno sizes needs your consent: zdd undo --app {app} --restore-sizes",
+            after_quantities=bool(quantity),
         )
     )
     return steps
@@ -92,9 +98,18 @@ def undo_plan(
     *,
     restore_sizes: bool = False,
     authorization_exists: bool = False,
+    later: Sequence[Snapshot] = (),
+    live_authorizations: Collection[str] = (),
 ) -> Plan:
-    """Steps back to `snap`. Only zdd's own buildpack and config vars are removed, nothing else."""
+    """Steps back to `snap`. Only zdd's own buildpack and config vars are removed, nothing else.
+
+    `later`: the later snapshots of the same chain (runs after `snap` not yet undone): the
+    companion URLs and OAuth authorizations they recorded are removed too. An authorization is
+    revoked when it still exists: `authorization_exists` (snap's) or its id in
+    `live_authorizations`.
+    """
     app = state.app
+    chain = (snap, *later)
     steps: list[Step] = []
     for id_, name in (("preboot", PREBOOT), ("affinity", AFFINITY)):
         want = bool(snap.features.get(name, False))
@@ -115,7 +130,10 @@ def undo_plan(
             )
     steps += _formation_steps(state, snap, restore_sizes)
 
-    target = [b for b in state.buildpacks if not (is_companion(b) and b not in snap.buildpacks)]
+    urls = [s.companion_url for s in chain]
+    target = [
+        b for b in state.buildpacks if not (is_companion(b, *urls) and b not in snap.buildpacks)
+    ]
     if target == list(state.buildpacks):
         steps.append(Step("buildpack", "buildpacks", UNCHANGED, "no zdd buildpack to remove", ""))
     else:
@@ -165,22 +183,26 @@ def undo_plan(
                 Step("release_check", "config", UNCHANGED, "no zdd config vars to remove", "")
             )
 
-    if snap.authorization_id and authorization_exists:
-        steps.append(
-            Step(
-                "authorization",
-                "authorization",
-                PENDING,
-                f"revoke the OAuth authorization zdd created ({snap.authorization_id})",
-                "its token was only for the release check",
-                commands=(f"heroku authorizations:revoke {snap.authorization_id}",),
-                payload={"revoke": snap.authorization_id},
+    ids = list(dict.fromkeys(s.authorization_id for s in chain if s.authorization_id))
+    for n, auth in enumerate(ids, 1):
+        id_ = "authorization" if n == 1 else f"authorization_{n}"
+        live = auth in live_authorizations or (
+            auth == snap.authorization_id and authorization_exists
+        )
+        if live:
+            steps.append(
+                Step(
+                    id_,
+                    "authorization",
+                    PENDING,
+                    f"revoke the OAuth authorization zdd created ({auth})",
+                    "its token was only for the release check",
+                    commands=(f"heroku authorizations:revoke {auth}",),
+                    payload={"revoke": auth},
+                )
             )
-        )
-    elif snap.authorization_id:
-        steps.append(
-            Step("authorization", "authorization", UNCHANGED, "authorization already revoked", "")
-        )
+        else:
+            steps.append(Step(id_, "authorization", UNCHANGED, "authorization already revoked", ""))
     next_command = ""
     if any(s.status == BLOCKED and s.id == "formation_sizes" for s in steps):
         next_command = f"zdd undo --app {app} --restore-sizes"

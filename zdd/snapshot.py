@@ -3,6 +3,12 @@
 Kept in the user's state directory ($XDG_STATE_HOME/zdd, else ~/.local/state/zdd), one JSON file
 per run: <dir>/<app>/<UTC time>.json. No secret is stored: config vars by name only, and the OAuth
 authorization by id (the id can revoke it, not use it).
+
+Several runs make a chain: a setup that stopped part-way, then a re-run, each saved what it saw.
+`zdd undo` restores the earliest snapshot not yet undone (the state before the first of those
+runs), removes what any of them added, and then marks all of them undone (`undone_at`), so the
+next setup starts a new chain. When every snapshot is undone, undo uses the last chain again
+(a no-op if nothing changed since), so running it twice is safe.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from zdd.errors import ZddError
+from zdd.errors import ConfigError, ZddError
 from zdd.state import AFFINITY, OWNED_CONFIG_VARS, PREBOOT, AppState, Process, processes
 
 FORMAT = 1
@@ -22,6 +28,10 @@ FORMAT = 1
 
 class SnapshotError(ZddError):
     """No snapshot to restore, or a file that isn't one."""
+
+
+def now_stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def state_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -39,20 +49,25 @@ class Snapshot:
     buildpacks: list[str]
     config_vars_present: list[str] | None
     authorization_id: str | None = None
+    #: The companion buildpack URL setup installs (`--buildpack`), so later runs recognise it.
+    companion_url: str | None = None
+    #: When `zdd undo` restored the chain this snapshot belongs to (None: not undone).
+    undone_at: str | None = None
     path: Path | None = field(default=None, compare=False)
 
     @classmethod
-    def of(cls, state: AppState) -> Snapshot:
+    def of(cls, state: AppState, companion_url: str | None = None) -> Snapshot:
         present = None
         if state.config_vars is not None:
             present = sorted(v for v in OWNED_CONFIG_VARS if v in state.config_vars)
         return cls(
             app=state.app,
-            taken_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            taken_at=now_stamp(),
             features={name: state.feature(name) for name in (PREBOOT, AFFINITY)},
             formation=[p.to_dict() for p in state.formation],
             buildpacks=list(state.buildpacks),
             config_vars_present=present,
+            companion_url=companion_url,
         )
 
     @property
@@ -65,16 +80,38 @@ class Snapshot:
         return {"format": FORMAT, **out}
 
     def save(self, directory: Path | None = None) -> Path:
-        """Write atomically (tmp + rename); later saves (authorization id) rewrite the same file."""
-        if self.path is None:
-            folder = (directory or state_dir()) / self.app
-            folder.mkdir(parents=True, exist_ok=True)
-            stamp = self.taken_at.replace("-", "").replace(":", "").replace(".", "-")
-            self.path = folder / f"{stamp}.json"
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
+        """Write atomically (tmp + rename); later saves (authorization id) rewrite the same file.
+
+        Raises ConfigError (naming the directory) when it can't be written.
+        """
+        folder = self.path.parent if self.path else (directory or state_dir()) / self.app
+        try:
+            if self.path is None:
+                folder.mkdir(parents=True, exist_ok=True)
+                stamp = self.taken_at.replace("-", "").replace(":", "").replace(".", "-")
+                self.path = folder / f"{stamp}.json"
+            tmp = self.path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            self.path = None if not (self.path and self.path.exists()) else self.path
+            raise ConfigError(
+                f"Can't write the snapshot to {folder} ({exc.strerror or exc}); nothing was "
+                "changed.",
+                remedy="Make that directory writable, or point XDG_STATE_HOME at a writable "
+                "directory (snapshots go to $XDG_STATE_HOME/zdd), and run again.",
+            ) from None
         return self.path
+
+    def discard(self) -> None:
+        """Delete the file (a run that changed nothing leaves nothing to undo)."""
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            self.path = None
+
+    def mark_undone(self, when: str | None = None) -> None:
+        self.undone_at = when or now_stamp()
+        self.save()
 
     @classmethod
     def load(cls, path: str | Path) -> Snapshot:
@@ -90,12 +127,52 @@ class Snapshot:
             ) from None
 
     @classmethod
-    def latest(cls, app: str, directory: Path | None = None) -> Snapshot:
+    def all(cls, app: str, directory: Path | None = None) -> list[Snapshot]:
+        """Every snapshot of `app`, oldest first."""
         folder = (directory or state_dir()) / app
-        files = sorted(folder.glob("*.json")) if folder.is_dir() else []
-        if not files:
-            raise SnapshotError(
-                f"No snapshot for {app} in {folder}: zdd setup saves one before changing an app.",
-                remedy="Pass --snapshot FILE if it was saved elsewhere (another machine or user).",
-            )
-        return cls.load(files[-1])
+        try:
+            files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        except OSError:
+            files = []
+        return [cls.load(f) for f in files]
+
+    @classmethod
+    def latest(cls, app: str, directory: Path | None = None) -> Snapshot:
+        snaps = cls.all(app, directory)
+        if not snaps:
+            raise _none_for(app, directory)
+        return snaps[-1]
+
+    @classmethod
+    def to_undo(cls, app: str, directory: Path | None = None) -> list[Snapshot]:
+        """The chain undo restores, oldest first: every snapshot not yet undone, or else the
+        last chain undone (so a second undo is a no-op, not an error)."""
+        snaps = cls.all(app, directory)
+        if not snaps:
+            raise _none_for(app, directory)
+        open_ = [s for s in snaps if s.undone_at is None]
+        if open_:
+            return open_
+        last = max(s.undone_at or "" for s in snaps)
+        return [s for s in snaps if s.undone_at == last]
+
+    @classmethod
+    def companion_urls(cls, app: str, directory: Path | None = None) -> tuple[str, ...]:
+        """Companion URLs earlier setups of `app` installed (unreadable files are skipped)."""
+        urls: list[str] = []
+        try:
+            snaps = cls.all(app, directory)
+        except SnapshotError:
+            return ()
+        for snap in snaps:
+            if snap.companion_url and snap.companion_url not in urls:
+                urls.append(snap.companion_url)
+        return tuple(urls)
+
+
+def _none_for(app: str, directory: Path | None) -> SnapshotError:
+    folder = (directory or state_dir()) / app
+    return SnapshotError(
+        f"No snapshot for {app} in {folder}: zdd setup saves one before changing an app.",
+        remedy="Pass --snapshot FILE if it was saved elsewhere (another machine or user).",
+    )

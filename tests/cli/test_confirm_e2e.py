@@ -37,3 +37,88 @@ def test_declining_changes_nothing_and_yes_applies(sandbox_for):
         "/apps/java-gh/formation",
         "/apps/java-gh/buildpack-installations",
     }
+
+
+def start_with_tty(env, *args):
+    """`zdd ARGS` with a terminal on stdin; returns (process, pty master) once it asks."""
+    import select
+    import time
+
+    master, slave = pty.openpty()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
+    base.update(HEROKU_HOST=env.url, HEROKU_API_KEY=env.token, XDG_STATE_HOME=str(env.state_home))
+    proc = subprocess.Popen(
+        [str(BIN / "zdd"), *args],
+        env=base,
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    os.close(slave)
+    seen, deadline = b"", time.monotonic() + 30
+    while b"[y/N]" not in seen:
+        assert time.monotonic() < deadline and proc.poll() is None, seen
+        if select.select([proc.stderr], [], [], 0.2)[0]:
+            seen += os.read(proc.stderr.fileno(), 4096)
+    return proc, master
+
+
+def answer(proc, master, text: str):
+    os.write(master, text.encode())
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        os.close(master)
+    return proc.returncode, out.decode(), err.decode()
+
+
+def test_a_scale_up_while_the_prompt_waits_stops_the_stale_plan(sandbox_for):
+    app = dict(
+        vector_app("node-standard-no-preboot"),
+        formation=[{"type": "web", "quantity": 1, "size": "Standard-1X"}],
+    )
+    env = sandbox_for(app)
+    name = app["name"]
+    proc, master = start_with_tty(env, "setup", "--app", name, "--min-web", "3")
+    env.platform.formation_batch_update(name, [{"type": "web", "quantity": 6}])  # meanwhile
+    code, out, err = answer(proc, master, "y\n")
+    assert code == 1, (out, err)
+    assert "changed while zdd was asking" in out and "Nothing was changed" in out
+    assert "formation: planned 'scale web: 1 -> 3 dynos'" in out
+    assert env.app_state(name)["formation"] == [("web", 6, "Standard-1X")]
+    assert env.writes() == []
+    assert not list(env.state_home.rglob("*.json"))  # no snapshot for a run that changed nothing
+
+
+def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
+    sandbox_env, monkeypatch, capsys
+):
+    """In-process (a real prompt would have to wait 2+ minutes): the client's clock jumps 300 s
+    while the user answers; the deadline (wait + 120 s) must restart after the answer."""
+    import io
+
+    from invoke import Context
+
+    import zdd.commands.setup as setup_module
+    from zdd.cli import deadline_for
+    from zdd.heroku.client import HerokuClient
+
+    now = [0.0]
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+        def readline(self, *a):
+            now[0] += 300.0  # the user took five minutes
+            return "y\n"
+
+    def client(wait=0.0, deadline=None):
+        return HerokuClient.from_env(deadline=deadline_for(wait), clock=lambda: now[0])
+
+    monkeypatch.setattr(setup_module, "make_client", client)
+    monkeypatch.setattr("sys.stdin", Terminal())
+    setup_module.setup(Context(), app="zdd-demo", size="Standard-1X", release_check=False, wait=0)
+    out = capsys.readouterr().out
+    assert "Done: zdd-demo is set up" in out
+    assert sandbox_env.platform.apps["zdd-demo"].features["preboot"] is True

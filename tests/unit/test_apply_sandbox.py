@@ -12,10 +12,11 @@ from zdd.checks import FAILED as CHECK_FAILED
 from zdd.checks import check
 from zdd.cost import PROFESSIONAL_SIZES
 from zdd.heroku.client import HerokuClient
-from zdd.plan import PlanOptions, plan
+from zdd.plan import PENDING, Plan, PlanOptions, Step, plan
 from zdd.reader import read_state
 from zdd.sandbox import Platform, SandboxServer
 from zdd.snapshot import Snapshot
+from zdd.state import Process
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +140,39 @@ def test_the_sandbox_accepts_every_plan_and_the_result_passes_or_is_explained(
     if not p.blocked and min_web >= 2:
         assert failing == set(), (state, after)
     assert plan(after, PlanOptions(size=size, min_web=min_web)).pending == []
+
+
+def test_formation_never_goes_below_what_the_applier_reads_just_before(server, client):
+    app = seed(server, formation=[{"type": "web", "quantity": 1, "size": "Standard-1X"}])
+    state = read_state(client, app)
+    p = plan(state, PlanOptions(min_web=3, affinity=False))
+    server.platform.formation_batch_update(app, [{"type": "web", "quantity": 6}])  # meanwhile
+    results = Applier(client, app).run(p)
+    (formation,) = [r for r in results if r.step.id == "formation"]
+    assert formation.outcome == UNCHANGED and "web kept at 6" in formation.detail
+    after = read_state(client, app)
+    assert after.web.quantity == 6
+    assert all(r.outcome != FAILED for r in verify(results, after))
+    # undo's applier (never_lower=False) lowers on purpose
+    lower = Step(
+        "formation",
+        "formation",
+        PENDING,
+        "restore",
+        "",
+        payload={"updates": [{"type": "web", "quantity": 1}]},
+    )
+    Applier(client, app, never_lower=False).run(Plan(app, (lower,)))
+    assert read_state(client, app).web.quantity == 1
+
+
+def test_a_size_change_still_goes_through_when_the_quantity_is_kept(server, client):
+    app = seed(server, formation=[{"type": "web", "quantity": 1, "size": "Basic"}])
+    state = read_state(client, app)
+    p = plan(state, PlanOptions(size="Standard-1X", affinity=False))
+    assert p.step("formation").payload["updates"] == [
+        {"type": "web", "quantity": 2, "size": "Standard-1X"}
+    ]
+    results = Applier(client, app).run(p)
+    assert read_state(client, app).web == Process("web", 2, "Standard-1X")
+    assert [r.outcome for r in results if r.step.id == "formation"] == [CHANGED]

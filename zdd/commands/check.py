@@ -4,23 +4,50 @@ from __future__ import annotations
 
 from invoke import Exit, task
 
-from zdd.cli import ERROR, JSON_VERSION, NOT_DONE, OK, errors_exit, make_client
+from zdd.cli import (
+    BASE_DEADLINE,
+    COMMON_SHORTFLAGS,
+    ERROR,
+    JSON_VERSION,
+    NOT_DONE,
+    OK,
+    ZddTask,
+    errors_exit,
+    make_client,
+)
+from zdd.errors import UsageError
 from zdd.state import COMPANION_BUILDPACK_URL
 
 HELP = {
     "app": "app to check; repeat for several (default: $HEROKU_APP, else the `heroku` git remote)",
     "all": "check every app the token can see",
     "concurrency": "apps read at the same time (default 8)",
-    "buildpack": "the companion buildpack URL to look for (default: zdd's release tarball)",
+    "buildpack": "a custom companion buildpack URL that counts as the zdd buildpack (the default "
+    "URL, any zdd-buildpack.tgz and URLs recorded by setup always count)",
     "json": "print one JSON document (see README) instead of text",
 }
+SHORTFLAGS = {
+    "app": "a",
+    "json": COMMON_SHORTFLAGS["json"],
+    "all_": "l",
+    "concurrency": "c",
+    "buildpack": "b",
+}
+#: Seconds of deadline per app beyond the base (a slow app read, paced near the rate limit).
+SECONDS_PER_APP = 2.0
 
 
-class BudgetError(ValueError):
+class BudgetError(UsageError):
     """Checking would spend more API requests than the account has left."""
 
 
-@task(iterable=["app"], help=HELP)
+def deadline_for_apps(n: int, concurrency: int) -> float:
+    """The client deadline for checking `n` apps, `concurrency` at a time: grows with the rounds."""
+    rounds = -(-n // max(concurrency, 1))
+    return BASE_DEADLINE + SECONDS_PER_APP * n + 10.0 * rounds
+
+
+@task(klass=ZddTask, shortflags=SHORTFLAGS, iterable=["app"], help=HELP)
 def check(c, app=None, all_=False, concurrency=8, buildpack=COMPANION_BUILDPACK_URL, json=False):
     """Report whether apps are ready for zero-downtime deploys (exit 0 ready, 1 not, 2 error).
 
@@ -34,13 +61,14 @@ def check(c, app=None, all_=False, concurrency=8, buildpack=COMPANION_BUILDPACK_
     from zdd.errors import ZddError
     from zdd.output import Progress, consoles, describe_state, print_json, render_findings
     from zdd.reader import AppResult, read_many, read_state, requests_needed
+    from zdd.snapshot import Snapshot
 
     out, err = consoles()
     client = None
     with errors_exit("check", json, lambda: client.stats.to_dict() if client else {}):
         names = list(app or [])
         if all_ and names:
-            raise ValueError("pass either --app (one or more) or --all, not both")
+            raise UsageError("pass either --app (one or more) or --all, not both")
         client = make_client()
         progress = Progress(err)
         infos = None
@@ -49,8 +77,11 @@ def check(c, app=None, all_=False, concurrency=8, buildpack=COMPANION_BUILDPACK_
                 listed = client.app_list()
             names = sorted(a.name for a in listed)
             infos = {a.name: a for a in listed}
+            client.restart_deadline(deadline_for_apps(len(names), int(concurrency)))
         elif not names:
             names = [resolve_app(None)]
+        if len(names) > 1 and not all_:
+            client.restart_deadline(deadline_for_apps(len(names), int(concurrency)))
         if len(names) > 1:
             need = requests_needed(names, with_info=infos is None)
             left = client.rate_limit_remaining()
@@ -91,7 +122,11 @@ def check(c, app=None, all_=False, concurrency=8, buildpack=COMPANION_BUILDPACK_
                     out.print(f"[bold]{r.app}[/]: [bold red]error[/]", highlight=False)
                     out.print(f"  {r.error}", markup=False)
             else:
-                findings = run_checks(r.state, companion_url=buildpack)
+                findings = run_checks(
+                    r.state,
+                    companion_url=buildpack,
+                    known_companions=Snapshot.companion_urls(r.app),
+                )
                 entry["findings"] = [f.to_dict() for f in findings]
                 entry["ready"] = all(f.status != FAILED for f in findings)
                 entry["formation"] = [p.to_dict() for p in r.state.formation]

@@ -1,12 +1,24 @@
-"""`zdd setup`: read the app, plan, confirm, apply in order, re-read and verify."""
+"""`zdd setup`: read the app, plan, confirm, re-read, apply in order, re-read and verify."""
 
 from __future__ import annotations
 
-import sys
+from dataclasses import replace
 
-from invoke import Exit, task
+from invoke import task
 
-from zdd.cli import ERROR, JSON_VERSION, NOT_DONE, OK, PENDING, errors_exit, make_client, tristate
+from zdd.cli import (
+    COMMON_SHORTFLAGS,
+    NOT_DONE,
+    OK,
+    PENDING,
+    Finisher,
+    ZddTask,
+    deadline_for,
+    error_fields,
+    errors_exit,
+    make_client,
+    tristate,
+)
 from zdd.state import COMPANION_BUILDPACK_URL
 
 HELP = {
@@ -24,15 +36,27 @@ HELP = {
     "wait": "seconds to wait for a preboot in progress before scaling (default 600)",
     "json": "print one JSON document (see README) instead of text",
 }
+SHORTFLAGS = {
+    **COMMON_SHORTFLAGS,
+    "min_web": "m",
+    "size": "s",
+    "buildpack": "b",
+    "print_commands": "p",
+}
 
 
-def _confirm(app: str, n: int) -> bool:
-    sys.stderr.write(f"Apply {n} change{'s' if n != 1 else ''} to {app}? [y/N] ")
-    sys.stderr.flush()
-    return sys.stdin.readline().strip().lower() in ("y", "yes")
+def plan_changes(old, new) -> list[str]:
+    """How two plans of the same app differ, one line per step (empty: the same plan)."""
+    lines = []
+    for a, b in zip(old.steps, new.steps, strict=False):
+        if (a.id, a.status, dict(a.payload)) != (b.id, b.status, dict(b.payload)):
+            lines.append(f"{b.id}: planned '{a.what}' ({a.status}), now '{b.what}' ({b.status})")
+    if len(old.steps) != len(new.steps):
+        lines.append("the steps themselves changed")
+    return lines
 
 
-@task(help=HELP)
+@task(klass=ZddTask, shortflags=SHORTFLAGS, help=HELP)
 def setup(
     c,
     app=None,
@@ -55,17 +79,11 @@ def setup(
     order (idempotently: a second run changes nothing) and verifies every change. A snapshot is
     saved first, so `zdd undo` can put things back.
     """
-    from zdd.apply import FAILED, NOT_ATTEMPTED, Applier, verify
+    from zdd.apply import CHANGED, FAILED, NOT_ATTEMPTED, Applier, StepResult, verify
     from zdd.appname import resolve_app
     from zdd.checks import check
-    from zdd.output import (
-        Progress,
-        consoles,
-        print_json,
-        render_commands,
-        render_plan,
-        render_results,
-    )
+    from zdd.errors import ZddError
+    from zdd.output import Progress, consoles, render_commands, render_plan, render_results
     from zdd.plan import PlanOptions, check_options, plan
     from zdd.reader import read_state
     from zdd.snapshot import Snapshot
@@ -83,32 +101,24 @@ def setup(
             release_check=None if release_check else False,
         )
         check_options(opts)
+        opts = replace(opts, known_companions=Snapshot.companion_urls(name))
         client = make_client(float(wait))
         progress = Progress(err, enabled=not print_commands)
         with progress.running(f"reading {name}"):
             state = read_state(client, name)
         the_plan = plan(state, opts)
-        doc = {
-            "version": JSON_VERSION,
-            "command": "setup",
-            "app": name,
-            "dry_run": bool(dry_run or print_commands),
-            "state": state.to_dict(),
-            "plan": the_plan.to_dict(),
-            "snapshot": None,
-            "results": None,
-            "findings": None,
-        }
-
-        def finish(code: int, message: str = "") -> None:
-            if json:
-                doc["requests"] = client.stats.to_dict()
-                doc["exit_code"] = code
-                print_json(doc)
-            elif message:
-                out.print(message, markup=False)
-            if code:
-                raise Exit(code=code)
+        run = Finisher("setup", json, out, lambda: client.stats.to_dict())
+        doc = run.doc
+        doc.update(
+            app=name,
+            dry_run=bool(dry_run or print_commands),
+            state=state.to_dict(),
+            plan=the_plan.to_dict(),
+            snapshot=None,
+            results=None,
+            findings=None,
+        )
+        finish = run.finish
 
         pending, blocked = the_plan.pending, the_plan.blocked
         if print_commands:
@@ -136,39 +146,88 @@ def setup(
             finish(PENDING, f"Dry run: {len(pending)} change(s) pending, nothing changed.")
             return
         if not yes:
-            if not sys.stdin.isatty():
-                raise Exit(
-                    "zdd setup: stdin is not a terminal, so zdd can't ask before changing "
-                    f"{name}.\nNext: review the plan above, then run again with --yes.",
-                    code=ERROR,
+            run.confirm(name, len(pending), yes=yes)
+            # The time spent at the prompt isn't the API's: a fresh budget from here.
+            client.restart_deadline(deadline_for(float(wait)))
+            # The app may have changed while the prompt waited: apply only the plan confirmed.
+            with progress.running(f"re-reading {name}"):
+                fresh = read_state(client, name)
+            fresh_plan = plan(fresh, opts)
+            changes = plan_changes(the_plan, fresh_plan)
+            if changes:
+                doc.update(state=fresh.to_dict(), plan=fresh_plan.to_dict())
+                if not json:
+                    render_plan(out, fresh_plan, fresh, title="The plan now")
+                finish(
+                    NOT_DONE,
+                    f"{name} changed while zdd was asking, so the plan you confirmed is stale:\n"
+                    + "\n".join(f"- {line}" for line in changes)
+                    + "\nNothing was changed. Run the same command again to see and confirm "
+                    "the current plan.",
                 )
-            if not _confirm(name, len(pending)):
-                finish(NOT_DONE, "Nothing was changed.")
                 return
+            state, the_plan = fresh, fresh_plan
 
-        snap = Snapshot.of(state)
+        snap = Snapshot.of(state, companion_url=buildpack)
         path = snap.save()
         doc["snapshot"] = str(path)
         if not json:
             out.print(f"Snapshot saved to {path} (undo: zdd undo --app {name})", markup=False)
+        verify_error = None
         with progress.running(f"applying {len(pending)} change(s) to {name}") as prog:
             applier = Applier(client, name, snapshot=snap, wait=float(wait), progress=prog.update)
             results = applier.run(the_plan)
-            after = read_state(client, name)
-        results = verify(results, after)
+            try:
+                after = read_state(client, name)
+            except ZddError as exc:
+                after, verify_error = None, exc
+        changed = sum(r.outcome == CHANGED for r in results)
+        if after is not None:
+            results = verify(results, after)
+            doc["findings"] = [
+                f.to_dict()
+                for f in check(
+                    after, companion_url=buildpack, known_companions=opts.known_companions
+                )
+            ]
+            doc["state_after"] = after.to_dict()
+        else:
+            results = [
+                StepResult(r.step, r.outcome, r.detail or "unverified: the re-read failed")
+                if r.outcome == CHANGED
+                else r
+                for r in results
+            ]
+            doc["verified"] = False
+            doc["verify_error"] = error_fields(verify_error)
         doc["results"] = [r.to_dict() for r in results]
-        doc["findings"] = [f.to_dict() for f in check(after, companion_url=buildpack)]
-        doc["state_after"] = after.to_dict()
         bad = [r for r in results if r.outcome in (FAILED, NOT_ATTEMPTED)]
         if not json:
             out.print("Result:")
             render_results(out, results)
+        if bad and not changed and snap.authorization_id is None:
+            snap.discard()  # nothing to undo: don't leave a snapshot behind
+            doc["snapshot"] = None
+            finish(
+                NOT_DONE,
+                f"Setup stopped before changing anything on {name} (see above); the snapshot "
+                f"was removed. Fix the cause and run it again.",
+            )
+            return
         if bad:
             finish(
                 NOT_DONE,
-                f"Setup stopped part-way: {sum(r.outcome == 'changed' for r in results)} step(s) "
-                f"changed, {len(bad)} not done (see above). Fix the cause and run it again; "
-                f"`zdd undo --app {name}` restores the snapshot.",
+                f"Setup stopped part-way: {changed} step(s) changed, {len(bad)} not done (see "
+                f"above). Fix the cause and run it again; `zdd undo --app {name}` restores the "
+                "snapshot.",
+            )
+            return
+        if verify_error is not None:
+            finish(
+                NOT_DONE,
+                f"Applied {changed} change(s), but re-reading {name} to verify them failed: "
+                f"{verify_error.message}\nNext: run `zdd check --app {name}` to see where it "
+                f"stands (`zdd undo --app {name}` restores the snapshot).",
             )
             return
         finish(OK, f"Done: {name} is set up; a re-run will change nothing.")

@@ -1,25 +1,34 @@
-"""`zdd undo`: put an app back as the latest setup snapshot (or --snapshot FILE) saw it."""
+"""`zdd undo`: put an app back as it was before the setups not yet undone (or --snapshot FILE)."""
 
 from __future__ import annotations
 
-import sys
+from invoke import task
 
-from invoke import Exit, task
-
-from zdd.cli import ERROR, JSON_VERSION, NOT_DONE, OK, PENDING, errors_exit, make_client
+from zdd.cli import (
+    COMMON_SHORTFLAGS,
+    NOT_DONE,
+    OK,
+    PENDING,
+    Finisher,
+    ZddTask,
+    errors_exit,
+    make_client,
+)
 
 HELP = {
     "app": "app name (default: $HEROKU_APP, else the repo's `heroku` git remote)",
-    "snapshot": "snapshot file to restore (default: the app's latest in ~/.local/state/zdd)",
+    "snapshot": "snapshot file to restore (default: the app's earliest not yet undone in "
+    "~/.local/state/zdd)",
     "restore-sizes": "consent to change dyno sizes back (e.g. Standard-1X -> Basic)",
     "yes": "apply without asking (needed when stdin is not a terminal)",
     "dry-run": "show the plan and change nothing (exit 0: nothing to do, 3: changes pending)",
     "wait": "seconds to wait for a preboot in progress before scaling (default 600)",
     "json": "print one JSON document (see README) instead of text",
 }
+SHORTFLAGS = {**COMMON_SHORTFLAGS, "snapshot": "s", "restore_sizes": "r"}
 
 
-@task(help=HELP)
+@task(klass=ZddTask, shortflags=SHORTFLAGS, help=HELP)
 def undo(
     c,
     app=None,
@@ -30,86 +39,96 @@ def undo(
     wait=600,
     json=False,
 ):
-    """Restore features, formation, buildpacks and config vars from a setup snapshot.
+    """Restore features, formation, buildpacks and config vars from setup's snapshots.
 
+    Restores the earliest snapshot not yet undone (the app before the first setup run since the
+    last undo), so a part-way setup and its re-run are undone together; then marks them undone.
     Removes only what setup added (the zdd buildpack, ZDD_* config vars, the OAuth authorization
     it created). Restoring the snapshot's quantities may lower web dynos: that is what you ask
     for here. Dyno sizes change back only with --restore-sizes.
     """
     from zdd.apply import FAILED, NOT_ATTEMPTED, Applier, verify
     from zdd.appname import resolve_app
-    from zdd.output import Progress, consoles, print_json, render_plan, render_results
+    from zdd.errors import UsageError
+    from zdd.output import Progress, consoles, render_plan, render_results
     from zdd.reader import read_state
     from zdd.restore import undo_plan
-    from zdd.snapshot import Snapshot
+    from zdd.snapshot import Snapshot, now_stamp
 
     out, err = consoles()
     client = None
     with errors_exit("undo", json, lambda: client.stats.to_dict() if client else {}):
-        snap = Snapshot.load(snapshot) if snapshot else None
-        name = resolve_app(app or (snap.app if snap else None))
-        if snap is None:
-            snap = Snapshot.latest(name)
+        chain = [Snapshot.load(snapshot)] if snapshot else []
+        name = resolve_app(app or (chain[0].app if chain else None))
+        if not chain:
+            chain = Snapshot.to_undo(name)
+        snap, later = chain[0], chain[1:]
         if snap.app != name:
-            raise ValueError(f"the snapshot {snap.path} is for {snap.app}, not {name}")
+            raise UsageError(
+                f"the snapshot {snap.path} is for {snap.app}, not {name}",
+                remedy=f"Pass --app {snap.app}, or a snapshot of {name}.",
+            )
         client = make_client(float(wait))
         progress = Progress(err)
         with progress.running(f"reading {name}"):
             state = read_state(client, name)
-            exists = False
-            if snap.authorization_id:
-                exists = any(
-                    a.id == snap.authorization_id for a in client.oauth_authorization_list()
-                )
-        the_plan = undo_plan(state, snap, restore_sizes=restore_sizes, authorization_exists=exists)
-        doc = {
-            "version": JSON_VERSION,
-            "command": "undo",
-            "app": name,
-            "snapshot": str(snap.path),
-            "dry_run": bool(dry_run),
-            "state": state.to_dict(),
-            "plan": the_plan.to_dict(),
-            "results": None,
-        }
+            live: set[str] = set()
+            if any(s.authorization_id for s in chain):
+                live = {a.id for a in client.oauth_authorization_list()}
+        the_plan = undo_plan(
+            state,
+            snap,
+            restore_sizes=restore_sizes,
+            authorization_exists=snap.authorization_id in live,
+            later=later,
+            live_authorizations=live,
+        )
+        run = Finisher("undo", json, out, lambda: client.stats.to_dict())
+        doc = run.doc
+        doc.update(
+            app=name,
+            snapshot=str(snap.path),
+            snapshots=[str(s.path) for s in chain],
+            dry_run=bool(dry_run),
+            state=state.to_dict(),
+            plan=the_plan.to_dict(),
+            results=None,
+        )
+        finish = run.finish
 
-        def finish(code: int, message: str = "") -> None:
-            if json:
-                doc["requests"] = client.stats.to_dict()
-                doc["exit_code"] = code
-                print_json(doc)
-            elif message:
-                out.print(message, markup=False)
-            if code:
-                raise Exit(code=code)
+        def done(code: int, message: str) -> None:
+            """Finish; a complete undo marks the chain undone (the next setup starts anew)."""
+            if code == OK:
+                when = now_stamp()
+                for s in chain:
+                    if s.undone_at is None:
+                        s.mark_undone(when)
+            finish(code, message)
 
         if not json:
             out.print(f"Snapshot {snap.path} (taken {snap.taken_at})", markup=False)
+            if later:
+                out.print(
+                    f"  (and {len(later)} later run(s) not yet undone: what they added goes too)",
+                    markup=False,
+                )
             render_plan(out, the_plan, state, title="Undo plan")
         pending, blocked = the_plan.pending, the_plan.blocked
         if not pending:
             if blocked:
                 finish(NOT_DONE, f"Nothing to do without consent; run: {the_plan.next_command}")
                 return
-            finish(OK, f"{name} already matches the snapshot: nothing to change.")
+            done(OK, f"{name} already matches the snapshot: nothing to change.")
             return
         if dry_run:
             finish(PENDING, f"Dry run: {len(pending)} change(s) pending, nothing changed.")
             return
-        if not yes:
-            if not sys.stdin.isatty():
-                raise Exit(
-                    f"zdd undo: stdin is not a terminal, so zdd can't ask before changing {name}."
-                    "\nNext: review the plan above, then run again with --yes.",
-                    code=ERROR,
-                )
-            sys.stderr.write(f"Apply {len(pending)} change(s) to {name}? [y/N] ")
-            sys.stderr.flush()
-            if sys.stdin.readline().strip().lower() not in ("y", "yes"):
-                finish(NOT_DONE, "Nothing was changed.")
-                return
+        run.confirm(name, len(pending), yes=yes)
         with progress.running(f"restoring {name}") as prog:
-            results = Applier(client, name, wait=float(wait), progress=prog.update).run(the_plan)
+            applier = Applier(
+                client, name, never_lower=False, wait=float(wait), progress=prog.update
+            )
+            results = applier.run(the_plan)
             after = read_state(client, name)
         results = verify(results, after)
         doc["results"] = [r.to_dict() for r in results]
@@ -125,4 +144,4 @@ def undo(
                 NOT_DONE, f"Restored all but dyno sizes; to restore them: {the_plan.next_command}"
             )
             return
-        finish(OK, f"Done: {name} is back as the snapshot saw it.")
+        done(OK, f"Done: {name} is back as the snapshot saw it.")

@@ -1,0 +1,213 @@
+"""Safety fixes end to end (the real `zdd` against a sandbox): Private Space sizes, custom
+companion URLs, blocked steps in --print-commands, --json without a terminal, an unwritable state
+directory, undo over several runs, unknown sizes, a failed verifying read, flag letters."""
+
+import json
+
+import cli_schemas as schemas
+import jsonschema
+from cli_helpers import vector_app
+
+STD = "Standard-1X"
+CUSTOM = "https://internal.example.com/bp/warmup.tgz"
+
+
+def test_private_space_web_is_neither_blocked_nor_downsized(sandbox_for):
+    app = {
+        "name": "private-app",
+        "buildpacks": ["heroku/nodejs"],
+        "formation": [{"type": "web", "quantity": 2, "size": "Private-M"}],
+        "features": {"preboot": False, "http-session-affinity": False},
+    }
+    env = sandbox_for(app)
+    run = env.run("setup", "--app", "private-app", "--yes", "--json")
+    assert run.code == 0, run
+    steps = {s["id"]: s for s in run.json["plan"]["steps"]}
+    assert steps["formation"]["status"] == "unchanged"
+    assert steps["preboot"]["status"] == "unchanged" and "rolling" in steps["preboot"]["why"]
+    assert "Standard-1X" not in run.out
+    assert env.app_state("private-app")["formation"] == [("web", 2, "Private-M")]
+    assert [w["path"] for w in env.writes()] == ["/apps/private-app/features/http-session-affinity"]
+    check = env.run("check", "--app", "private-app", "--json")
+    assert check.code == 0, check
+    found = {f["id"]: f["status"] for f in check.json["apps"][0]["findings"]}
+    assert found["tier.professional"] == "passed" and found["preboot.enabled"] == "skipped"
+
+
+def test_a_custom_companion_url_is_recognised_by_check_a_rerun_and_undo(sandbox_for):
+    env = sandbox_for(vector_app("java-github-url-single-web"))
+    before = env.app_state("java-gh")
+    args = ("--app", "java-gh", "--no-release-check")
+    run = env.run("setup", *args, "--buildpack", CUSTOM, "--yes", "--json")
+    assert run.code == 0, run
+    assert CUSTOM in env.app_state("java-gh")["buildpacks"]
+    assert json.loads(open(run.json["snapshot"]).read())["companion_url"] == CUSTOM
+
+    # check and a re-run without --buildpack know it from the snapshot
+    def companion(*extra):
+        run = env.run("check", "--app", "java-gh", "--json", *extra)
+        found = {f["id"]: f["status"] for f in run.json["apps"][0]["findings"]}
+        return found["buildpack.companion"]
+
+    assert companion() == "passed"
+    env.clear_log()
+    again = env.run("setup", *args, "--yes")
+    assert again.code == 0 and "Everything is in place" in again.out, again
+    assert env.writes() == []
+    # and with --buildpack, even without any snapshot (another machine)
+    for f in env.state_home.rglob("*.json"):
+        f.rename(f.with_suffix(".moved"))
+    assert companion() == "failed"
+    assert companion("--buildpack", CUSTOM) == "passed"
+    for f in env.state_home.rglob("*.moved"):
+        f.rename(f.with_suffix(".json"))
+    undo = env.run("undo", "--app", "java-gh", "--yes")
+    assert undo.code == 0, undo
+    assert env.app_state("java-gh") == before
+
+
+def test_print_commands_shows_blocked_steps_and_the_next_command_with_the_users_flags(
+    sandbox_for,
+):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    run = env.run(
+        "setup", "--app", "java-basic", "--min-web", "3", "--no-affinity", "--print-commands"
+    )
+    assert run.code == 1, run
+    lines = run.out.splitlines()
+    assert "# nothing to do" not in lines
+    assert any(line.startswith("# blocked: would scale web: 1 -> 3 dynos") for line in lines)
+    assert "# blocked: enable preboot (preboot needs Standard or Performance dynos" in run.out
+    next_cmd = "zdd setup --app java-basic --size Standard-1X --min-web 3 --no-affinity"
+    assert f"# next: {next_cmd}" in lines
+    text = env.run("setup", "--app", "java-basic", "--min-web", "3", "--no-affinity", "--yes")
+    assert f"To apply with your consent, run: {next_cmd}" in text.out
+    assert env.writes() == []
+
+
+def test_json_without_a_terminal_and_without_yes_prints_one_error_document(sandbox_for):
+    env = sandbox_for(vector_app("java-github-url-single-web"))
+    run = env.run("setup", "--app", "java-gh", "--json")
+    assert run.code == 2, run
+    doc = run.json  # exactly one document
+    jsonschema.validate(doc, schemas.FAILURE)
+    assert doc["error"]["type"] == "NeedsConfirmation" and doc["plan"]["steps"]
+    assert "above" not in doc["error"]["remedy"] and "--yes" in doc["error"]["remedy"]
+    assert env.writes() == []
+    text = env.run("setup", "--app", "java-gh")
+    assert text.code == 2 and "review the plan above" in text.err.lower()
+    env.run("setup", "--app", "java-gh", "--yes", "--no-release-check")
+    undo = env.run("undo", "--app", "java-gh", "-j")  # -j is --json everywhere
+    assert undo.code == 2 and undo.json["error"]["type"] == "NeedsConfirmation"
+    jsonschema.validate(undo.json, schemas.FAILURE)
+
+
+def test_an_unwritable_state_directory_is_a_clear_error_before_any_write(sandbox_for):
+    env = sandbox_for(vector_app("java-github-url-single-web"))
+    env.state_home.parent.mkdir(parents=True, exist_ok=True)
+    env.state_home.write_text("a file, not a directory")
+    run = env.run("setup", "--app", "java-gh", "--yes", "--no-release-check")
+    assert run.code == 2, run
+    assert "Traceback" not in run.err
+    assert f"Can't write the snapshot to {env.state_home / 'zdd' / 'java-gh'}" in run.err
+    assert "XDG_STATE_HOME" in run.err
+    assert env.writes() == []
+    as_json = env.run("setup", "--app", "java-gh", "--yes", "--no-release-check", "-j")
+    assert as_json.code == 2 and as_json.json["error"]["type"] == "ConfigError"
+
+
+def test_undo_after_a_part_way_setup_and_its_rerun_restores_the_state_before_both(sandbox_for):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    before = env.app_state("java-basic")
+    env.add_fault(kind="status", status=422, route="PUT /apps/*/buildpack-installations", count=1)
+    first = env.run("setup", "--app", "java-basic", "--size", STD, "--yes")
+    assert first.code == 1 and "Setup stopped part-way" in first.out, first
+    second = env.run("setup", "--app", "java-basic", "--size", STD, "--yes")
+    assert second.code == 0, second
+    assert len(list((env.state_home / "zdd" / "java-basic").glob("*.json"))) == 2
+
+    undo = env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes")
+    assert undo.code == 0, undo
+    assert "1 later run(s) not yet undone" in undo.out
+    assert env.app_state("java-basic") == before
+    env.clear_log()
+    again = env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes")
+    assert again.code == 0 and "nothing to change" in again.out and env.writes() == []
+
+    # a new setup starts a new chain: undo goes back to the state before it only
+    env.run("setup", "--app", "java-basic", "--size", STD, "--yes", "--no-release-check")
+    assert env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes").code == 0
+    assert env.app_state("java-basic") == before
+
+
+def test_an_unknown_size_is_rejected_before_any_request(sandbox_for):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    run = env.run("setup", "--app", "java-basic", "--size", "Standard-9X", "--yes")
+    assert run.code == 2, run
+    assert "Standard-9X is not a Heroku dyno size" in run.err
+    assert "Standard-1X, Standard-2X, Performance-M" in run.err
+    assert env.requests() == []
+
+
+def test_a_failed_verifying_read_still_reports_every_step(sandbox_for):
+    import os
+    import subprocess
+
+    from cli_helpers import BIN
+
+    app = dict(
+        vector_app("node-standard-no-preboot"),
+        features={"preboot": True, "http-session-affinity": True},
+        formation=[{"type": "web", "quantity": 1, "size": STD}],
+    )
+    env = sandbox_for(app)
+    env.platform.start_preboot("node-std", 8)  # setup waits for it before scaling...
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
+    base.update(HEROKU_HOST=env.url, HEROKU_API_KEY=env.token, XDG_STATE_HOME=str(env.state_home))
+    proc = subprocess.Popen(
+        [str(BIN / "zdd"), "setup", "--app", "node-std", "--yes", "--json", "--wait", "30"],
+        env=base,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    for line in proc.stderr:
+        if "waiting for the preboot" in line:
+            break
+    # ...and meanwhile the API starts failing the reads (404s are not retried)
+    env.add_fault(kind="status", status=404, route="GET /apps/node-std/features", count=None)
+    out, _ = proc.communicate(timeout=60)
+    doc = json.loads(out)
+    assert proc.returncode == 1 and doc["exit_code"] == 1, doc
+    (result,) = [r for r in doc["results"] if r["id"] == "formation"]
+    assert result["outcome"] == "changed" and "unverified" in result["detail"]
+    assert doc["verified"] is False and doc["verify_error"]["type"] == "NotFound"
+    assert doc["snapshot"] and doc["findings"] is None
+    assert env.platform.apps["node-std"].formation["web"].quantity == 2
+
+
+def test_a_run_that_changed_nothing_keeps_no_snapshot(sandbox_for):
+    env = sandbox_for(vector_app("java-github-url-single-web"))
+    env.add_fault(kind="status", status=422, route="PATCH /apps/*/formation", count=1)
+    run = env.run("setup", "--app", "java-gh", "--yes", "--no-release-check")
+    assert run.code == 1, run
+    assert "Setup stopped before changing anything" in run.out
+    assert "0 step(s) changed" not in run.out
+    assert not list(env.state_home.rglob("*.json"))
+
+
+def test_json_is_j_in_every_command_and_java_has_no_short_flag():
+    import subprocess
+
+    from cli_helpers import BIN
+
+    for command in ("setup", "check", "undo"):
+        help_ = subprocess.run(
+            [str(BIN / "zdd"), command, "--help"], capture_output=True, text=True
+        ).stdout
+        assert "-j, --json" in help_, command
+    setup_help = subprocess.run(
+        [str(BIN / "zdd"), "setup", "--help"], capture_output=True, text=True
+    ).stdout
+    assert "  --java " in setup_help and "  --no-java " in setup_help
