@@ -167,6 +167,24 @@ def pids_mentioning(text: str) -> list[int]:
     return found
 
 
+def pids_with_env(name: str, value: str) -> list[int]:
+    """Live processes whose environment has name=value (e.g. a dyno's unique HOME): every process
+    a simulated dyno started, whatever its command line (an orphaned curl or sleep included)."""
+    marker = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environ and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
 def wait_for(predicate, timeout: float, interval: float = 0.05):
     """Poll until predicate() is truthy; returns its value, or None after `timeout` seconds."""
     deadline = time.monotonic() + timeout

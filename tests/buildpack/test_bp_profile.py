@@ -7,17 +7,31 @@ import json
 import re
 import shutil
 import signal
+import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from bp_harness import STACK_PATH, boot_script, dyno_env, free_port, pids_mentioning, wait_for
+from bp_harness import (
+    STACK_PATH,
+    boot_script,
+    dyno_env,
+    free_port,
+    pids_mentioning,
+    pids_with_env,
+    wait_for,
+)
 
 SUMMARY = re.compile(
     r"^zdd warm-up: (?P<sent>\d+) requests to (?P<paths>\d+) path\(s\) in [\d.]+s, "
     r"(?P<errors>\d+) errors, latency first (?P<first>\d+) ms, last (?P<last>\d+) ms",
+    re.M,
+)
+SUMMARY_ANY = re.compile(
+    r"^zdd warm-up: (?P<sent>\d+) requests to \d+ path\(s\) in [\d.]+s, (?P<errors>\d+) errors",
     re.M,
 )
 
@@ -57,6 +71,11 @@ class Dyno:
 
     def warmups(self) -> list[int]:
         return pids_mentioning(f"{self.slug}/.zdd/lib/warmup.sh")
+
+    def leftovers(self) -> list[int]:
+        """Every live process this dyno started but the web process itself (its HOME is unique):
+        the warm-up, and any curl, timeout or sleep of its, orphaned or not."""
+        return [pid for pid in pids_with_env("HOME", str(self.slug)) if pid != self.proc.pid]
 
 
 @pytest.fixture
@@ -239,7 +258,7 @@ def test_warm_up_requests_reach_the_jvm_app_after_it_binds(fresh_slug, warm_app,
     # the bound wait held: it started before the app listened and still got no error
     assert time.monotonic() - started > 0.8
     d.stop()
-    assert wait_for(lambda: not d.warmups(), 3), "a warm-up process outlived the web process"
+    assert wait_for(lambda: not d.leftovers(), 3), "a warm-up process outlived the web process"
 
 
 def test_warm_up_never_delays_boot(fresh_slug, warm_app, dynos):
@@ -287,7 +306,7 @@ def test_warm_up_exits_when_the_web_process_dies_mid_warm_up(fresh_slug, warm_ap
         ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
         assert ppid != d.proc.pid
     d.stop()
-    assert wait_for(lambda: not d.warmups(), 3), "the warm-up outlived the web process"
+    assert wait_for(lambda: not d.leftovers(), 3), "the warm-up outlived the web process"
     assert "zdd warm-up:" not in d.output()  # no summary from a dyno that is going away
 
 
@@ -295,7 +314,7 @@ def test_warm_up_gives_up_when_nothing_ever_binds(fresh_slug, dynos):
     d = Dyno(fresh_slug, "web.1", "exec sleep 30", free_port(), ZDD_WARMUP_WAIT="1")
     dynos.append(d)
     assert wait_for(d.warmups, 2)
-    assert wait_for(lambda: not d.warmups(), 4), "the warm-up should stop after ZDD_WARMUP_WAIT"
+    assert wait_for(lambda: not d.leftovers(), 4), "the warm-up should stop after ZDD_WARMUP_WAIT"
     assert d.proc.poll() is None  # the web process is untouched
     assert "gave up: nothing accepted connections on $PORT within 1s" in d.output()
 
@@ -305,3 +324,135 @@ def _count(port: int) -> int:
         return stats(port)["requests"]
     except OSError:
         return 0
+
+
+# --- the time bound, against an app that accepts connections and never answers -------------------
+
+
+class SilentApp:
+    """A loopback server that accepts every connection and never answers (after `answered` real
+    answers): a hung app. Connections are held open until stop(); `accepted` counts requests."""
+
+    def __init__(self, answered: int = 0) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.answered = answered
+        self.accepted = 0
+        self.held: list[socket.socket] = []
+        self._stop = False
+        self._lock = threading.Lock()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        try:
+            request = conn.recv(65536)
+        except OSError:
+            return
+        if not request:  # the warm-up's connect-only probe of $PORT
+            conn.close()
+            return
+        with self._lock:
+            self.accepted += 1
+            answer = self.accepted <= self.answered
+        if answer:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+            conn.close()
+        else:
+            self.held.append(conn)
+
+    def stop(self) -> None:
+        self._stop = True
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.fixture
+def silent_app():
+    apps: list[SilentApp] = []
+
+    def make(answered: int = 0) -> SilentApp:
+        apps.append(SilentApp(answered))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        app.stop()
+
+
+@pytest.mark.parametrize("answered", [0, 1], ids=["never-answers", "hangs-after-one-answer"])
+def test_the_warm_up_keeps_its_time_bound_when_the_app_never_answers(
+    fresh_slug, dynos, silent_app, answered
+):
+    """README: the warm-up ends within ZDD_WARMUP_WAIT + ZDD_WARMUP_SECONDS + 2 s, whatever the app
+    does (a batch of concurrency*4 transfers used to run up to 4x the time left)."""
+    app = silent_app(answered)
+    started = time.monotonic()
+    d = Dyno(
+        fresh_slug,
+        "web.1",
+        "exec sleep 60",
+        app.port,
+        ZDD_WARMUP_WAIT="1",
+        ZDD_WARMUP_SECONDS="3",
+        ZDD_WARMUP_CONCURRENCY="2",
+        ZDD_WARMUP_REQUESTS="100",
+    )
+    dynos.append(d)
+    assert wait_for(lambda: SUMMARY_ANY.search(d.output()), 1 + 3 + 2 + 3), d.output()
+    took = time.monotonic() - started
+    assert took < 1 + 3 + 2, (took, d.output())
+    summary = SUMMARY_ANY.search(d.output())
+    assert int(summary["errors"]) >= 1  # the unanswered requests count as errors
+    assert wait_for(lambda: not d.leftovers(), 2), "a curl outlived the warm-up"
+    assert d.proc.poll() is None  # the web process is untouched
+
+
+def test_a_batch_in_flight_stops_with_the_web_process(fresh_slug, dynos, silent_app):
+    """The web process goes away while curl waits on a silent app: nothing of the warm-up (curl
+    included) outlives it by more than about a second, and no summary is printed."""
+    app = silent_app(1)
+    d = Dyno(
+        fresh_slug,
+        "web.1",
+        "exec sleep 60",
+        app.port,
+        ZDD_WARMUP_SECONDS="30",
+        ZDD_WARMUP_REQUESTS="100",
+    )
+    dynos.append(d)
+    assert wait_for(lambda: app.accepted >= 2, 10)  # a batch is waiting on the silent app
+    d.stop()
+    assert wait_for(lambda: not d.leftovers(), 2), "the warm-up's curl outlived the web process"
+    assert "zdd warm-up:" not in d.output()
+
+
+def test_a_web_process_that_exits_before_binding_gets_one_line(fresh_slug, dynos):
+    d = Dyno(fresh_slug, "web.1", "sleep 0.3; exit 0", free_port(), ZDD_WARMUP_WAIT="30")
+    dynos.append(d)
+    line = "zdd warm-up: stopped: the web process exited before anything accepted connections"
+    assert d.proc.wait(5) == 0  # reaped, as the dyno manager would (a zombie still has its pid)
+    assert wait_for(lambda: line in d.output(), 3), d.output()
+    assert wait_for(lambda: not d.leftovers(), 2)
+    assert d.output().count("zdd warm-up:") == 1
+
+
+@pytest.mark.parametrize("setting", ["ZDD_WARMUP_REQUESTS", "ZDD_WARMUP_SECONDS"])
+def test_zero_requests_or_seconds_means_no_warm_up(fresh_slug, dynos, silent_app, setting):
+    app = silent_app(100)
+    d = Dyno(fresh_slug, "web.1", "exec sleep 60", app.port, **{setting: "0"})
+    dynos.append(d)
+    assert wait_for(lambda: not d.leftovers(), 2)
+    time.sleep(0.3)
+    assert app.accepted == 0
+    assert "zdd warm-up" not in d.output()
