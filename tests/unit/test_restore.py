@@ -76,3 +76,34 @@ def test_nothing_to_undo_is_all_unchanged():
     snap = Snapshot.of(BASIC)
     p = undo_plan(BASIC, snap, restore_sizes=True)
     assert p.pending == [] and p.blocked == []
+
+
+def test_blocked_size_step_costs_only_the_size_change_after_the_quantity_step():
+    now = after_setup()  # web 2 x Standard-2X, worker 1 x Standard-2X; the snapshot: 1 x Basic
+    p = undo_plan(now, Snapshot.of(BASIC))
+    quantity, sizes = p.step("formation"), p.step("formation_sizes")
+    assert quantity.cost_change == -50  # one Standard-2X dyno fewer
+    # web 1 x Standard-2X -> 1 x Basic and worker 1 x Standard-2X -> 1 x Basic
+    assert sizes.cost_change == 2 * (7 - 50)
+    assert "web: 1 x Standard-2X -> 1 x Basic" in sizes.what
+    assert quantity.cost_change + sizes.cost_change == 7 + 7 - (100 + 50)
+
+
+def test_a_chain_of_runs_removes_what_each_added_and_revokes_every_live_token():
+    custom = "https://internal.example.com/bp/warmup.tgz"
+    first = Snapshot.of(BASIC, companion_url=custom)  # part-way run: the buildpack step failed
+    second = Snapshot.of(after_setup().replace(buildpacks=BASIC.buildpacks), companion_url=custom)
+    first.authorization_id, second.authorization_id = "auth-1", "auth-2"
+    now = after_setup().replace(buildpacks=("heroku/nodejs", custom, "heroku/java"))
+    p = undo_plan(
+        now,
+        first,
+        restore_sizes=True,
+        later=[second],
+        live_authorizations={"auth-1", "auth-2"},
+    )
+    assert p.step("buildpack").payload == {"buildpacks": ["heroku/nodejs", "heroku/java"]}
+    revoked = [s.payload["revoke"] for s in p.pending if s.kind == "authorization"]
+    assert revoked == ["auth-1", "auth-2"]
+    back = simulate(now, p)
+    assert back.formation == BASIC.formation and back.features == BASIC.features

@@ -52,3 +52,38 @@ def test_prices_and_costs():
     assert formation_cost((Process("web", 1, "Eco"),)) == 0  # flat account fee instead
     assert "flat" in ECO_NOTE and "not a per-dyno" in ECO_NOTE
     assert usd(61, signed=True) == "+$61/month" and usd(-25, signed=True) == "-$25/month"
+
+
+def test_undo_takes_the_snapshots_not_yet_undone_then_the_last_chain_again(tmp_path):
+    state = AppState(app="a", formation=(Process("web", 1, "Basic"),))
+    one, two = Snapshot.of(state), Snapshot.of(state, companion_url="https://x.example/bp.tgz")
+    one.save(tmp_path)
+    two.save(tmp_path)
+    assert Snapshot.to_undo("a", tmp_path) == [one, two]
+    assert Snapshot.companion_urls("a", tmp_path) == ("https://x.example/bp.tgz",)
+    for s in (one, two):
+        s.mark_undone("2026-01-01T00:00:00.000000Z")
+    three = Snapshot.of(state)
+    three.taken_at = "2099-01-01T00:00:00.000000Z"
+    three.save(tmp_path)
+    assert Snapshot.to_undo("a", tmp_path) == [three]  # a new chain
+    three.mark_undone("2099-01-02T00:00:00.000000Z")
+    assert Snapshot.to_undo("a", tmp_path) == [three]  # again: a no-op undo, not an error
+    assert Snapshot.load(one.path).undone_at == "2026-01-01T00:00:00.000000Z"
+
+
+def test_an_unwritable_state_dir_is_a_config_error_naming_it(tmp_path):
+    from zdd.errors import ConfigError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match=f"Can't write the snapshot to {blocker}/a") as e:
+        Snapshot.of(AppState(app="a")).save(blocker)
+    assert "XDG_STATE_HOME" in e.value.remedy
+
+
+def test_a_snapshot_that_changed_nothing_can_be_discarded(tmp_path):
+    snap = Snapshot.of(AppState(app="a"))
+    path = snap.save(tmp_path)
+    snap.discard()
+    assert not path.exists() and snap.path is None
