@@ -15,6 +15,22 @@ CHECKS_FINDINGS=""
 CHECKS_ERROR=""
 CHECKS_FIX=""
 
+# A Heroku app name, as the Platform API's schema has it (3-30 characters). Checked before an app
+# name is printed anywhere: a config var holding anything else (several lines, say) is not shown.
+CHECKS_APP_RE='^[a-z][a-z0-9-]{1,28}[a-z0-9]$'
+
+# Usage: if checks::valid_app "${app}"; then ...
+checks::valid_app() {
+	[[ "${1}" =~ ${CHECKS_APP_RE} ]]
+}
+
+# Why the check is skipped when the app name config var VAR is not an app name (never its value).
+# Usage: checks::invalid_app VAR
+checks::invalid_app() {
+	printf '%s is not a Heroku app name (3-30 lower-case letters, digits and dashes, starting with a letter) (fix: %s)' \
+		"${1}" "$(checks::credentials_fix "<app>")"
+}
+
 # The command that gives the app the two config vars the checks need (prints no token).
 # Usage: checks::credentials_fix APP
 checks::credentials_fix() {
@@ -47,7 +63,7 @@ checks::run() {
 	CHECKS_FIX=""
 	timeout_ms="$(checks::to_ms "${4:-}" 3000)"
 
-	if [[ ! "${app}" =~ ^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$ ]]; then
+	if ! checks::valid_app "${app}"; then
 		CHECKS_ERROR="the app name is not a Heroku app name"
 		CHECKS_FIX="$(checks::credentials_fix)"
 		return 1

@@ -13,7 +13,7 @@ source "${LIB_DIR}/api.sh"
 source "${LIB_DIR}/checks.sh"
 
 release_check::main() {
-	local token="" token_var="" app="" id status message fix
+	local token="" token_var="" app="" app_var="ZDD_APP" id status message fix
 	if [[ "${ZDD_RELEASE_CHECK:-on}" == "off" ]]; then
 		echo "zdd: check skipped: ZDD_RELEASE_CHECK=off"
 		return 0
@@ -25,7 +25,15 @@ release_check::main() {
 		token="${HEROKU_API_KEY}"
 		token_var="HEROKU_API_KEY"
 	fi
-	app="${ZDD_APP:-${HEROKU_APP_NAME:-}}"
+	app="${ZDD_APP:-}"
+	if [[ -z "${app}" ]]; then
+		app="${HEROKU_APP_NAME:-}"
+		app_var="HEROKU_APP_NAME"
+	fi
+	if [[ -n "${app}" ]] && ! checks::valid_app "${app}"; then
+		echo "zdd: check skipped: $(checks::invalid_app "${app_var}")"
+		return 0
+	fi
 	if [[ -z "${token}" || -z "${app}" ]]; then
 		echo "zdd: check skipped: no ZDD_API_TOKEN and ZDD_APP config vars, so preboot and the web formation go unchecked (fix: $(checks::credentials_fix "${app:-<app>}"))"
 		return 0

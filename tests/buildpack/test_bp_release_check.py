@@ -486,18 +486,82 @@ def test_a_strict_failure_stops_every_part_of_the_release_command(
     assert not wait_for(lambda: list(app.glob("*.ran")), 0.5)
 
 
-def test_a_crash_in_the_build_time_check_never_fails_the_build(tmp_path, bp_sandbox):
-    """Break the check on purpose (a copy of the buildpack): the build goes on, with a warning."""
+# A plain failing command in compile::check's own body (output::step is called there, outside any
+# condition): with errexit really on in the check's subshell, it stops the check there.
+PLAIN_FAILURE = """
+output::step() {
+	echo "-----> ${1}"
+	if [[ "${1}" == "zdd: checking"* ]]; then
+		false
+		echo "zdd-test: the check went on after a failing command"
+	fi
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("hook", "status"),
+    [("\nchecks::run() { exit 7; }\n", 7), (PLAIN_FAILURE, 1)],
+    ids=["exit-7", "plain-failing-command"],
+)
+def test_a_crash_in_the_build_time_check_never_fails_the_build(tmp_path, bp_sandbox, hook, status):
+    """Break the check on purpose (a copy of the buildpack): the build goes on, with a warning,
+    even with ZDD_STRICT=1 on an app that fails every check."""
     import shutil
 
     from bp_harness import BUILDPACK
 
     broken = tmp_path / "buildpack"
     shutil.copytree(BUILDPACK, broken)
-    with (broken / "lib" / "checks.sh").open("a") as lib:
-        lib.write("\nchecks::run() { exit 7; }\n")
+    with (broken / "lib" / "procfile.sh").open("a") as lib:  # sourced last by bin/compile
+        lib.write(hook)
     build = Build(tmp_path / "b", "maven-procfile", creds(bp_sandbox, ZDD_STRICT="1"), broken)
     result = build.compile()
     assert result.returncode == 0, result.output
-    assert "the settings check stopped unexpectedly (exit 7)" in strip_ansi(result.stderr)
+    assert f"the settings check stopped unexpectedly (exit {status})" in strip_ansi(result.stderr)
+    assert "went on after a failing command" not in result.output
     assert (build.build_dir / ".zdd" / "bin" / "release-check").exists()
+
+
+# --- the app name is printed only once it is a valid one ------------------------------------------
+
+BAD_APPS = [
+    "my-app\nSECRET-second-line-77",
+    "My-App-SECRET",
+    "a",
+    "app name with SECRET spaces",
+    "x" * 31,
+    "app-$(SECRET)",
+]
+
+
+@pytest.mark.parametrize("app", BAD_APPS)
+@pytest.mark.parametrize("with_token", [True, False])
+def test_release_check_never_prints_an_invalid_app_name(slug, bp_sandbox, app, with_token):
+    config = {"ZDD_APP": app, "HEROKU_HOST": bp_sandbox.url}
+    if with_token:
+        config["ZDD_API_TOKEN"] = bp_sandbox.platform.global_token
+    result = run_check(slug, ZDD_STRICT="1", **config)
+    line = one_skip_line(result)
+    assert "ZDD_APP is not a Heroku app name" in line
+    assert "SECRET" not in result.output and (len(app) < 3 or app not in result.output)
+
+
+def test_heroku_app_name_is_validated_too(slug, bp_sandbox):
+    result = run_check(slug, HEROKU_APP_NAME="Bad\nSECRET-x", ZDD_API_TOKEN="t0ken-abc")
+    assert "HEROKU_APP_NAME is not a Heroku app name" in one_skip_line(result)
+    assert "SECRET" not in result.output
+
+
+@pytest.mark.parametrize("app", BAD_APPS)
+@pytest.mark.parametrize("with_token", [True, False])
+def test_build_time_check_never_prints_an_invalid_app_name(tmp_path, bp_sandbox, app, with_token):
+    config = {"ZDD_APP": app, "HEROKU_HOST": bp_sandbox.url, "ZDD_STRICT": "1"}
+    if with_token:
+        config["ZDD_API_TOKEN"] = bp_sandbox.platform.global_token
+    result = Build(tmp_path, "maven-procfile", config).compile()
+    assert result.returncode == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if "app name" in line]
+    assert len(lines) == 1 and "Settings check skipped: ZDD_APP is not a Heroku app name" in lines[0]
+    assert "SECRET" not in result.output and (len(app) < 3 or app not in result.output)
+    assert "checking" not in result.stdout
