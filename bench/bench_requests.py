@@ -124,8 +124,9 @@ def main() -> str:
         "",
         "A setup reads 5 resources concurrently (app, features, formation, buildpacks, config "
         "vars), writes once per pending step (features one PATCH each, the whole formation in "
-        "one batch PATCH, buildpacks one PUT, the token one POST + one config PATCH), then "
-        "re-reads the same 5 to verify. A configured app costs the 5 reads and no write.",
+        "one batch PATCH after re-reading the formation so it never lowers a quantity, "
+        "buildpacks one PUT, the token one POST + one config PATCH), then re-reads the same 5 "
+        "to verify. A configured app costs the 5 reads and no write.",
         "",
         f"## `zdd check --all` over {N_APPS} apps (half JVM) with {LATENCY * 1000:.0f} ms "
         "added to every request",
