@@ -83,6 +83,7 @@ def test_tail_defaults_to_boot_timeout_plus_preboot_switch_plus_sigterm_grace():
         ({"marker_header": "X-Release", "marker_json": "version"}, "pick one"),
         ({"duration": "2h", "max_duration": "1h"}, "longer than --max-duration"),
         ({"max_duration": "3h"}, "at most 2h"),
+        ({"timeout": "61s"}, "--timeout: at most 60s"),
         ({"during": "  "}, "give the command"),
     ],
 )

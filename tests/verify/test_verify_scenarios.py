@@ -154,3 +154,12 @@ def test_max_duration_stops_a_command_that_never_ends():
     assert report.run.stopped_because == "max_duration"
     assert report.run.during.stopped_by_zdd
     assert report.exit_code == EXIT_COMMAND_FAILED
+
+
+def test_the_scenario_refuses_a_non_loopback_url_before_any_request():
+    from zdd.verify import scenario
+
+    with pytest.raises(SystemExit, match="non-loopback"):
+        scenario.deploy("http://192.0.2.1:9", "token", "app", None, preboot_s=0)
+    with pytest.raises(SystemExit, match="non-loopback"):
+        scenario.deploy("http://127.0.0.1:9", "token", "app", "http://192.0.2.1/x", preboot_s=0)

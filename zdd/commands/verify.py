@@ -1,7 +1,11 @@
 """`zdd verify`: prove a deploy had zero downtime by probing a URL through it.
 
 Exit codes: 0 no request failed; 1 at least one request failed (or none was sent); 2 usage error;
-3 no request failed but the --during command failed or had to be stopped.
+3 no request failed but the --during command failed or had to be stopped; 4 no request failed but
+zdd was interrupted (Ctrl-C, SIGTERM, SIGHUP) before the run's end.
+
+The timeline picture is drawn only when asked (`--picture FILE.png|.svg`): nothing is written to
+the working directory otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +20,6 @@ from zdd.verify.report import EXIT_OK, EXIT_USAGE
 from zdd.verify.runner import run_verify
 from zdd.verify.text import render
 
-DEFAULT_PICTURE = "zdd-verify.png"
 NO_PICTURE = ("", "none", "off", "no")
 
 
@@ -35,11 +38,13 @@ NO_PICTURE = ("", "none", "off", "no")
         "marker-header": "response header that names the release that answered, e.g. X-Release",
         "marker-json": "JSON field (dotted path) that names the release, e.g. version or build.id",
         "json": "print the report as JSON instead of the human summary",
-        "picture": f"where to draw the latency timeline (.png or .svg; default {DEFAULT_PICTURE}; "
-        "'none' to skip)",
-        "max-requests": "stop after this many requests (default 5000, at most 20000)",
-        "max-duration": "stop after this long whatever happens, ending --during (default 30m)",
-        "timeout": "per-request timeout; a slower answer counts as a failure (default 10s)",
+        "picture": "draw the latency timeline to this file (.png or .svg); none by default",
+        "max-requests": "send at most this many requests (default 5000, at most 20000); a "
+        "running --during command is still waited for",
+        "max-duration": "stop after this long whatever happens, ending --during (default 30m, "
+        "at most 2h)",
+        "timeout": "time for a whole answer; a slower one counts as a timeout failure "
+        "(default 10s, at most 60s)",
         "app": "also record release versions and dyno states from the Platform API "
         "(HEROKU_API_KEY or heroku login)",
         "api-interval": "how often to poll the Platform API with --app (default 10s, at least 5s)",
@@ -85,8 +90,8 @@ def verify(
             raise UsageError("--api-interval only applies with --app")
     except UsageError as exc:
         raise Exit(f"zdd verify: {exc}", code=EXIT_USAGE) from None
-    picture_path = DEFAULT_PICTURE if picture is None else picture
-    if str(picture_path).strip().lower() in NO_PICTURE:
+    picture_path = picture
+    if picture_path is None or str(picture_path).strip().lower() in NO_PICTURE:
         picture_path = None
     elif not str(picture_path).lower().endswith((".png", ".svg")):
         raise Exit(f"zdd verify: --picture must end in .png or .svg, got {picture!r}", EXIT_USAGE)

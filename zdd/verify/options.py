@@ -26,6 +26,7 @@ MAX_REQUESTS = 20000  # hard cap on the total count, whatever --max-requests say
 DEFAULT_MAX_DURATION_S = 1800.0  # the loop never runs longer than this (with --during too)
 MAX_DURATION_S = 7200.0
 DEFAULT_TIMEOUT_S = 10.0
+MAX_TIMEOUT_S = 60.0  # one request never holds the run (or its final drain) longer than this
 MAX_IN_FLIGHT = 100
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
@@ -161,6 +162,8 @@ def build_options(
         if not 1 <= count <= MAX_REQUESTS:
             raise UsageError(f"--max-requests: between 1 and {MAX_REQUESTS}, got {max_requests}")
     timeout_s = parse_duration(timeout, "timeout") if timeout else DEFAULT_TIMEOUT_S
+    if timeout_s > MAX_TIMEOUT_S:
+        raise UsageError(f"--timeout: at most {MAX_TIMEOUT_S:g}s, got {timeout}")
     marker = None
     if marker_header or marker_json:
         marker = Marker(header=marker_header or None, json_path=marker_json or None)

@@ -11,6 +11,33 @@ from zdd.verify.report import VerifyReport
 
 _RELEASE_COLOURS = ("#4C72B0", "#55A868", "#8172B2", "#CCB974", "#64B5CD", "#8C8C8C")
 _FAIL = "#C44E52"
+# The API's created_at is whole seconds (we guess mid-second), so a release made at the probe's
+# start can land up to ~1 s before 0; within this slack it is clamped, not replaced by poll time.
+RELEASE_SLACK_S = 1.0
+
+
+def release_x(event: dict, elapsed_s: float) -> float:
+    """Where to draw a release: its created time, clamped into the run; poll time if far off."""
+    created = event.get("created_s")
+    if created is not None and -RELEASE_SLACK_S <= created <= elapsed_s + RELEASE_SLACK_S:
+        return min(max(created, 0.0), elapsed_s)
+    return event["at_s"]
+
+
+def latency_axis(ax) -> None:
+    """Log-scale latency labels for the axis's current range: 1-2-3-5 steps over a decade or so,
+    1-2-5 over up to three, decades beyond; so even a narrow range has a few labels."""
+    import math
+
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    ax.set_yscale("log")
+    lo, hi = ax.get_ylim()
+    decades = math.log10(hi / lo) if lo > 0 and hi > lo else 1.0
+    subs = (1.0, 2.0, 3.0, 5.0) if decades <= 1.5 else (1.0, 2.0, 5.0) if decades <= 3 else (1.0,)
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=subs))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def draw(report: VerifyReport, path: str | Path) -> Path:
@@ -21,7 +48,6 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
     from matplotlib import pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
-    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     path = Path(path)
     run = report.run
@@ -45,8 +71,6 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
         label = f"answered by {value}" if value is not None else "answered"
         handles.append(Line2D([], [], marker="o", ls="", color=colour[value], label=label))
     ax.set_yscale("log")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(NullFormatter())
     top = max([s.latency_s * 1000 for s in ok] + [1.0]) * 3
     if failed:
         ax.scatter(
@@ -92,7 +116,8 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
         d = run.during
         end = d.ended_s if d.ended_s is not None else run.elapsed_s
         ax.axvspan(d.started_s, end, ymax=0.04, color="#333333", alpha=0.5, lw=0)
-        handles.append(Patch(color="#333333", alpha=0.5, label=f"--during (exit {d.exit_code})"))
+        how = "stopped by zdd" if d.stopped_by_zdd else f"exit {d.exit_code}"
+        handles.append(Patch(color="#333333", alpha=0.5, label=f"--during ({how})"))
     changes = report.affinity.get("change_list", [])
     for c in changes:
         ax.axvline(c["at_s"], ymax=0.12, color="#937860", lw=2)
@@ -100,14 +125,14 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
         handles.append(Line2D([], [], color="#937860", lw=2, label="affinity cookie changed"))
     releases = [e for e in (run.platform or {}).get("events", []) if e.get("type") == "release"]
     for event in releases[1:]:  # the first one is the release already running at the start
-        at = event.get("created_s")
-        at = at if at is not None and 0 <= at <= run.elapsed_s else event["at_s"]
+        at = release_x(event, run.elapsed_s)
         ax.axvline(at, color="#555555", ls=":", lw=1.2)
         ax.text(at, top, f" v{event['version']} released", fontsize=8, va="top", color="#555555")
     if releases[1:]:
         handles.append(Line2D([], [], color="#555555", ls=":", label="release (Platform API)"))
     ax.set_xlim(0, max(run.elapsed_s, 0.1))
     ax.set_ylim(top=top * 1.6)
+    latency_axis(ax)
     ax.set_xlabel("seconds since the probe started")
     ax.set_ylabel("latency (ms, log scale)")
     avail = "n/a" if report.availability is None else f"{report.availability * 100:.3f}%"

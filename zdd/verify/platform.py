@@ -1,8 +1,10 @@
 """With --app: what the Platform API said during the probe (release versions, dyno states).
 
 A background thread polls `release_latest` and `dyno_list` at a low rate (10 s by default: two
-requests per poll stay far below the API's ~75/min refill) and keeps the changes. API errors are
-recorded, never fatal: the probe's verdict does not depend on the API.
+requests per poll stay far below the API's ~75/min refill) and keeps the changes. Each poll gets a
+fresh client deadline (the client's deadline is a total budget, so a run longer than it would
+otherwise fail every later poll). Errors, API or not, are recorded, never fatal: the probe's
+verdict does not depend on the API.
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ from datetime import datetime
 
 from zdd.errors import ZddError
 
-# A poll in flight at stop time gets this long (the client's deadline is 30 s).
-JOIN_TIMEOUT_S = 35.0
+POLL_DEADLINE_S = 30.0  # one poll (two requests, with retries) gets this long
+# A poll in flight at stop time gets this long to finish (a little more than its deadline).
+JOIN_TIMEOUT_S = POLL_DEADLINE_S + 5.0
 
 
 def client_from_env():
-    """HerokuClient.from_env() with a short deadline: one poll must not outlive the probe."""
+    """HerokuClient.from_env() with a short deadline; each poll restarts it (`PlatformWatcher`)."""
     from zdd.heroku import HerokuClient
 
-    return HerokuClient.from_env(deadline=30.0)
+    return HerokuClient.from_env(deadline=POLL_DEADLINE_S)
 
 
 class PlatformWatcher:
@@ -35,11 +38,15 @@ class PlatformWatcher:
         *,
         interval_s: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        poll_deadline_s: float = POLL_DEADLINE_S,
+        join_timeout_s: float = JOIN_TIMEOUT_S,
     ) -> None:
         self.client = client
         self.app = app
         self.interval_s = interval_s
         self.clock = clock
+        self.poll_deadline_s = poll_deadline_s
+        self.join_timeout_s = join_timeout_s
         self._t0 = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -65,11 +72,17 @@ class PlatformWatcher:
     def poll(self) -> None:
         """One look at the app; appends to polls, and to events when something changed."""
         at = round(self.clock() - self._t0, 3)
+        restart = getattr(self.client, "restart_deadline", None)
+        if restart is not None:  # the client's deadline is a total budget: one per poll
+            restart(self.poll_deadline_s)
         try:
             release = self.client.release_latest(self.app)
             dynos = self.client.dyno_list(self.app)
         except ZddError as exc:
-            self.errors.append({"at_s": at, "message": str(exc).splitlines()[0][:300]})
+            self._error(at, str(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug or a broken client must not end polling silently
+            self._error(at, f"{type(exc).__name__}: {exc}")
             return
         states = {
             d.name: f"{d.state or '?'} v{d.release_version}" if d.release_version else d.state
@@ -96,6 +109,10 @@ class PlatformWatcher:
             self._last_dynos = states
         self.polls.append(poll)
 
+    def _error(self, at: float, message: str) -> None:
+        first = (message.splitlines() or [""])[0]
+        self.errors.append({"at_s": at, "message": first[:300]})
+
     def _probe_time(self, iso: str | None) -> float | None:
         """An API timestamp as seconds since the probe started (negative: before it)."""
         if not iso:
@@ -112,8 +129,12 @@ class PlatformWatcher:
         """Stop polling, take a last look (the state after the deploy), return what was seen."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=JOIN_TIMEOUT_S)
-            self.poll()
+            self._thread.join(timeout=self.join_timeout_s)
+            if self._thread.is_alive():  # a poll still hangs: a second one would race with it
+                at = round(self.clock() - self._t0, 3)
+                self._error(at, "no final poll: the previous one was still waiting for the API")
+            else:
+                self.poll()
         stats = getattr(self.client, "stats", None)
         return {
             "app": self.app,

@@ -4,6 +4,11 @@ Open loop: requests go out on a fixed schedule (one per 1/rate s) from a small t
 slow answer does not delay the next request. It never bursts to catch up: a slot that cannot be
 used (loop late, or too many requests still waiting) is skipped and counted. It stops by itself:
 at the caller's stop rule, at max_requests, or at max_duration_s, whichever comes first.
+
+`--timeout` bounds each request as a whole (httpx's timeouts only bound each read): an answer that
+takes longer, or a body still trickling in, counts as a timeout. When the loop stops, the requests
+still out get until their timeout (never past max_duration_s) to answer; any still unanswered then
+are recorded as timeouts, so every request sent is in the report.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from zdd.verify.samples import AFFINITY_COOKIE, Sample, from_response
 
 BODY_LIMIT = 65536  # bytes read per answer: enough for a marker or a router error page
 POLL_S = 0.05  # how often the idle loop re-checks the stop rule
+DRAIN_SLACK_S = 0.25  # lets a request failing right at its timeout record itself before the end
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,8 @@ class Probe:
         self.sleep = sleep
         self._t0 = 0.0
         self._samples: list[Sample] = []
+        self._inflight: dict[int, float] = {}  # seq -> clock time it was sent
+        self._closed = False
         self._lock = threading.Lock()
 
     def run(
@@ -114,52 +122,96 @@ class Probe:
         except KeyboardInterrupt:
             reason = "interrupted"
         finally:
-            elapsed = self.clock() - self._t0  # the loop's length, not the drain's
-            wait(pending, timeout=opts.timeout_s + 5)
+            end = self.clock()
+            elapsed = end - self._t0  # the loop's length, not the drain's
+            wait(pending, timeout=max(0.0, self.drain_until(end) - self.clock()))
             pool.shutdown(wait=False, cancel_futures=True)
-        with self._lock:
-            samples = sorted(self._samples, key=lambda s: s.seq)
+            samples = self._close()
         return ProbeResult(samples, skipped, elapsed, reason)
 
+    def drain_until(self, end: float) -> float:
+        """Clock time the final drain may last to: each request's timeout, within max_duration."""
+        opts = self.options
+        return min(end + opts.timeout_s, self._t0 + opts.max_duration_s) + DRAIN_SLACK_S
+
+    def _close(self) -> list[Sample]:
+        """Stop recording; the requests still out become timeouts. All samples, in send order."""
+        now = self.clock()
+        limit = self.options.timeout_s
+        with self._lock:
+            self._closed = True
+            unanswered = []
+            for seq, start in self._inflight.items():
+                waited = now - start
+                why = (
+                    f"no complete answer after {waited:.2f} s (--timeout {limit:g} s)"
+                    if waited >= limit
+                    else f"still unanswered after {waited:.2f} s when --max-duration ran out"
+                )
+                unanswered.append(
+                    Sample(seq, start - self._t0, waited, error="timeout", detail=why)
+                )
+            return sorted(self._samples + unanswered, key=lambda s: s.seq)
+
     def _one(self, seq: int) -> None:
-        sent_cookie = _cookie(self.http, AFFINITY_COOKIE)
         start = self.clock()
+        with self._lock:
+            if self._closed:  # the run ended before this slot's thread started: never sent
+                return
+            self._inflight[seq] = start
+        sent_cookie = _cookie(self.http, AFFINITY_COOKIE)
         sent_s = start - self._t0
+        limit = self.options.timeout_s
         try:
             with self.http.stream("GET", self.options.url) as response:
                 body = b""
                 for chunk in response.iter_bytes():
                     body += chunk
-                    if len(body) >= BODY_LIMIT:
+                    if len(body) >= BODY_LIMIT or self.clock() - start > limit:
                         break
                 latency = self.clock() - start
-                headers = {k.lower(): v for k, v in response.headers.items()}
-                sample = from_response(
-                    seq,
-                    sent_s,
-                    latency,
-                    response.status_code,
-                    headers,
-                    body[:BODY_LIMIT],
-                    marker=self.options.marker,
-                    affinity_sent=sent_cookie,
-                    affinity_set=next(
-                        (c.value for c in response.cookies.jar if c.name == AFFINITY_COOKIE), None
-                    ),
-                )
+                if latency > limit:  # too slow as a whole, however fast each read was
+                    why = f"HTTP {response.status_code} answer took more than {limit:g} s"
+                    sample = self._error(seq, sent_s, start, "timeout", why, sent_cookie)
+                else:
+                    sample = self._answer(seq, sent_s, latency, response, body, sent_cookie)
         except httpx.TimeoutException as exc:
-            sample = self._error(seq, sent_s, start, "timeout", exc, sent_cookie)
+            sample = self._error(seq, sent_s, start, "timeout", _describe(exc), sent_cookie)
         except httpx.ConnectError as exc:
-            sample = self._error(seq, sent_s, start, "connect", exc, sent_cookie)
+            sample = self._error(seq, sent_s, start, "connect", _describe(exc), sent_cookie)
         except httpx.HTTPError as exc:  # dropped or malformed answer: the app closed the socket
-            sample = self._error(seq, sent_s, start, "closed", exc, sent_cookie)
+            sample = self._error(seq, sent_s, start, "closed", _describe(exc), sent_cookie)
         with self._lock:
-            self._samples.append(sample)
+            if self._inflight.pop(seq, None) is not None and not self._closed:
+                self._samples.append(sample)
+
+    def _answer(
+        self,
+        seq: int,
+        sent_s: float,
+        latency: float,
+        response: httpx.Response,
+        body: bytes,
+        cookie: str | None,
+    ) -> Sample:
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return from_response(
+            seq,
+            sent_s,
+            latency,
+            response.status_code,
+            headers,
+            body[:BODY_LIMIT],
+            marker=self.options.marker,
+            affinity_sent=cookie,
+            affinity_set=next(
+                (c.value for c in response.cookies.jar if c.name == AFFINITY_COOKIE), None
+            ),
+        )
 
     def _error(
-        self, seq: int, sent_s: float, start: float, kind: str, exc: Exception, cookie: str | None
+        self, seq: int, sent_s: float, start: float, kind: str, detail: str, cookie: str | None
     ) -> Sample:
-        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return Sample(
             seq=seq,
             sent_s=sent_s,
@@ -168,3 +220,7 @@ class Probe:
             detail=detail[:200],
             affinity_sent=cookie,
         )
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

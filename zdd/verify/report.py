@@ -19,12 +19,21 @@ EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
 EXIT_COMMAND_FAILED = 3
+EXIT_INTERRUPTED = 4
 
 EXIT_CODES = {
     EXIT_OK: "no request failed (and the --during command, if any, exited 0)",
     EXIT_FAILURES: "at least one request failed, or none could be sent",
     EXIT_USAGE: "usage error: a missing or bad option",
     EXIT_COMMAND_FAILED: "no request failed, but the --during command failed or was stopped",
+    EXIT_INTERRUPTED: "no request failed, but zdd was interrupted before the run's end",
+}
+
+# stopped_because values for a run cut short from outside: Ctrl-C, SIGTERM, SIGHUP
+INTERRUPTIONS = {
+    "interrupted": "Ctrl-C",
+    "terminated": "SIGTERM",
+    "hangup": "SIGHUP",
 }
 
 
@@ -37,6 +46,7 @@ class DuringResult:
     ended_s: float | None
     exit_code: int | None
     stopped_by_zdd: bool = False
+    stop_reason: str | None = None  # why zdd stopped it: max_duration or an INTERRUPTIONS key
 
     def to_dict(self) -> dict:
         return {
@@ -45,6 +55,7 @@ class DuringResult:
             "ended_s": None if self.ended_s is None else round(self.ended_s, 3),
             "exit_code": self.exit_code,
             "stopped_by_zdd": self.stopped_by_zdd,
+            "stop_reason": self.stop_reason,
         }
 
 
@@ -153,9 +164,15 @@ class VerifyReport:
         return max(self.runs, key=lambda r: (r.count, r.seconds), default=None)
 
     @property
+    def interrupted(self) -> bool:
+        return self.run.stopped_because in INTERRUPTIONS
+
+    @property
     def exit_code(self) -> int:
         if self.failed or not self.requests:
             return EXIT_FAILURES
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         during = self.run.during
         if during and (during.exit_code != 0 or during.stopped_by_zdd):
             return EXIT_COMMAND_FAILED

@@ -9,7 +9,6 @@ real `--during` command does to the app, minus the build.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import shlex
 import sys
@@ -18,17 +17,13 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from zdd.sandbox.server import is_loopback_host
+
 V3 = "application/vnd.heroku+json; version=3"
 
 
 def _loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 def deploy(api: str, token: str, app: str, switch_url: str | None, preboot_s: float) -> int:

@@ -78,12 +78,15 @@ class _Quiet(BaseHTTPRequestHandler):
         pass
 
     def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:  # the client gave up (timed out, or the probe ended): expected
+            pass
 
 
 class _BackendHandler(_Quiet):
@@ -93,16 +96,39 @@ class _BackendHandler(_Quiet):
         if owner.delay_s:
             time.sleep(owner.delay_s)
         body = json.dumps({"status": "ok", "version": owner.name}).encode()
-        self._send(200, body, {"Content-Type": "application/json", "X-Release": owner.name})
+        headers = {"Content-Type": "application/json", "X-Release": owner.name}
+        if owner.trickle_s:
+            self._trickle(body, headers, owner.trickle_s)
+        else:
+            self._send(200, body, headers)
+
+    def _trickle(self, body: bytes, headers: dict[str, str], seconds: float) -> None:
+        """Headers at once, then the body a byte at a time over `seconds`: every read is quick,
+        the whole answer is slow."""
+        self.send_response(200)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            for i in range(len(body)):
+                self.wfile.write(body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(seconds / len(body))
+        except OSError:  # the client gave up: expected
+            pass
 
 
 class Backend(_Server):
     """One release of the app: a JSON health page that says which release answered."""
 
-    def __init__(self, name: str, port: int = 0, delay_s: float = 0.0) -> None:
+    def __init__(
+        self, name: str, port: int = 0, delay_s: float = 0.0, trickle_s: float = 0.0
+    ) -> None:
         super().__init__(_BackendHandler, port)
         self.name = name
-        self.delay_s = delay_s
+        self.delay_s = delay_s  # wait before answering
+        self.trickle_s = trickle_s  # send the body over this long, a byte at a time
         self.requested = threading.Event()  # set by the first request
 
 
@@ -181,7 +207,7 @@ class _RouterHandler(_Quiet):
         router: SwitchingRouter = self.server.owner  # type: ignore[attr-defined]
         headers = {"Via": "1.1 zdd-test-router", "X-Request-Id": str(uuid.uuid4())}
         token = _cookie_value(self.headers.get("Cookie"), AFFINITY_COOKIE)
-        backend = router.route(token)
+        backend = router.route()
         if backend is None:
             headers["Content-Type"] = "text/html; charset=utf-8"
             self._send(503, ROUTER_ERROR_PAGE.encode(), headers)
@@ -231,7 +257,10 @@ class SwitchingRouter(_Server):
             self.active = name
             self.switched_at = time.monotonic()
 
-    def route(self, token: str | None) -> Backend | None:
+    def route(self) -> Backend | None:
+        """The backend for any request: only the active one is routable (as after a preboot
+        switch, when the old dynos get no new requests), so a cookie pointing elsewhere is
+        re-issued rather than followed."""
         with self._lock:
             return self.backends.get(self.active) if self.active else None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from zdd.verify.report import EXIT_CODES, VerifyReport
+from zdd.verify.report import EXIT_CODES, INTERRUPTIONS, VerifyReport
 
 MAX_LISTED_FAILURES = 10
 
@@ -11,13 +11,29 @@ def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.3f}%"
 
 
+# Why the run ended (stopped_because), in words; an --during command stopped by zdd says why too.
+STOP_WORDS = {
+    "duration": "--duration reached",
+    "command_and_tail": "--during ended and --tail passed",
+    "max_requests": "--max-requests reached",
+    "max_duration": "--max-duration reached",
+    **{k: f"interrupted ({v})" for k, v in INTERRUPTIONS.items()},
+}
+
+
+def stop_words(reason: str | None) -> str:
+    return STOP_WORDS.get(reason or "", (reason or "unknown").replace("_", " "))
+
+
 def render(report: VerifyReport, picture: str | None = None) -> str:
     run = report.run
     lines = [
         f"zdd verify {run.url}",
         f"  {report.requests} requests in {run.elapsed_s:.1f} s at up to {run.rate:g}/s "
-        f"(stopped: {run.stopped_because.replace('_', ' ')})",
+        f"(stopped: {stop_words(run.stopped_because)})",
     ]
+    if run.stopped_because == "max_requests" and run.during:
+        lines.append("  no more requests after --max-requests; zdd waited for --during to end")
     if run.skipped_slots:
         lines.append(
             f"  {run.skipped_slots} send slots skipped: too many requests were still waiting "
@@ -50,6 +66,12 @@ def render(report: VerifyReport, picture: str | None = None) -> str:
             lines.append(f"    #{s.seq} at {s.sent_s:.2f} s: {s.kind}: {what}{extra}")
         if report.failed > MAX_LISTED_FAILURES:
             lines.append(f"    ... {report.failed - MAX_LISTED_FAILURES} more (see --json)")
+    elif report.requests and report.interrupted:
+        lines.append(
+            f"INTERRUPTED: no request failed in {run.elapsed_s:.1f} s, but zdd was "
+            f"{stop_words(run.stopped_because)} before the run's end, so the deploy was not "
+            "watched to the end"
+        )
     elif report.requests:
         lines.append(
             f"PASS: no request failed; availability {_pct(report.availability)} "
@@ -79,7 +101,11 @@ def render(report: VerifyReport, picture: str | None = None) -> str:
     if run.during:
         d = run.during
         took = f"after {d.ended_s - d.started_s:.1f} s" if d.ended_s is not None else ""
-        how = "stopped by zdd at --max-duration" if d.stopped_by_zdd else f"exit {d.exit_code}"
+        how = (
+            f"stopped by zdd ({stop_words(d.stop_reason)})"
+            if d.stopped_by_zdd
+            else f"exit {d.exit_code}"
+        )
         lines.append(f"--during {d.command!r}: {how} {took}".rstrip())
     lines += _platform_lines(run.platform)
     if picture:
