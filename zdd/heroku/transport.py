@@ -215,10 +215,20 @@ class Page:
 class _Retryable(Exception):
     """Internal: a failed attempt that may be retried; ``error`` is what the caller would see."""
 
-    def __init__(self, error: ZddError, *, sent: bool) -> None:
+    def __init__(self, error: ZddError, *, sent: bool, refused: bool = False) -> None:
         super().__init__(error.message)
         self.error = error
         self.sent = sent
+        self.refused = refused  # the connection couldn't be made: every request will see it
+
+
+class _Outage:
+    """One request retrying a connection that couldn't be made; concurrent requests that hit the
+    same failure wait for its outcome instead of retrying (and logging) on their own."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.failed = False
 
 
 class Transport:
@@ -265,6 +275,8 @@ class Transport:
         self._deadline_at = None if deadline is None else clock() + deadline
         self._deadline_seconds = deadline
         self._lock = threading.Lock()
+        self._outage_lock = threading.Lock()
+        self._outage: _Outage | None = None
         self._stats = RequestStats()
         self._remaining: int | None = None
         self._next_slot = 0.0
@@ -398,7 +410,11 @@ class Transport:
                 path=path,
                 request_id=request_id,
             )
-            raise _Retryable(err, sent=not isinstance(exc, _NOT_SENT)) from exc
+            raise _Retryable(
+                err,
+                sent=not isinstance(exc, _NOT_SENT),
+                refused=isinstance(exc, httpx.ConnectError),
+            ) from exc
         headers_in = response.headers
         self._note_rate_limit(headers_in, limited=response.status_code == 429)
         for name in ("x-heroku-warning", "warning-message"):
@@ -461,17 +477,34 @@ class Transport:
         method = method.upper()
         idem = idempotency or Idempotency.for_method(method)
         max_attempts = self.max_retries + 1
+        lead: _Outage | None = None  # set when this request retries a refused connection
+        gave_way = False  # stopped because another request's retries of it ran out
 
         def stop(state: tenacity.RetryCallState) -> bool:
+            nonlocal lead, gave_way
             if state.attempt_number >= max_attempts:
                 return True
             left = self.time_left()
-            return left is not None and (state.upcoming_sleep or 0) >= left
+            if left is not None and (state.upcoming_sleep or 0) >= left:
+                return True
+            exc = state.outcome.exception() if state.outcome else None
+            if lead is None and isinstance(exc, _Retryable) and exc.refused:
+                with self._outage_lock:
+                    other = self._outage
+                    if other is None:
+                        lead = self._outage = _Outage()
+                if lead is None and other is not None:
+                    other.done.wait(left)
+                    gave_way = other.failed
+                    return gave_way
+            return False
 
         def give_up(state: tenacity.RetryCallState) -> Any:
             exc = state.outcome.exception() if state.outcome else None
             assert isinstance(exc, _Retryable)
             left = self.time_left()
+            if gave_way:
+                raise exc.error from exc.__cause__
             if state.attempt_number < max_attempts and left is not None:
                 raise DeadlineExceeded(
                     f"The command's {self._deadline_seconds:g}s deadline leaves no time to retry "
@@ -512,14 +545,24 @@ class Transport:
             attempts += 1
             return self._attempt(method, path, json=json, headers=headers, idem=idem)
 
+        failed = True
         try:
-            return retrying(attempt)
+            page = retrying(attempt)
+            failed = False
+            return page
         except _Retryable as exc:  # not retryable for this method (e.g. POST after sending)
             exc.error.attempts = attempts
             raise exc.error from exc.__cause__
         except ZddError as exc:
             exc.attempts = attempts
             raise
+        finally:
+            if lead is not None:
+                with self._outage_lock:
+                    if self._outage is lead:
+                        self._outage = None
+                lead.failed = failed
+                lead.done.set()
 
     # -- paging -------------------------------------------------------------------------------
 
