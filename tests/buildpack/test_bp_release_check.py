@@ -90,7 +90,10 @@ def test_every_finding_fails_with_its_exact_fix(slug, bp_sandbox):
     assert result.returncode == 0
     assert got["tier.professional"]["status"] == "failed"
     assert got["tier.professional"]["fix"].startswith("heroku ps:type web=Standard-1X")
-    assert got["web.redundancy"]["fix"] == "heroku ps:scale web=2 --app zdd-demo"
+    # Basic runs one dyno per type: the fix moves every type, web first (as zdd check says)
+    assert got["web.redundancy"]["fix"] == (
+        "heroku ps:scale web=2:Standard-1X worker=1:Standard-1X --app zdd-demo"
+    )
     assert (
         got["affinity.enabled"]["fix"]
         == "heroku features:enable http-session-affinity --app zdd-demo"
@@ -269,7 +272,7 @@ def test_missing_credentials_is_one_line(slug, config):
 
 def test_plain_http_to_a_remote_host_never_gets_the_token(slug):
     result = run_check(
-        slug, HEROKU_HOST="http://192.0.2.1:9", ZDD_API_TOKEN="SECRET-tok-0002", ZDD_APP="a"
+        slug, HEROKU_HOST="http://192.0.2.1:9", ZDD_API_TOKEN="SECRET-tok-0002", ZDD_APP="my-app"
     )
     assert "only over https or to loopback" in one_skip_line(result)
     assert result.seconds < 1  # refused before any connection attempt
@@ -395,7 +398,7 @@ def test_build_time_check_warns_in_heroku_style_with_fixes(tmp_path, bp_sandbox)
     for id_, fix in [
         ("preboot.enabled", "heroku features:enable preboot --app zdd-demo"),
         ("affinity.enabled", "heroku features:enable http-session-affinity --app zdd-demo"),
-        ("web.redundancy", "heroku ps:scale web=2 --app zdd-demo"),
+        ("web.redundancy", "heroku ps:scale web=2:Standard-1X worker=1:Standard-1X --app zdd-demo"),
         ("tier.professional", "heroku ps:type web=Standard-1X"),
     ]:
         assert f" !     zdd: {id_} failed: " in warnings
