@@ -4,6 +4,7 @@ import os
 import pty
 import subprocess
 
+import pytest
 from cli_helpers import BIN, vector_app
 
 
@@ -90,8 +91,9 @@ def test_a_scale_up_while_the_prompt_waits_stops_the_stale_plan(sandbox_for):
     assert not list(env.state_home.rglob("*.json"))  # no snapshot for a run that changed nothing
 
 
+@pytest.mark.parametrize("command", ["setup", "undo"])
 def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
-    sandbox_env, monkeypatch, capsys
+    sandbox_env, monkeypatch, capsys, command
 ):
     """In-process (a real prompt would have to wait 2+ minutes): the client's clock jumps 300 s
     while the user answers; the deadline (wait + 120 s) must restart after the answer."""
@@ -100,6 +102,7 @@ def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
     from invoke import Context
 
     import zdd.commands.setup as setup_module
+    import zdd.commands.undo as undo_module
     from zdd.cli import deadline_for
     from zdd.heroku.client import HerokuClient
 
@@ -117,8 +120,12 @@ def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
         return HerokuClient.from_env(deadline=deadline_for(wait), clock=lambda: now[0])
 
     monkeypatch.setattr(setup_module, "make_client", client)
+    monkeypatch.setattr(undo_module, "make_client", client)
     monkeypatch.setattr("sys.stdin", Terminal())
     setup_module.setup(Context(), app="zdd-demo", size="Standard-1X", release_check=False, wait=0)
-    out = capsys.readouterr().out
-    assert "Done: zdd-demo is set up" in out
+    assert "Done: zdd-demo is set up" in capsys.readouterr().out
     assert sandbox_env.platform.apps["zdd-demo"].features["preboot"] is True
+    if command == "undo":
+        undo_module.undo(Context(), app="zdd-demo", restore_sizes=True, wait=0)
+        assert "Done: zdd-demo is back" in capsys.readouterr().out
+        assert sandbox_env.platform.apps["zdd-demo"].features["preboot"] is False

@@ -11,6 +11,7 @@ from zdd.cli import (
     PENDING,
     Finisher,
     ZddTask,
+    deadline_for,
     errors_exit,
     make_client,
 )
@@ -124,6 +125,8 @@ def undo(
             finish(PENDING, f"Dry run: {len(pending)} change(s) pending, nothing changed.")
             return
         run.confirm(name, len(pending), yes=yes)
+        if not yes:  # the time at the prompt isn't the API's: a fresh budget from here
+            client.restart_deadline(deadline_for(float(wait)))
         with progress.running(f"restoring {name}") as prog:
             applier = Applier(
                 client, name, never_lower=False, wait=float(wait), progress=prog.update
