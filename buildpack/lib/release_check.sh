@@ -12,6 +12,13 @@ source "${LIB_DIR}/api.sh"
 # shellcheck source=buildpack/lib/checks.sh
 source "${LIB_DIR}/checks.sh"
 
+# The User-Agent's version: bin/compile exports it at build time; in the release dyno it is the
+# .zdd/VERSION file that bin/compile put in the slug.
+if [[ -z "${ZDD_BUILDPACK_VERSION:-}" && -r "${LIB_DIR}/../VERSION" ]]; then
+	read -r ZDD_BUILDPACK_VERSION <"${LIB_DIR}/../VERSION" || true
+	[[ "${ZDD_BUILDPACK_VERSION}" =~ ^[0-9A-Za-z.+-]{1,32}$ ]] || ZDD_BUILDPACK_VERSION=""
+fi
+
 release_check::main() {
 	local token="" token_var="" app="" app_var="ZDD_APP" id status message fix
 	if [[ "${ZDD_RELEASE_CHECK:-on}" == "off" ]]; then

@@ -258,6 +258,41 @@ def test_malformed_json_is_one_line(slug, body):
         server.server_close()
 
 
+class _Recorder(_Garbage):
+    """Answers every GET with an empty list and records the User-Agent it was sent."""
+
+    body = b"[]"
+    agents: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.agents.append(self.headers.get("User-Agent", ""))
+        super().do_GET()
+
+
+def test_the_release_dyno_sends_the_slugs_version_in_the_user_agent(slug):
+    """bin/compile exports ZDD_BUILDPACK_VERSION only at build time; the release dyno reads
+    .zdd/VERSION from the slug (and never says `dev` when it is there)."""
+    from bp_harness import BUILDPACK
+
+    handler = type("Recorder", (_Recorder,), {"agents": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        config = {
+            "HEROKU_HOST": f"http://127.0.0.1:{server.server_address[1]}",
+            "ZDD_API_TOKEN": "t0ken-value-for-agent",
+            "ZDD_APP": "zdd-demo",
+        }
+        result = run_check(slug, **config)
+        assert result.returncode == 0, result.output
+    finally:
+        server.shutdown()
+        server.server_close()
+    version = (BUILDPACK / "VERSION").read_text().strip()
+    assert (slug / ".zdd" / "VERSION").read_text().strip() == version
+    assert handler.agents == [f"zdd-buildpack/{version}"] * 2
+
+
 @pytest.mark.parametrize(
     "config",
     [{}, {"ZDD_APP": "zdd-demo"}, {"ZDD_API_TOKEN": "SECRET-tok-0001"}],
