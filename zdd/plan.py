@@ -190,6 +190,8 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     targets = dict(sorted(targets.items(), key=lambda kv: (kv[0] != "web", kv[0])))
 
     why = "2+ web dynos keep serving while one restarts; preboot needs Standard or Performance"
+    if state.on_private:
+        why = "2+ web dynos keep serving while one restarts (Private Space deploys roll)"
     if not state.formation:
         return Step(
             "formation",

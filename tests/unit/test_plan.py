@@ -128,6 +128,7 @@ def test_private_web_below_min_is_scaled_in_its_own_size():
     step = plan(state).step("formation")
     assert step.status == PENDING
     assert step.payload == {"updates": [{"type": "web", "quantity": 2}]}
+    assert "Standard or Performance" not in step.why
 
 
 def test_next_command_keeps_every_flag_the_user_gave():
