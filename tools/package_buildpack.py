@@ -3,7 +3,8 @@
 Heroku takes a buildpack from the root of a git repository or from a .tgz URL; ours lives in
 buildpack/, so the tarball has bin/, lib/, ... at its root. The archive is deterministic (sorted
 entries, fixed times, owner and modes, gzip without a name or time), so the same tree always
-gives the same checksum.
+gives the same checksum. Modes come from the layout, not the working tree: bin/* and opt/* are
+0755, directories 0755, everything else 0644.
 
 Usage: python -m tools.package_buildpack --out DIR   (what `invoke buildpack` runs)
 """
@@ -33,6 +34,13 @@ def files(source: Path) -> list[Path]:
     )
 
 
+def is_program(source: Path, path: Path) -> bool:
+    """bin/* and opt/* are programs (0755) whatever their mode in the working tree (a checkout
+    with core.fileMode=false, a copy that lost the x bit); everything else is data (0644)."""
+    parts = path.relative_to(source).parts
+    return len(parts) == 2 and parts[0] in ("bin", "opt") and path.is_file()
+
+
 def tar_bytes(source: Path) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -41,8 +49,7 @@ def tar_bytes(source: Path) -> bytes:
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             info.mtime = MTIME
-            executable = path.is_dir() or path.stat().st_mode & 0o111
-            info.mode = 0o755 if executable else 0o644
+            info.mode = 0o755 if path.is_dir() or is_program(source, path) else 0o644
             if path.is_file():
                 with path.open("rb") as handle:
                     tar.addfile(info, handle)

@@ -38,7 +38,9 @@ def python_findings(seed_app: dict) -> list[tuple]:
 
 def api_bodies(seed_app: dict, reverse: bool) -> tuple[list, list]:
     """The two GET bodies as the API shows the seeded app (formation in either order)."""
-    features = [{"name": k, "enabled": bool(v)} for k, v in (seed_app.get("features") or {}).items()]
+    features = [
+        {"name": k, "enabled": bool(v)} for k, v in (seed_app.get("features") or {}).items()
+    ]
     formation = [
         {"type": p["type"], "quantity": p.get("quantity", 1), "size": p.get("size", "Basic")}
         for p in seed_app.get("formation") or ()

@@ -51,3 +51,37 @@ def test_packaging_is_deterministic(tmp_path):
     a = (tmp_path / "a" / "zdd-buildpack.tgz").read_bytes()
     b = (tmp_path / "b" / "zdd-buildpack.tgz").read_bytes()
     assert a == b
+
+
+def test_modes_come_from_the_layout_not_the_working_tree(tmp_path):
+    """A tree whose programs lost their x bit (core.fileMode=false, a plain copy) and whose data
+    gained one still packs bin/* and opt/* as 0755 and the rest as 0644."""
+    import shutil
+
+    from bp_harness import BUILDPACK
+
+    from tools.package_buildpack import package as pack
+
+    source = tmp_path / "buildpack"
+    shutil.copytree(BUILDPACK, source)
+    for path in source.rglob("*"):
+        if path.is_file():
+            path.chmod(0o644)
+    (source / "lib" / "api.sh").chmod(0o755)
+    (source / "README.md").chmod(0o755)
+    tgz, _ = pack(tmp_path / "dist", source)
+    with tarfile.open(tgz) as tar:
+        modes = {m.name: m.mode for m in tar.getmembers()}
+    programs = {n for n in modes if n.startswith(("bin/", "opt/"))}
+    assert {"bin/compile", "bin/detect", "bin/release", "opt/release-check"} <= programs
+    for name, mode in modes.items():
+        if name in programs or name in ("bin", "opt", "lib", "profile.d"):
+            assert mode == 0o755, name
+        else:
+            assert mode == 0o644, name
+    # and the unpacked buildpack runs
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(tgz) as tar:
+        tar.extractall(unpacked, filter="data")
+    build = Build(tmp_path / "run", "maven-procfile", buildpack=unpacked)
+    assert build.compile().returncode == 0

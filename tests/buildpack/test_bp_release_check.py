@@ -360,7 +360,10 @@ def test_an_internal_error_never_fails_the_release(fresh_slug):
         ("HTTPS://api.heroku.com", ""),
         ("heroku.com/", ""),
         ("httpx://127.0.0.1", ""),
-        ("http://evil.example#@127.0.0.1", "http://evil.example#@127.0.0.1"),  # token_allowed says no
+        (
+            "http://evil.example#@127.0.0.1",
+            "http://evil.example#@127.0.0.1",
+        ),  # token_allowed says no
     ],
 )
 def test_base_url_follows_the_heroku_host_rule(tmp_path, host, url):
@@ -600,6 +603,8 @@ def test_build_time_check_never_prints_an_invalid_app_name(tmp_path, bp_sandbox,
     result = Build(tmp_path, "maven-procfile", config).compile()
     assert result.returncode == 0, result.output
     lines = [line for line in result.stdout.splitlines() if "app name" in line]
-    assert len(lines) == 1 and "Settings check skipped: ZDD_APP is not a Heroku app name" in lines[0]
+    assert (
+        len(lines) == 1 and "Settings check skipped: ZDD_APP is not a Heroku app name" in lines[0]
+    )
     assert "SECRET" not in result.output and (len(app) < 3 or app not in result.output)
     assert "checking" not in result.stdout
