@@ -234,3 +234,13 @@ def verify(results: list[StepResult], after: AppState) -> list[StepResult]:
             )
         out.append(r)
     return out
+
+
+def unverified(results: list[StepResult]) -> list[StepResult]:
+    """When the verifying re-read failed: every `changed` result says it wasn't verified."""
+    return [
+        StepResult(r.step, r.outcome, r.detail or "unverified: the re-read failed")
+        if r.outcome == CHANGED
+        else r
+        for r in results
+    ]

@@ -5,6 +5,7 @@ directory, undo over several runs, unknown sizes, a failed verifying read, flag 
 import json
 
 import cli_schemas as schemas
+import httpx
 import jsonschema
 from cli_helpers import vector_app
 
@@ -149,23 +150,18 @@ def test_an_unknown_size_is_rejected_before_any_request(sandbox_for):
     assert env.requests() == []
 
 
-def test_a_failed_verifying_read_still_reports_every_step(sandbox_for):
+def run_until_preboot_wait_then_fail_reads(env, *args):
+    """`zdd ARGS --json`; once it waits for the preboot window, the API fails the feature reads
+    (404, not retried), so the verifying re-read after the writes fails. Returns (code, doc)."""
     import os
     import subprocess
 
     from cli_helpers import BIN
 
-    app = dict(
-        vector_app("node-standard-no-preboot"),
-        features={"preboot": True, "http-session-affinity": True},
-        formation=[{"type": "web", "quantity": 1, "size": STD}],
-    )
-    env = sandbox_for(app)
-    env.platform.start_preboot("node-std", 8)  # setup waits for it before scaling...
     base = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
     base.update(HEROKU_HOST=env.url, HEROKU_API_KEY=env.token, XDG_STATE_HOME=str(env.state_home))
     proc = subprocess.Popen(
-        [str(BIN / "zdd"), "setup", "--app", "node-std", "--yes", "--json", "--wait", "30"],
+        [str(BIN / "zdd"), *args, "--yes", "--json", "--wait", "30"],
         env=base,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -175,16 +171,33 @@ def test_a_failed_verifying_read_still_reports_every_step(sandbox_for):
     for line in proc.stderr:
         if "waiting for the preboot" in line:
             break
-    # ...and meanwhile the API starts failing the reads (404s are not retried)
     env.add_fault(kind="status", status=404, route="GET /apps/node-std/features", count=None)
     out, _ = proc.communicate(timeout=60)
-    doc = json.loads(out)
-    assert proc.returncode == 1 and doc["exit_code"] == 1, doc
+    return proc.returncode, json.loads(out)
+
+
+def test_a_failed_verifying_read_still_reports_every_step(sandbox_for):
+    app = dict(
+        vector_app("node-standard-no-preboot"),
+        features={"preboot": True, "http-session-affinity": True},
+        formation=[{"type": "web", "quantity": 1, "size": STD}],
+    )
+    env = sandbox_for(app)
+    env.platform.start_preboot("node-std", 8)  # setup waits for it before scaling
+    code, doc = run_until_preboot_wait_then_fail_reads(env, "setup", "--app", "node-std")
+    assert code == 1 and doc["exit_code"] == 1, doc
     (result,) = [r for r in doc["results"] if r["id"] == "formation"]
     assert result["outcome"] == "changed" and "unverified" in result["detail"]
     assert doc["verified"] is False and doc["verify_error"]["type"] == "NotFound"
     assert doc["snapshot"] and doc["findings"] is None
     assert env.platform.apps["node-std"].formation["web"].quantity == 2
+
+    httpx.delete(f"{env.url}/__sandbox/faults").raise_for_status()
+    env.platform.start_preboot("node-std", 8)  # undo waits for it too
+    code, doc = run_until_preboot_wait_then_fail_reads(env, "undo", "--app", "node-std")
+    assert code == 1 and doc["verified"] is False, doc
+    assert [r["outcome"] for r in doc["results"] if r["id"] == "formation"] == ["changed"]
+    assert env.platform.apps["node-std"].formation["web"].quantity == 1
 
 
 def test_a_run_that_changed_nothing_keeps_no_snapshot(sandbox_for):

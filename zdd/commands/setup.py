@@ -79,7 +79,7 @@ def setup(
     order (idempotently: a second run changes nothing) and verifies every change. A snapshot is
     saved first, so `zdd undo` can put things back.
     """
-    from zdd.apply import CHANGED, FAILED, NOT_ATTEMPTED, Applier, StepResult, verify
+    from zdd.apply import CHANGED, FAILED, NOT_ATTEMPTED, Applier, unverified, verify
     from zdd.appname import resolve_app
     from zdd.checks import check
     from zdd.errors import ZddError
@@ -192,12 +192,7 @@ def setup(
             ]
             doc["state_after"] = after.to_dict()
         else:
-            results = [
-                StepResult(r.step, r.outcome, r.detail or "unverified: the re-read failed")
-                if r.outcome == CHANGED
-                else r
-                for r in results
-            ]
+            results = unverified(results)
             doc["verified"] = False
             doc["verify_error"] = error_fields(verify_error)
         doc["results"] = [r.to_dict() for r in results]

@@ -12,6 +12,7 @@ from zdd.cli import (
     Finisher,
     ZddTask,
     deadline_for,
+    error_fields,
     errors_exit,
     make_client,
 )
@@ -48,9 +49,9 @@ def undo(
     it created). Restoring the snapshot's quantities may lower web dynos: that is what you ask
     for here. Dyno sizes change back only with --restore-sizes.
     """
-    from zdd.apply import FAILED, NOT_ATTEMPTED, Applier, verify
+    from zdd.apply import FAILED, NOT_ATTEMPTED, Applier, unverified, verify
     from zdd.appname import resolve_app
-    from zdd.errors import UsageError
+    from zdd.errors import UsageError, ZddError
     from zdd.output import Progress, consoles, render_plan, render_results
     from zdd.reader import read_state
     from zdd.restore import undo_plan
@@ -127,20 +128,36 @@ def undo(
         run.confirm(name, len(pending), yes=yes)
         if not yes:  # the time at the prompt isn't the API's: a fresh budget from here
             client.restart_deadline(deadline_for(float(wait)))
+        verify_error = None
         with progress.running(f"restoring {name}") as prog:
             applier = Applier(
                 client, name, never_lower=False, wait=float(wait), progress=prog.update
             )
             results = applier.run(the_plan)
-            after = read_state(client, name)
-        results = verify(results, after)
+            try:
+                after = read_state(client, name)
+            except ZddError as exc:
+                after, verify_error = None, exc
+        if after is not None:
+            results = verify(results, after)
+            doc["state_after"] = after.to_dict()
+        else:
+            results = unverified(results)
+            doc["verified"] = False
+            doc["verify_error"] = error_fields(verify_error)
         doc["results"] = [r.to_dict() for r in results]
-        doc["state_after"] = after.to_dict()
         if not json:
             out.print("Result:")
             render_results(out, results)
         if any(r.outcome in (FAILED, NOT_ATTEMPTED) for r in results):
             finish(NOT_DONE, "Undo stopped part-way (see above); fix the cause and run it again.")
+            return
+        if after is None:
+            finish(
+                NOT_DONE,
+                f"Restored, but re-reading {name} to verify it failed: {verify_error.message}\n"
+                f"Next: run `zdd undo --app {name} --dry-run` to see what is left.",
+            )
             return
         if blocked:
             finish(
