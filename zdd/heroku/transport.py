@@ -223,8 +223,7 @@ class _Retryable(Exception):
 
 
 class _Outage:
-    """One request retrying a connection that couldn't be made; concurrent requests that hit the
-    same failure wait for its outcome instead of retrying (and logging) on their own."""
+    """A request retrying a refused connection; concurrent ones wait for it instead of retrying."""
 
     def __init__(self) -> None:
         self.done = threading.Event()
@@ -547,8 +546,7 @@ class Transport:
 
         failed = True
         try:
-            page = retrying(attempt)
-            failed = False
+            page, failed = retrying(attempt), False
             return page
         except _Retryable as exc:  # not retryable for this method (e.g. POST after sending)
             exc.error.attempts = attempts
