@@ -49,7 +49,7 @@ warmup::seconds() {
 }
 
 # The web process is gone (the dyno is stopping): stop the batch in flight, print nothing.
-# shellcheck disable=SC2329 # run by the TERM trap
+# shellcheck disable=SC2317,SC2329 # run by the TERM trap
 warmup::stop() {
 	[[ -n "${WARMUP_CURL_PID}" ]] && kill "${WARMUP_CURL_PID}" 2>/dev/null
 	[[ -n "${WARMUP_OUT}" ]] && rm -f "${WARMUP_OUT}"
