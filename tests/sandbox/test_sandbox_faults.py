@@ -101,3 +101,23 @@ def test_fault_route_globs():
         faults.add("latency", seconds=0)
     with pytest.raises(FaultError):
         faults.add("drop", count=0)
+
+
+def test_status_is_decided_by_the_http_layer_from_the_error_id():
+    """state.py and rules.py raise Heroku ids only; app.ERROR_STATUS maps every id they use."""
+    import re
+    from pathlib import Path
+
+    from zdd.sandbox import PlatformError
+    from zdd.sandbox.app import ERROR_STATUS
+
+    with pytest.raises(TypeError):
+        PlatformError("invalid_params", "no status here", 422)
+    source = Path(__file__).resolve().parents[2] / "zdd" / "sandbox"
+    used = set()
+    for name in ("state.py", "rules.py", "app.py", "seed.py", "control.py"):
+        text = (source / name).read_text()
+        used |= set(re.findall(r'PlatformError\(\s*"(\w+)"', text))
+        assert not re.search(r"PlatformError\([^)]*\b[45]\d\d\b", text), name
+    assert used >= {"unauthorized", "forbidden", "invalid_params", "not_found", "rate_limit"}
+    assert used <= set(ERROR_STATUS), used - set(ERROR_STATUS)

@@ -295,3 +295,57 @@ def test_concurrent_writes_make_contiguous_releases(sandbox):
 
 def headers_for(token: str) -> dict:
     return {"Accept": V3, "Authorization": f"Bearer {token}"}
+
+
+def test_apps_updated_in_the_same_second_page_one_by_one_without_loss(serve, clock):
+    client = serve(Platform.from_seed({"apps": []}, clock=clock))
+    made = {client.post("/apps", json={"name": f"same-{n}"}).json()["id"] for n in range(3)}
+    got, rng = [], "updated_at ..; max=1"
+    for _ in range(5):
+        r = client.get("/apps", headers={"Range": rng})
+        got += [a["id"] for a in r.json()]
+        if r.status_code != 206:
+            break
+        rng = r.headers["Next-Range"]
+    assert sorted(got) == sorted(made) and len(got) == 3
+    assert got == sorted(made)  # ties broken by id
+
+
+def test_an_expired_token_is_401(serve, clock):
+    platform = Platform.demo(clock=clock)
+    client = serve(platform)
+    made = client.post("/oauth/authorizations", json={"scope": ["read"], "expires_in": 1})
+    short = {"Authorization": f"Bearer {made.json()['access_token']['token']}"}
+    assert client.get("/apps", headers=short).status_code == 200
+    clock.advance(2)
+    r = client.get("/apps", headers=short)
+    assert (r.status_code, r.json()["id"]) == (401, "unauthorized")
+
+
+def test_if_none_match_compares_weakly(api):
+    tag = api.get("/apps/zdd-demo").headers["ETag"]
+    for header in (f"W/{tag}", f'"other", W/{tag}'):
+        r = api.get("/apps/zdd-demo", headers={"If-None-Match": header})
+        assert r.status_code == 304, header
+    assert api.get("/apps/zdd-demo", headers={"If-None-Match": 'W/"other"'}).status_code == 200
+
+
+def test_refused_rollback_is_422_invalid_params(api):
+    r = api.post("/apps/zdd-demo/releases", json={"release": "1"})
+    assert r.status_code == 422
+    assert r.json() == {
+        "id": "invalid_params",
+        "message": "Release v1 has no slug, so it is not eligible for rollback.",
+    }
+
+
+def test_app_name_of_the_wrong_type_is_refused_as_such(api):
+    r = api.post("/apps", json={"name": 123})
+    assert (r.status_code, r.json()["message"]) == (422, "Invalid params: 'name' must be a string.")
+
+
+def test_unknown_formation_update_fields_are_refused_but_legacy_size_is_not(api):
+    r = api.patch("/apps/zdd-demo/formation", json={"updates": [{"type": "web", "colour": "red"}]})
+    assert r.status_code == 422 and "'colour'" in r.json()["message"]
+    ok = api.patch("/apps/zdd-demo/formation", json={"updates": [{"type": "web", "size": "basic"}]})
+    assert ok.status_code == 200

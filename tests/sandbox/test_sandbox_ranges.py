@@ -61,3 +61,40 @@ def test_parse_defaults_and_limits():
 def test_empty_list_has_no_content_range():
     page = paginate([], parse_range("id ..", ("id",)), key)
     assert (page.items, page.content_range, page.next_range, page.status) == ([], None, None, 200)
+
+
+@given(
+    values=st.lists(st.integers(min_value=0, max_value=4), min_size=0, max_size=40),
+    size=st.integers(min_value=1, max_value=6),
+    order=st.sampled_from(["asc", "desc"]),
+    field=st.sampled_from(["updated_at", "version"]),
+)
+def test_repeated_sort_values_page_exactly_by_id(values, size, order, field):
+    """Many items share a sort value (apps updated in the same second): every item is still
+    seen once, in (value, id) order, however the pages cut through the ties."""
+    stamp = "2026-11-26T12:00:0{}Z".format
+    items = [
+        {"id": f"{n:08x}-uuid", "updated_at": stamp(v), "version": v} for n, v in enumerate(values)
+    ]
+    header, seen = f"{field} ..; max={size}, order={order}", []
+    for _ in range(len(items) + 1):
+        page = paginate(items, parse_range(header, ("id", field)), key, tiebreak="id")
+        seen += [it["id"] for it in page.items]
+        if page.next_range is None:
+            break
+        header = page.next_range
+    want = sorted(items, key=lambda it: (it[field], it["id"]), reverse=order == "desc")
+    assert seen == [it["id"] for it in want]
+
+
+def test_next_range_names_the_id_only_when_the_cut_splits_a_tie():
+    items = [{"id": i, "v": v} for i, v in (("a", 1), ("b", 1), ("c", 1), ("d", 2))]
+    page = paginate(items, parse_range("v ..; max=1", ("v",)), key, tiebreak="id")
+    assert page.next_range == "v ]1~a..; max=1, order=asc"
+    page = paginate(items, parse_range("v ..; max=3", ("v",)), key, tiebreak="id")
+    assert page.next_range == "v ]1..; max=3, order=asc"
+    spec = parse_range("v ]1~b..; max=5", ("v",))
+    assert (spec.start, spec.start_tie, spec.start_exclusive) == ("1", "b", True)
+    assert [it["id"] for it in paginate(items, spec, key, tiebreak="id").items] == ["c", "d"]
+    with pytest.raises(RangeError):
+        parse_range("v ]~b..", ("v",))

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from zdd.sandbox import Platform, SandboxError, SandboxServer, SeedError
-from zdd.sandbox.control import is_loopback
+from zdd.sandbox.__main__ import startup_lines
+from zdd.sandbox.server import is_loopback_host
 
 REPO = Path(__file__).resolve().parents[2]
 V3 = "application/vnd.heroku+json; version=3"
@@ -186,9 +187,11 @@ PATHS = {
 }
 
 
-def test_control_api_is_loopback_only():
-    assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
-    assert not is_loopback("10.0.0.5") and not is_loopback(None)
+def test_loopback_rule_is_one_function():
+    assert is_loopback_host("127.0.0.1") and is_loopback_host("::1")
+    assert is_loopback_host("localhost") and is_loopback_host("127.8.9.10")
+    assert not is_loopback_host("10.0.0.5") and not is_loopback_host(None)
+    assert not is_loopback_host("") and not is_loopback_host("testclient")
 
 
 def test_server_refuses_a_non_loopback_host_unless_allowed():
@@ -201,6 +204,26 @@ def test_server_reports_a_port_in_use():
     with SandboxServer(Platform.demo()) as first:
         with pytest.raises(SandboxError, match=f"Cannot listen on 127.0.0.1:{first.port}"):
             SandboxServer(Platform.demo(), port=first.port).start()
+
+
+def test_startup_lines_set_each_variable_once():
+    platform = Platform.from_seed(
+        {
+            "tokens": [
+                {"token": "tok-g1", "scope": ["global"]},
+                {"token": "tok-g2", "scope": ["global"]},
+                {"token": "tok-r", "scope": ["read"]},
+            ],
+            "apps": [{"name": "one-app"}],
+        }
+    )
+    assert startup_lines(platform, "http://127.0.0.1:5000").splitlines() == [
+        "export HEROKU_HOST=http://127.0.0.1:5000",
+        "export HEROKU_API_KEY=tok-g1   # scope: global",
+        "# token with scope global: tok-g2",
+        "# token with scope read: tok-r",
+        "# apps: one-app; Ctrl-C stops.",
+    ]
 
 
 def run_module(*args: str) -> subprocess.Popen:
@@ -224,12 +247,14 @@ def test_module_prints_heroku_host_serves_and_stops_on_a_signal(tmp_path, sig):
     proc = run_module("--port", "0", "--seed", str(seed))
     try:
         lines = []
-        while not any(line.startswith("apps:") for line in lines):
+        while not any(line.startswith("# apps:") for line in lines):
             line = proc.stdout.readline()
             assert line, f"sandbox exited early: {proc.stderr.read()}"
             lines.append(line.strip())
         startup = time.perf_counter() - started
-        host = next(x for x in lines if x.startswith("HEROKU_HOST=")).split("=", 1)[1]
+        assert [x for x in lines if "HEROKU_HOST" in x] == [x for x in lines[:1]]
+        assert all(x.startswith(("export ", "# ")) for x in lines), lines
+        host = lines[0].removeprefix("export HEROKU_HOST=")
         assert host.startswith("http://127.0.0.1:")
         assert "export HEROKU_API_KEY=tok-global   # scope: global" in lines
         r = httpx.get(

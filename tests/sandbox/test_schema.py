@@ -214,6 +214,7 @@ SCHEMA_INVALID_BODIES = [
     ("PATCH", "/apps/zdd-demo/formation", {}),
     ("PATCH", "/apps/zdd-demo/formation", {"updates": {"type": "web"}}),
     ("PATCH", "/apps/zdd-demo/formation", {"updates": [{"quantity": 2}]}),
+    ("PATCH", "/apps/zdd-demo/formation", {"updates": [{"type": "web", "colour": "red"}]}),
     ("PATCH", "/apps/zdd-demo/formation/web", {"quantity": "two"}),
     ("PATCH", "/apps/zdd-demo/config-vars", {"N": 3}),
     ("PATCH", "/apps/zdd-demo/config-vars", {"BAD-NAME": "x"}),
@@ -248,3 +249,29 @@ def test_legacy_bodies_outside_the_schema_are_accepted_like_the_real_api(api, me
     r = api.request(method, path, json=body)
     assert r.status_code == 200, r.text
     validate(method, path, r.json())
+
+
+def test_dynos_in_a_preboot_window_and_rollback_releases_validate(serve, clock):
+    from zdd.sandbox import Platform
+
+    seed = {
+        "apps": [
+            {
+                "name": "pb-app",
+                "releases": 3,
+                "formation": [{"type": "web", "quantity": 2, "size": "Standard-1X"}],
+                "features": {"preboot": True},
+                "preboot_in_progress_seconds": 30,
+            }
+        ]
+    }
+    client = serve(Platform.from_seed(seed, clock=clock))
+    made = client.post("/apps/pb-app/releases", json={"release": "2"})
+    assert made.status_code == 201
+    validate("POST", "/apps/pb-app/releases", made.json())
+    dynos = client.get("/apps/pb-app/dynos").json()
+    assert sorted(d["state"] for d in dynos) == ["starting", "starting", "up", "up"]
+    validate("GET", "/apps/pb-app/dynos", dynos)
+    for d in dynos:
+        validate("GET", f"/apps/pb-app/dynos/{d['id']}", d)
+    validate("GET", "/apps/pb-app/releases", client.get("/apps/pb-app/releases").json())

@@ -30,6 +30,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def startup_lines(platform: Platform, url: str) -> str:
+    """What to paste into a shell: each variable once, as `export` lines, then the other tokens
+    as comments and the seeded apps."""
+    lines = [f"export HEROKU_HOST={url}"]
+    others = []
+    for auth in platform.authorizations.values():
+        scope = ",".join(auth.scope)
+        if "global" in auth.scope and len(lines) == 1:
+            lines.append(f"export HEROKU_API_KEY={auth.token}   # scope: {scope}")
+        else:
+            others.append(f"# token with scope {scope}: {auth.token}")
+    lines += others
+    lines.append(f"# apps: {', '.join(sorted(platform.apps)) or '(none)'}; Ctrl-C stops.")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -42,15 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    print(f"HEROKU_HOST={server.url}")
-    for auth in platform.authorizations.values():
-        scope = ",".join(auth.scope)
-        if "global" in auth.scope:
-            print(f"export HEROKU_API_KEY={auth.token}   # scope: {scope}")
-        else:
-            print(f"# token with scope {scope}: {auth.token}")
-    print(f"export HEROKU_HOST={server.url}")
-    print(f"apps: {', '.join(sorted(platform.apps)) or '(none)'}; Ctrl-C stops.", flush=True)
+    print(startup_lines(platform, server.url), flush=True)
     while not stop.wait(0.5):
         pass
     server.stop()

@@ -1,6 +1,7 @@
 """HTTP face of the sandbox: create_app(platform) -> ASGI app.
 
-Parses requests, calls Platform methods, maps PlatformError to statuses through ERROR_STATUS, and
+Parses requests, calls Platform methods, maps PlatformError ids to statuses through ERROR_STATUS
+(the only place statuses are decided; state.py and rules.py raise ids), and
 adds the protocol around every answer (platform-api.md §1-§4): the v3 Accept check, Bearer/Basic
 auth, OAuth scopes, the rate-limit bucket, Request-Id chaining, ETag/If-None-Match/If-Match,
 Range pagination, and the response headers real api.heroku.com sends. Faults from
@@ -31,6 +32,9 @@ from .state import Platform
 
 log = logging.getLogger("zdd.sandbox")
 
+# Heroku's error id -> HTTP status (platform-api.md §2). Every id the sandbox raises is here; each
+# id has one status, so no error carries its own, except injected faults (InjectedFault), whose
+# status is whatever the test asked for.
 ERROR_STATUS = {
     "bad_request": 400,
     "unauthorized": 401,
@@ -70,8 +74,18 @@ class Answer:
         self.raw = raw if payload is None else json.dumps(payload).encode()
 
 
+class InjectedFault(PlatformError):
+    """A `status` fault: the one error whose status is not decided by its id (a 502 fault says
+    internal_server_error like a 500 does, as Heroku documents no id for 502/504)."""
+
+    def __init__(self, id: str, message: str, status: int) -> None:
+        super().__init__(id, message)
+        self.status = status
+
+
 def error_answer(err: PlatformError) -> Answer:
-    return Answer(err.status or ERROR_STATUS.get(err.id, 400), err.body())
+    status = err.status if isinstance(err, InjectedFault) else ERROR_STATUS.get(err.id, 500)
+    return Answer(status, err.body())
 
 
 def bearer_token(header: str | None) -> str | None:
@@ -124,7 +138,11 @@ class SandboxApp:
             return
         request = Request(scope, receive)
         if scope["path"].startswith("/__sandbox/") or scope["path"] == "/__sandbox":
-            status, payload = await handle_control(self.platform, request)
+            try:
+                status, payload = await handle_control(self.platform, request)
+            except PlatformError as err:
+                answer = error_answer(err)
+                status, payload = answer.status, answer.payload
             await Response(json.dumps(payload), status, media_type="application/json")(
                 scope, receive, send
             )
@@ -142,12 +160,12 @@ class SandboxApp:
         if "latency" in faults:
             await asyncio.sleep(faults["latency"].seconds)
         if "drop" in faults:
-            self.platform.log_request(method, path, 0)
+            self.platform.requests.record(method, path, 0)
             await drop_connection(send)
             return
         answer, oauth_scope, accepted = await self.answer(request, method, path, faults)
         headers = self.protocol_headers(request, answer, oauth_scope, accepted, started)
-        self.platform.log_request(method, path, answer.status)
+        self.platform.requests.record(method, path, answer.status)
         if "slow_body" in faults and answer.raw:
             await slow_send(send, answer, headers, faults["slow_body"])
             return
@@ -158,11 +176,11 @@ class SandboxApp:
         oauth_scope, accepted = None, None
         try:
             if "rate_limit" in faults:
-                raise PlatformError("rate_limit", RATE_LIMIT_MESSAGE, 429, url=RATE_LIMIT_URL)
+                raise PlatformError("rate_limit", RATE_LIMIT_MESSAGE, url=RATE_LIMIT_URL)
             if "status" in faults:
                 raise injected_error(faults["status"].status)
             if not _ACCEPT_V3.search(request.headers.get("accept", "")):
-                raise PlatformError("not_acceptable", NOT_ACCEPTABLE, 406)
+                raise PlatformError("not_acceptable", NOT_ACCEPTABLE)
             auth = self.platform.authenticate(bearer_token(request.headers.get("authorization")))
             oauth_scope = " ".join(auth.scope)
             try:
@@ -186,15 +204,17 @@ class SandboxApp:
             return error_answer(err), oauth_scope, accepted
         except Exception as exc:  # a sandbox bug: say so in JSON, and log it (uvicorn is quiet)
             log.exception("sandbox error on %s %s", method, path)
-            err = PlatformError("internal_server_error", f"Sandbox bug: {exc!r}", 500)
+            err = PlatformError("internal_server_error", f"Sandbox bug: {exc!r}")
             return error_answer(err), oauth_scope, accepted
 
     def page(self, answer: Answer, route: Route, header: str | None) -> Answer:
         try:
             spec = parse_range(header, route.ranges)
-            page = paginate(answer.payload, spec, lambda item, field: item[field])
+            items = answer.payload
+            tie = "id" if all("id" in it for it in items) else None  # buildpacks have no id
+            page = paginate(items, spec, lambda item, field: item[field], tiebreak=tie)
         except RangeError as exc:
-            raise PlatformError("requested_range_not_satisfiable", str(exc), 416) from exc
+            raise PlatformError("requested_range_not_satisfiable", str(exc)) from exc
         headers = {"Accept-Ranges": ", ".join(route.ranges)}
         if page.content_range:
             headers["Content-Range"] = page.content_range
@@ -214,7 +234,6 @@ class SandboxApp:
             raise PlatformError(
                 "precondition_failed",
                 "The resource has changed since you read it (If-Match does not match its ETag).",
-                412,
             )
 
     def protocol_headers(self, request, answer, oauth_scope, accepted, started) -> dict:
@@ -238,18 +257,25 @@ class SandboxApp:
             tag = etag_of(answer.raw)
             headers["ETag"] = tag
             headers["Last-Modified"] = formatdate(now, usegmt=True)
-            inm = request.headers.get("if-none-match")
-            if inm and (inm.strip() == "*" or tag in [t.strip() for t in inm.split(",")]):
+            if if_none_match_hits(request.headers.get("if-none-match"), tag):
                 answer.status, answer.raw = 304, b""
                 headers.pop("Content-Type")
         headers["X-Runtime"] = f"{time.perf_counter() - started:.4f}"
         return headers
 
 
-def injected_error(status: int) -> PlatformError:
+def if_none_match_hits(header: str | None, tag: str) -> bool:
+    """RFC 9110 §13.1.2: If-None-Match uses the weak comparison, so `W/"x"` matches `"x"`."""
+    if not header:
+        return False
+    wanted = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in wanted or tag.removeprefix("W/") in wanted
+
+
+def injected_error(status: int) -> InjectedFault:
     ids = {v: k for k, v in reversed(ERROR_STATUS.items())}
     err_id = ids.get(status, "internal_server_error" if status >= 500 else "bad_request")
-    return PlatformError(err_id, f"Injected fault: HTTP {status} from the sandbox.", status)
+    return InjectedFault(err_id, f"Injected fault: HTTP {status} from the sandbox.", status)
 
 
 def match_route(method: str, path: str) -> tuple[Route, dict]:
@@ -258,7 +284,7 @@ def match_route(method: str, path: str) -> tuple[Route, dict]:
         m = route.pattern.fullmatch(path)
         if m and route.method == method:
             return route, m.groupdict()
-    raise PlatformError("not_found", UNKNOWN_ENDPOINT, 404)
+    raise PlatformError("not_found", UNKNOWN_ENDPOINT)
 
 
 async def read_json(request: Request):
@@ -268,9 +294,8 @@ async def read_json(request: Request):
     try:
         return json.loads(raw)
     except ValueError as exc:
-        raise PlatformError(
-            "bad_request", "Request invalid, validate usage and try again.", 400
-        ) from exc
+        message = "Request invalid, validate usage and try again."
+        raise PlatformError("bad_request", message) from exc
 
 
 async def drop_connection(send) -> None:

@@ -6,13 +6,11 @@ No Heroku token is needed, but only loopback clients are served, so a sandbox st
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from typing import TYPE_CHECKING
 
 from .faults import FaultError
-from .rules import PlatformError
 from .seed import SeedError, apply_seed, export_seed
 
 if TYPE_CHECKING:
@@ -21,21 +19,13 @@ if TYPE_CHECKING:
     from .state import Platform
 
 
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost" or host == "testclient":  # starlette's in-process TestClient
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 async def handle_control(platform: Platform, request: Request) -> tuple[int, object]:
-    """Serve one control request; returns (status, JSON payload)."""
+    """Serve one control request; returns (status, JSON payload). A PlatformError (unknown app)
+    propagates, so app.py gives it the API's status and body."""
+    from .server import is_loopback_host  # server imports app, which imports this module
+
     client = request.client.host if request.client else None
-    if not is_loopback(client):
+    if not is_loopback_host(client):
         return 403, {"id": "forbidden", "message": "The sandbox control API is loopback-only."}
     method, path = request.method.upper(), request.url.path.rstrip("/")
     try:
@@ -46,16 +36,14 @@ async def handle_control(platform: Platform, request: Request) -> tuple[int, obj
         return route(platform, method, path, body)
     except ValueError as exc:  # includes JSON, seed and fault errors
         return 400, {"id": "bad_request", "message": str(exc)}
-    except PlatformError as err:
-        return err.status or 400, err.body()
 
 
 def route(platform: Platform, method: str, path: str, body) -> tuple[int, object]:
     if path == "/__sandbox/requests":
         if method == "GET":
-            return 200, platform.request_log()
+            return 200, platform.requests.entries()
         if method == "DELETE":
-            platform.clear_request_log()
+            platform.requests.clear()
             return 200, []
     elif path == "/__sandbox/faults":
         if method == "GET":

@@ -3,6 +3,11 @@
 Syntax (platform-api.md §4): `Range: <field> [<start>]..[<end>][; max=<n>[, order=asc|desc]]`;
 a start prefixed with `]` is exclusive. Default page 200, maximum 1000. Start and end are read in
 the requested order, so `Next-Range` from a descending page continues downwards.
+
+Ties: lists are sorted by the field, then by a unique tie-break field (`id`), so a page cut between
+two items with the same value (apps updated in the same second) resumes exactly: `Next-Range` then
+carries the last item's id as well, `]<value>~<id>..`. Heroku's own cursor for that case is not
+documented (clients treat Next-Range as opaque, platform-api.md §4); the `~` form is ours.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 
 DEFAULT_MAX = 200
 MAX_MAX = 1000
+TIE_SEP = "~"  # between value and tie-break id in a start bound; in no name, id, version or time
 
 
 class RangeError(ValueError):
@@ -24,6 +30,7 @@ class RangeSpec:
     field: str
     start: str | None = None
     start_exclusive: bool = False
+    start_tie: str | None = None  # the tie-break id after which to resume (exclusive starts)
     end: str | None = None
     max: int = DEFAULT_MAX
     order: str = "asc"
@@ -58,8 +65,13 @@ def parse_range(header: str | None, fields: Sequence[str]) -> RangeSpec:
         )
     start = m.group("start") or None
     exclusive = False
+    tie = None
     if start and start.startswith("]"):
         exclusive, start = True, start[1:] or None
+        if start and TIE_SEP in start:
+            start, _, tie = start.partition(TIE_SEP)
+            if not start or not tie:
+                raise RangeError(f"Invalid Range start in {header!r}.")
     size, order = DEFAULT_MAX, "asc"
     for opt in re.split(r"[,;]", opts):
         if not opt.strip():
@@ -77,13 +89,26 @@ def parse_range(header: str | None, fields: Sequence[str]) -> RangeSpec:
             order = value
         else:
             raise RangeError(f"Invalid Range option {key!r} in {header!r}.")
-    return RangeSpec(field, start, exclusive, m.group("end") or None, size, order)
+    return RangeSpec(
+        field, start, exclusive, tie, end=m.group("end") or None, max=size, order=order
+    )
 
 
-def paginate(items: Sequence[dict], spec: RangeSpec, key: Callable[[dict, str], object]) -> Page:
-    """Sort, bound and cut one page; `key(item, field)` gives the comparable sort value."""
+def paginate(
+    items: Sequence[dict],
+    spec: RangeSpec,
+    key: Callable[[dict, str], object],
+    tiebreak: str | None = None,
+) -> Page:
+    """Sort, bound and cut one page; `key(item, field)` gives the comparable sort value, and
+    `tiebreak` names a unique field that orders items whose sort values are equal."""
     desc = spec.order == "desc"
-    ordered = sorted(items, key=lambda it: key(it, spec.field), reverse=desc)
+    tie = tiebreak if tiebreak and tiebreak != spec.field else None
+
+    def full(it) -> tuple:
+        return (key(it, spec.field), key(it, tie) if tie else "")
+
+    ordered = sorted(items, key=full, reverse=desc)
     sample = key(ordered[0], spec.field) if ordered else ""
 
     def conv(raw: str):
@@ -94,10 +119,13 @@ def paginate(items: Sequence[dict], spec: RangeSpec, key: Callable[[dict, str], 
                 raise RangeError(f"Invalid Range bound {raw!r}: {spec.field} is a number.") from exc
         return raw
 
-    def after_start(v) -> bool:
+    def after_start(it) -> bool:
         if spec.start is None:
             return True
-        s = conv(spec.start)
+        v, s = key(it, spec.field), conv(spec.start)
+        if spec.start_exclusive and spec.start_tie is not None and tie:
+            here, cursor = full(it), (s, spec.start_tie)
+            return here < cursor if desc else here > cursor
         if spec.start_exclusive:
             return v < s if desc else v > s
         return v <= s if desc else v >= s
@@ -108,7 +136,7 @@ def paginate(items: Sequence[dict], spec: RangeSpec, key: Callable[[dict, str], 
         e = conv(spec.end)
         return v >= e if desc else v <= e
 
-    window = [it for it in ordered if after_start(key(it, spec.field))]
+    window = [it for it in ordered if after_start(it)]
     window = [it for it in window if before_end(key(it, spec.field))]
     page = window[: spec.max]
     if not page:
@@ -118,5 +146,8 @@ def paginate(items: Sequence[dict], spec: RangeSpec, key: Callable[[dict, str], 
     nxt = None
     if len(window) > len(page):
         end = spec.end or ""
-        nxt = f"{spec.field} ]{last}..{end}; max={spec.max}, order={spec.order}"
+        cursor = str(last)
+        if tie and key(window[len(page)], spec.field) == last:  # the cut splits a tie
+            cursor += TIE_SEP + str(key(page[-1], tie))
+        nxt = f"{spec.field} ]{cursor}..{end}; max={spec.max}, order={spec.order}"
     return Page(page, content, nxt)

@@ -77,6 +77,10 @@ class Authorization:
     token_id: str = field(default_factory=lambda: stable_id("token", secrets.token_hex(8)))
     created_at: float = field(default_factory=time.time)
 
+    @property
+    def expires_at(self) -> float | None:
+        return None if self.expires_in is None else self.created_at + self.expires_in
+
     def to_api(self, account: Account) -> dict:
         return {
             "access_token": {
@@ -133,7 +137,9 @@ class Release:
     config: dict[str, str]
     status: str = "succeeded"
 
-    def to_api(self, app: AppRecord, account: Account) -> dict:
+    def to_api(self, app: AppRecord, account: Account, eligible_for_rollback: bool) -> dict:
+        """The release body; eligibility is decided by rules.rollback_refusal (one rule for the
+        body and for POST /releases)."""
         current = app.releases[-1] is self
         return {
             "addon_plan_names": [],
@@ -149,7 +155,7 @@ class Release:
             "version": self.version,
             "current": current,
             "output_stream_url": None,
-            "eligible_for_rollback": not current and self.slug_id is not None,
+            "eligible_for_rollback": eligible_for_rollback,
         }
 
 
@@ -168,6 +174,7 @@ class AppRecord:
     releases: list[Release] = field(default_factory=list)
     preboot_seconds: float = 0.0
     preboot_until: float = 0.0
+    preboot_from: Release | None = None  # the release whose web dynos a preboot window keeps up
     web_suffix: str = field(default_factory=lambda: secrets.token_hex(6))
 
     def ref(self) -> dict:
@@ -209,6 +216,28 @@ class AppRecord:
             if name in names:
                 return names[name]
         return None
+
+    def dyno_bodies(self, form: Formation, rel: Release, state: str) -> list[dict]:
+        """The dynos `form` runs for release `rel`, all in `state`."""
+        out = []
+        for n in range(1, form.quantity + 1):
+            name = f"{form.type}.{n}"
+            out.append(
+                {
+                    "attach_url": None,
+                    "command": form.command,
+                    "created_at": iso(rel.created_at),
+                    "id": stable_id("dyno", self.id, name, rel.version),
+                    "name": name,
+                    "release": {"id": rel.id, "version": rel.version},
+                    "app": self.ref(),
+                    "size": form.size.name,
+                    "state": state,
+                    "type": form.type,
+                    "updated_at": iso(max(rel.created_at, form.updated_at)),
+                }
+            )
+        return out
 
     def current_slug(self) -> str | None:
         return self.releases[-1].slug_id if self.releases else None

@@ -7,11 +7,22 @@ Used by state.py; no I/O and no HTTP. Messages are the real platform's where one
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .catalog import DYNO_SIZES, OFFICIAL_BUILDPACK_HOSTS, DynoSize, find_size
 
+if TYPE_CHECKING:
+    from .records import AppRecord, Release
+
 MAX_DYNOS_PER_APP = 100
+# "Eco: max 2 concurrently running dynos per app" (platform-api.md §5.3, §6). The text is inferred
+# from the Free-era "Cannot run more than 2 Free size dynos." (not recorded for Eco).
+MAX_ECO_DYNOS_PER_APP = 2
+# Fields a batch formation update may carry: the schema's (additionalProperties false) plus the
+# legacy `size` the real API still accepts from heroku/cli (platform-api.md §5.3).
+UPDATE_FIELDS = ("type", "quantity", "dyno_size", "size")
 PREBOOT_IN_PROGRESS = "Cannot change formation for a preboot app until preboot is complete"
 # No real text is documented for enabling preboot on Eco/Basic (platform-api.md §2): configurable.
 DEFAULT_PREBOOT_REFUSAL = (
@@ -24,24 +35,17 @@ RATE_LIMIT_URL = "https://devcenter.heroku.com/articles/platform-api-reference#r
 
 
 class PlatformError(Exception):
-    """A refusal by the platform; `status` None means app.ERROR_STATUS decides from `id`."""
+    """A refusal by the platform: a Heroku error id, a message, and optional `resource` / `url`.
+
+    No HTTP status here: app.ERROR_STATUS maps each id to its status (platform-api.md §2), so the
+    rules stay apart from the wire.
+    """
 
     def __init__(
-        self,
-        id: str,
-        message: str,
-        status: int | None = None,
-        resource: str | None = None,
-        url: str | None = None,
+        self, id: str, message: str, *, resource: str | None = None, url: str | None = None
     ) -> None:
         super().__init__(message)
-        self.id, self.message, self.status, self.resource, self.url = (
-            id,
-            message,
-            status,
-            resource,
-            url,
-        )
+        self.id, self.message, self.resource, self.url = id, message, resource, url
 
     def body(self) -> dict:
         out: dict = {"id": self.id, "message": self.message}
@@ -53,11 +57,11 @@ class PlatformError(Exception):
 
 
 def not_found(resource: str, what: str | None = None) -> PlatformError:
-    return PlatformError("not_found", f"Couldn't find that {what or resource}.", 404, resource)
+    return PlatformError("not_found", f"Couldn't find that {what or resource}.", resource=resource)
 
 
 def invalid(message: str) -> PlatformError:
-    return PlatformError("invalid_params", message, 422)
+    return PlatformError("invalid_params", message)
 
 
 @dataclass
@@ -84,7 +88,7 @@ class RateLimiter:
         """Take one token; raise rate_limit when the bucket is empty."""
         self._refill(now)
         if self.tokens < 1:
-            raise PlatformError("rate_limit", RATE_LIMIT_MESSAGE, 429, url=RATE_LIMIT_URL)
+            raise PlatformError("rate_limit", RATE_LIMIT_MESSAGE, url=RATE_LIMIT_URL)
         self.tokens -= 1
         return int(self.tokens)
 
@@ -103,6 +107,17 @@ def parse_quantity(value: object, current: int) -> int:
     if result < 0:
         raise invalid(f"Invalid quantity {value!r}: cannot scale below 0 dynos.")
     return result
+
+
+def check_update_fields(update: object) -> None:
+    """Refuse unknown fields in one batch update item, as the schema does."""
+    if isinstance(update, dict):
+        extra = sorted(set(update) - set(UPDATE_FIELDS))
+        if extra:
+            raise invalid(
+                f"Invalid params: unknown field(s) {', '.join(map(repr, extra))} in a formation "
+                f"update; use {', '.join(UPDATE_FIELDS)}."
+            )
 
 
 def size_from_update(update: dict) -> DynoSize | None:
@@ -159,8 +174,9 @@ def config_description(changes: dict[str, str | None]) -> str:
     return f"Remove {', '.join(removes)} config vars"
 
 
-def check_formation(wanted: dict[str, tuple[int, DynoSize]]) -> None:
-    """The tier rules on a whole app's formation (platform-api.md §5.3), raising invalid_params."""
+def check_formation(wanted: dict[str, tuple[int, DynoSize]], *, eco_limit: bool = True) -> None:
+    """The tier rules on a whole app's formation (platform-api.md §5.3), raising invalid_params.
+    `eco_limit` False skips the 2-running-Eco-dynos rule (seeds, for now: see seed.py)."""
     for _type, (quantity, size) in wanted.items():
         limit = size.per_type_limit
         if limit is not None and quantity > limit:
@@ -170,6 +186,12 @@ def check_formation(wanted: dict[str, tuple[int, DynoSize]]) -> None:
     total = sum(q for q, _ in wanted.values())
     if total > MAX_DYNOS_PER_APP:
         raise invalid(f"Cannot update to more than {MAX_DYNOS_PER_APP} dynos per app.")
+    eco = sum(q for q, size in wanted.values() if size.tier == "eco")
+    if eco_limit and eco > MAX_ECO_DYNOS_PER_APP:
+        raise invalid(
+            f"Cannot run more than {MAX_ECO_DYNOS_PER_APP} Eco size dynos per app "
+            f"(this change would run {eco})."
+        )
     classes: dict[str, list[str]] = {}
     for _q, size in wanted.values():
         names = classes.setdefault(size.mix_class, [])
@@ -180,3 +202,23 @@ def check_formation(wanted: dict[str, tuple[int, DynoSize]]) -> None:
         names = [n for c in order for n in classes.get(c, [])]
         listed = ", ".join(names[:-1]) + " and " + names[-1]
         raise invalid(f"Cannot use the following dyno types in the same app: {listed}")
+
+
+def preboot_blockers(sizes: Iterable[DynoSize]) -> list[str]:
+    """The sizes that rule preboot out (anything but Standard/Performance, platform-api.md §6);
+    empty when preboot may be enabled. The same rule for the API, seeds and formation changes."""
+    return sorted({s.name for s in sizes if not s.professional})
+
+
+def rollback_refusal(app: AppRecord, rel: Release, allow_current: bool) -> str | None:
+    """Why `rel` cannot be rolled back to, or None when it is eligible_for_rollback.
+
+    A release without a slug (v1 of a new app) has no code to go back to. The current release is
+    eligible only when `allow_current` (real behaviour undocumented: see Platform). The 422
+    invalid_params shape is Heroku's; the wording is ours (no real text is recorded).
+    """
+    if rel.slug_id is None:
+        return f"Release v{rel.version} has no slug, so it is not eligible for rollback."
+    if app.releases and app.releases[-1] is rel and not allow_current:
+        return f"Release v{rel.version} is the current release, so it is not eligible for rollback."
+    return None

@@ -1,7 +1,8 @@
 """Seed documents (YAML/JSON file or dict, format in docs/design.md) and the built-in demo app.
 
 Seeds are checked against the same tier rules as the API, so a seed cannot describe an app the
-real platform would never hold (two Basic web dynos, Basic mixed with Standard-1X).
+real platform would never hold (two Basic web dynos, Basic mixed with Standard-1X, preboot enabled
+on Eco/Basic). One exception for now: ECO_LIMIT_IN_SEEDS.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import yaml
 
 from .catalog import FEATURES_BY_NAME, find_size, stable_id
 from .records import Formation
-from .rules import PlatformError, buildpack_url, check_formation
+from .rules import PlatformError, buildpack_url, check_formation, preboot_blockers
 
 if TYPE_CHECKING:
     from .state import Platform
@@ -47,7 +48,19 @@ DEMO_SEED: dict = {
     ],
 }
 
-TOP_KEYS = {"account", "tokens", "apps", "rate_limit", "preboot_refusal_message"}
+# Seeds follow every tier rule except, for now, "at most 2 running Eco dynos per app": the shared
+# property test tests/unit/test_apply_sandbox.py generates seeds with three Eco process types, and
+# that test belongs to another part. Set True once it caps Eco at two (then seeds refuse them too).
+ECO_LIMIT_IN_SEEDS = False
+
+TOP_KEYS = {
+    "account",
+    "tokens",
+    "apps",
+    "rate_limit",
+    "preboot_refusal_message",
+    "rollback_to_current",
+}
 APP_KEYS = {
     "name",
     "stack",
@@ -110,6 +123,10 @@ def apply_seed(platform: Platform, seed: dict) -> None:
         platform.rate_limit.tokens = -1.0  # refill to the new capacity on next use
     if "preboot_refusal_message" in seed:
         platform.preboot_refusal = str(seed["preboot_refusal_message"])
+    if "rollback_to_current" in seed:
+        allow = seed["rollback_to_current"]
+        _require(isinstance(allow, bool), "rollback_to_current", "must be true or false")
+        platform.rollback_to_current = allow
     for i, tok in enumerate(seed.get("tokens") or []):
         where = f"tokens[{i}]"
         _require(isinstance(tok, dict) and tok.get("token"), where, "needs a 'token'")
@@ -170,9 +187,18 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
             updated_at=now,
         )
     try:
-        check_formation({t: (f.quantity, f.size) for t, f in app.formation.items()})
+        check_formation(
+            {t: (f.quantity, f.size) for t, f in app.formation.items()},
+            eco_limit=ECO_LIMIT_IN_SEEDS,
+        )
     except PlatformError as exc:
         raise SeedError(f"seed {where}.formation: {exc.message}") from exc
+    small = preboot_blockers(f.size for f in app.formation.values())
+    _require(
+        not (app.features.get("preboot") and small),
+        f"{where}.features.preboot",
+        f"preboot cannot be enabled on {' and '.join(small)} dynos (Standard or Performance only)",
+    )
 
     releases = spec.get("releases")
     if releases is None:
@@ -186,7 +212,7 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
     for n, description in enumerate(descriptions, start=1):
         slug = stable_id("slug", app.id, n) if n > 1 or len(descriptions) == 1 else None
         platform._new_release(app, description, slug_id=slug)
-    app.preboot_until = 0.0  # seeding is history: no preboot window is running at start
+    app.preboot_until, app.preboot_from = 0.0, None  # seeding is history: no window at start
 
 
 def export_seed(platform: Platform) -> dict:
@@ -204,6 +230,7 @@ def export_seed(platform: Platform) -> dict:
                 "refill_per_minute": platform.rate_limit.refill_per_minute,
             },
             "preboot_refusal_message": platform.preboot_refusal,
+            "rollback_to_current": platform.rollback_to_current,
             "apps": [_export_app(app) for app in platform.apps.values()],
         }
 

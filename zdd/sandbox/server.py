@@ -22,7 +22,11 @@ class SandboxError(RuntimeError):
     """The sandbox could not start (address in use, non-loopback host refused...)."""
 
 
-def is_loopback_host(host: str) -> bool:
+def is_loopback_host(host: str | None) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1): the one loopback rule of the
+    sandbox (bind address, control API clients)."""
+    if not host:
+        return False
     if host == "localhost":
         return True
     try:

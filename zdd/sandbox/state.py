@@ -1,9 +1,9 @@
 """The sandbox platform: apps, tokens, the account and its rate-limit bucket, and the rules.
 
 No HTTP here (moto's split, STYLE-NOTES §3): methods are named after Platform API operations,
-return API bodies, and refuse with PlatformError(id, message, status, resource). app.py maps
-errors to HTTP. One lock guards everything, because tests call in from their own thread while the
-server thread serves.
+return API bodies, and refuse with PlatformError(id, message, resource) — Heroku error ids only;
+app.ERROR_STATUS maps ids to HTTP statuses. One lock guards everything, because tests call in from
+their own thread while the server thread serves.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from .catalog import (
     stable_id,
 )
 from .faults import FaultSet
-from .records import Account, AppRecord, Authorization, Formation, Release, iso
+from .records import Account, AppRecord, Authorization, Formation, Release
+from .requestlog import RequestLog
 from .rules import (
     DEFAULT_PREBOOT_REFUSAL,
     PREBOOT_IN_PROGRESS,
@@ -37,14 +38,19 @@ from .rules import (
     buildpack_body,
     buildpack_url,
     check_formation,
+    check_update_fields,
     config_description,
     invalid,
     not_found,
     parse_quantity,
+    preboot_blockers,
+    rollback_refusal,
     size_from_update,
 )
 
 __all__ = ["Platform", "PlatformError"]
+
+CURRENT = object()  # _new_release: keep the current release's slug
 
 # Heroku-style generated app names ("sleepy-forest-12345").
 NAME_WORDS = (
@@ -74,7 +80,11 @@ class Platform:
         self.rate_limit = RateLimiter()
         self.faults = FaultSet()
         self.preboot_refusal = DEFAULT_PREBOOT_REFUSAL
-        self._requests: list[dict] = []
+        # Whether the current release may be rolled back to (a re-release of its slug and config).
+        # Not documented for the real API; True keeps zdd verify's scenario (which re-releases the
+        # current version) working. The release body's eligible_for_rollback follows this setting.
+        self.rollback_to_current = True
+        self.requests = RequestLog()  # the HTTP layer records here; tests read it
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -144,12 +154,16 @@ class Platform:
                 "There were no credentials in your `Authorization` header. Try `Authorization: "
                 "Bearer <OAuth access token>` or `Authorization: Basic <base64-encoded email + "
                 '":" + password>`.',
-                401,
             )
+        now = self.clock()
         for auth in self.authorizations.values():
             if secrets.compare_digest(auth.token, token):
+                # An expired token is refused like an unknown one: the real text for expiry is
+                # not recorded (platform-api.md §2 only says 401 covers "expired").
+                if auth.expires_at is not None and now >= auth.expires_at:
+                    break
                 return auth
-        raise PlatformError("unauthorized", "Invalid credentials provided.", 401)
+        raise PlatformError("unauthorized", "Invalid credentials provided.")
 
     @staticmethod
     def authorize(auth: Authorization, needs: str) -> None:
@@ -160,7 +174,6 @@ class Platform:
                 "forbidden",
                 f"Insufficient scope: this request needs one of {', '.join(accepted)}; "
                 f"the token has {', '.join(auth.scope)}.",
-                403,
             )
 
     @locked
@@ -196,7 +209,9 @@ class Platform:
             f"{secrets.choice(NAME_WORDS[0])}-{secrets.choice(NAME_WORDS[1])}-"
             f"{secrets.randbelow(90000) + 10000}"
         )
-        if not isinstance(name, str) or name in self.apps:
+        if not isinstance(name, str):
+            raise invalid("Invalid params: 'name' must be a string.")
+        if name in self.apps:
             raise invalid(f"Name {name} is already taken")
         region = str(body.get("region") or "us")
         if region not in ("us", "eu"):
@@ -240,14 +255,16 @@ class Platform:
         name = self._feature_name(feature)
         if not isinstance(enabled, bool):
             raise invalid("Invalid params: 'enabled' must be true or false.")
-        if name == "preboot" and enabled:
-            small = [f.size.name for f in rec.formation.values() if not f.size.professional]
-            if small:
-                raise invalid(self.preboot_refusal)
+        if name == "preboot" and enabled and preboot_blockers(self._sizes(rec)):
+            raise invalid(self.preboot_refusal)
         rec.features[name] = enabled
         return rec.feature_body(name)
 
     # -- formation -------------------------------------------------------------------------
+    @staticmethod
+    def _sizes(rec: AppRecord) -> list[DynoSize]:
+        return [f.size for f in rec.formation.values()]
+
     def _formation(self, rec: AppRecord, ident: str) -> Formation:
         form = rec.formation.get(ident)
         if form is None:
@@ -279,6 +296,8 @@ class Platform:
         rec = self._app(app)
         if not isinstance(updates, list):
             raise invalid("Invalid params: 'updates' must be an array.")
+        for update in updates:
+            check_update_fields(update)
         self._apply_formation(rec, updates)
         return [f.to_api(rec) for f in rec.formation.values()]
 
@@ -303,7 +322,7 @@ class Platform:
             wanted[form.type] = (quantity, size)
             changed.append(form.type)
         if self.preboot_in_progress(rec) and changed:
-            raise PlatformError("invalid_params", PREBOOT_IN_PROGRESS, 422)
+            raise invalid(PREBOOT_IN_PROGRESS)
         check_formation(wanted)
         now = self.clock()
         for type in changed:
@@ -312,6 +331,11 @@ class Platform:
             form.updated_at = now
         if changed:
             rec.updated_at = now
+        # Moving the app onto Eco/Basic turns preboot off: those tiers cannot use it, and the flag
+        # must never read "enabled" where enabling it is refused (seeds are held to the same rule,
+        # so exported state always loads back). Real behaviour is not documented; our choice.
+        if rec.features.get("preboot") and preboot_blockers(self._sizes(rec)):
+            rec.features["preboot"] = False
 
     # -- config vars -----------------------------------------------------------------------
     @locked
@@ -373,33 +397,47 @@ class Platform:
         raise not_found("release")
 
     def _new_release(
-        self, rec: AppRecord, description: str, slug_id: str | None = None, config=None
+        self, rec: AppRecord, description: str, slug_id: str | None = CURRENT, config=None
     ) -> Release:
+        """A new current release; `slug_id` CURRENT (default) keeps the current slug, as config
+        changes do; any other value (even None) is used as given."""
         now = self.clock()
         version = rec.releases[-1].version + 1 if rec.releases else 1
+        previous = rec.releases[-1] if rec.releases else None
         rel = Release(
             id=stable_id("release", rec.id, version, secrets.token_hex(4)),
             version=version,
             description=description,
             created_at=now,
-            slug_id=slug_id if slug_id is not None else rec.current_slug(),
+            slug_id=rec.current_slug() if slug_id is CURRENT else slug_id,
             config=dict(rec.config_vars if config is None else config),
         )
         rec.releases.append(rel)
         rec.updated_at = now
         if rec.features.get("preboot") and rec.preboot_seconds > 0 and rec.formation:
-            rec.preboot_until = now + rec.preboot_seconds
+            self._open_preboot(rec, now + rec.preboot_seconds, previous)
         return rel
+
+    @staticmethod
+    def _open_preboot(rec: AppRecord, until: float, old: Release | None) -> None:
+        """A preboot window: until `until`, `old`'s web dynos stay up beside the new ones (none when
+        `old` had no slug, so nothing ran)."""
+        rec.preboot_until = until
+        rec.preboot_from = old if old is not None and old.slug_id is not None else None
 
     @locked
     def release_list(self, app: str) -> list[dict]:
         rec = self._app(app)
-        return [r.to_api(rec, self.account) for r in rec.releases]
+        return [self._release_body(rec, r) for r in rec.releases]
+
+    def _release_body(self, rec: AppRecord, rel: Release) -> dict:
+        eligible = rollback_refusal(rec, rel, self.rollback_to_current) is None
+        return rel.to_api(rec, self.account, eligible)
 
     @locked
     def release_info(self, app: str, release: str) -> dict:
         rec = self._app(app)
-        return self._release(rec, release).to_api(rec, self.account)
+        return self._release_body(rec, self._release(rec, release))
 
     @locked
     def release_create(self, app: str, body: object) -> dict:
@@ -409,6 +447,9 @@ class Platform:
             raise invalid("Invalid params: expected an object.")
         if body.get("release"):
             old = self._release(rec, str(body["release"]))
+            refusal = rollback_refusal(rec, old, self.rollback_to_current)
+            if refusal:
+                raise invalid(refusal)
             rec.config_vars = dict(old.config)
             rel = self._new_release(rec, f"Rollback to v{old.version}", old.slug_id, old.config)
         elif isinstance(body.get("slug"), str) and body["slug"]:
@@ -416,34 +457,25 @@ class Platform:
             rel = self._new_release(rec, str(desc), slug_id=body["slug"])
         else:
             raise invalid("Invalid params: 'slug' (or 'release' to roll back) is required.")
-        return rel.to_api(rec, self.account)
+        return self._release_body(rec, rel)
 
     # -- dynos -----------------------------------------------------------------------------
     def _dynos(self, rec: AppRecord) -> list[dict]:
-        """Dynos follow the formation; during a preboot window new web dynos are `starting`."""
+        """Dynos follow the formation and the current release. During a preboot window the old
+        release's web dynos stay `up` (listed first) while the new ones are `starting`; after it
+        only the new ones are listed, `up`. Old and new share names (web.1...), as Heroku reuses
+        process names (inferred); ids differ, and a lookup by name finds the new dyno."""
         if not rec.releases:
             return []
         rel = rec.releases[-1]
         booting = self.preboot_in_progress(rec)
+        old = rec.preboot_from if booting else None
         out = []
+        if old is not None and "web" in rec.formation:
+            out += rec.dyno_bodies(rec.formation["web"], old, "up")
         for form in rec.formation.values():
-            for n in range(1, form.quantity + 1):
-                name = f"{form.type}.{n}"
-                out.append(
-                    {
-                        "attach_url": None,
-                        "command": form.command,
-                        "created_at": iso(rel.created_at),
-                        "id": stable_id("dyno", rec.id, name, rel.version),
-                        "name": name,
-                        "release": {"id": rel.id, "version": rel.version},
-                        "app": rec.ref(),
-                        "size": form.size.name,
-                        "state": "starting" if booting and form.type == "web" else "up",
-                        "type": form.type,
-                        "updated_at": iso(max(rel.created_at, form.updated_at)),
-                    }
-                )
+            state = "starting" if booting and form.type == "web" else "up"
+            out += rec.dyno_bodies(form, rel, state)
         return out
 
     @locked
@@ -452,7 +484,7 @@ class Platform:
 
     @locked
     def dyno_info(self, app: str, dyno: str) -> dict:
-        for d in self._dynos(self._app(app)):
+        for d in reversed(self._dynos(self._app(app))):  # new before old during a preboot
             if dyno in (d["id"], d["name"]):
                 return d
         raise not_found("dyno")
@@ -501,22 +533,17 @@ class Platform:
         return auth.to_api(self.account)
 
     # -- sandbox control ---------------------------------------------------------------------
-    @locked
-    def log_request(self, method: str, path: str, status: int) -> None:
-        """Every API request (status 0 = connection dropped); tests count writes with it."""
-        self._requests.append({"method": method, "path": path, "status": status})
-
-    @locked
     def request_log(self) -> list[dict]:
-        return [dict(r) for r in self._requests]
+        """The API requests the HTTP layer recorded (`self.requests`, see control.RequestLog)."""
+        return self.requests.entries()
 
-    @locked
     def clear_request_log(self) -> None:
-        self._requests.clear()
+        self.requests.clear()
 
     # -- preboot window ---------------------------------------------------------------------
     @locked
     def start_preboot(self, app: str, seconds: float) -> dict:
         rec = self._app(app)
-        rec.preboot_until = self.clock() + float(seconds)
+        old = rec.releases[-2] if len(rec.releases) >= 2 else None
+        self._open_preboot(rec, self.clock() + float(seconds), old)
         return {"app": rec.name, "preboot_until": rec.preboot_until}
