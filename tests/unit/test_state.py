@@ -58,3 +58,26 @@ def test_custom_companion_url_and_lookalikes():
     assert not is_companion("https://github.com/heroku/heroku-buildpack-java", custom)
     state = AppState(app="a", buildpacks=("heroku/nodejs", custom, "heroku/java"))
     assert state.has_companion(custom) and not state.has_companion()
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        COMPANION_BUILDPACK_URL.upper(),
+        COMPANION_BUILDPACK_URL + "/",
+        COMPANION_BUILDPACK_URL + "#v0.2.0",
+        "https://cdn.example.com/any/path/zdd-buildpack.tgz",
+        "https://cdn.example.com/zdd-buildpack.tgz?sig=abc",
+        "urn:buildpack:zdd-dev/zdd",
+    ],
+)
+def test_companion_spellings(ref):
+    assert is_companion(ref)
+
+
+def test_custom_urls_are_compared_without_case_fragment_slash_or_git_suffix():
+    custom = "https://git.example.com/team/warmup"
+    for ref in (custom + ".git", custom.upper() + "/", custom + ".git#main"):
+        assert is_companion(ref, None, custom)
+    assert not is_companion("https://git.example.com/team/warmup-other", custom)
+    assert not is_companion("heroku/java", custom, None)
