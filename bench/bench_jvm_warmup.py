@@ -325,7 +325,7 @@ def decide(rows: dict) -> list[str]:
         if "worse" in (rps, steady):
             cost = "costs steady state (every run)"
         elif kept:
-            cost = f"steady-state medians within {MARGIN:.0%}"
+            cost = f"steady-state medians no more than {MARGIN:.0%} worse"
         else:
             cost = f"a steady-state median {MARGIN:.0%}+ worse, within noise: unproven either way"
         gain = "helps boot or first requests" if helps else "no clear gain"
