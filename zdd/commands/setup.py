@@ -200,13 +200,14 @@ def setup(
         if not json:
             out.print("Result:")
             render_results(out, results)
-        if bad and not changed and snap.authorization_id is None:
+        if not changed and snap.authorization_id is None:
             snap.discard()  # nothing to undo: don't leave a snapshot behind
             doc["snapshot"] = None
+        if bad and not changed:
             finish(
                 NOT_DONE,
-                f"Setup stopped before changing anything on {name} (see above); the snapshot "
-                f"was removed. Fix the cause and run it again.",
+                f"Setup stopped before changing anything on {name} (see above); no snapshot "
+                "was kept. Fix the cause and run it again.",
             )
             return
         if bad:
