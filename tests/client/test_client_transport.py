@@ -68,6 +68,15 @@ def test_token_allowed_over_https_and_loopback_http(url):
 
 
 @pytest.mark.parametrize(
+    "url", ["http://evil.example\\@127.0.0.1:5000", "http://user@127.0.0.1", "https://a:b@x.y"]
+)
+def test_urls_with_user_info_or_backslash_are_refused(url):
+    with pytest.raises(ConfigError) as err:
+        check_token_transport(url)
+    assert "user info or a backslash" in err.value.message
+
+
+@pytest.mark.parametrize(
     "url", ["http://api.heroku.com", "http://10.0.0.5:5000", "http://localhost.evil.com", "ws://x"]
 )
 def test_token_refused_over_plain_http_to_remote_hosts(url):

@@ -137,6 +137,14 @@ def check_token_transport(base_url: str) -> None:
             f"The API URL {base_url!r} cannot be parsed ({exc}).",
             remedy="Fix HEROKU_HOST (e.g. https://api.heroku.com or http://127.0.0.1:5000).",
         ) from None
+    if parts.username is not None or "\\" in parts.netloc:
+        # Parsers disagree on such authorities (curl and urlsplit may pick different hosts),
+        # so the buildpack's bash check and this one refuse them alike.
+        raise ConfigError(
+            f"The API URL {base_url!r} has user info or a backslash in its host part.",
+            remedy="Set HEROKU_HOST to a plain URL (e.g. http://127.0.0.1:5000); the token "
+            "travels in the Authorization header, never in the URL.",
+        )
     if parts.scheme == "https" and hostname:
         return
     if parts.scheme == "http" and hostname and is_loopback(hostname):
