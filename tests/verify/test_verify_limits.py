@@ -2,10 +2,12 @@
 final drain within --max-duration, --max-requests leaving a deploy alone, SIGTERM/SIGHUP/Ctrl-C."""
 
 import json
+import os
 import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -131,3 +133,30 @@ def test_a_signal_to_zdd_stops_the_during_command_and_reports(tmp_path, sig, rea
     assert data["exit_code"] == EXIT_INTERRUPTED
     assert _gone(child_pid), "the --during command outlived zdd"
     assert not list(tmp_path.glob("*.png"))  # no picture unless asked
+
+
+def test_ctrl_c_during_the_final_wait_still_gives_the_report():
+    timers: list[threading.Timer] = []
+    starts: list[float] = []
+
+    def clock() -> float:  # once the 0.3 s loop is over, Ctrl-C lands 0.4 s into the 3 s drain
+        now = time.monotonic()
+        starts.append(starts[0] if starts else now)
+        if now - starts[0] >= 0.3 and not timers:
+            timers.append(threading.Timer(0.4, os.kill, (os.getpid(), signal.SIGINT)))
+            timers[0].start()
+        return now
+
+    with Backend("v1", delay_s=5.0) as stuck:
+        opts = build_options(url=stuck.url(), rate="10", duration="0.3s", timeout="3s")
+        start = time.monotonic()
+        try:
+            report = run_verify(opts, clock=clock)
+        finally:
+            for timer in timers:
+                timer.cancel()
+        took = time.monotonic() - start
+    assert took < 2.5  # the 3 s drain was cut short
+    assert report.run.stopped_because == "interrupted"
+    assert report.requests >= 2 and report.failures_by_kind == {"timeout": report.requests}
+    assert "when zdd was interrupted" in report.samples[-1].detail

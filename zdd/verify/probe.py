@@ -124,9 +124,13 @@ class Probe:
         finally:
             end = self.clock()
             elapsed = end - self._t0  # the loop's length, not the drain's
-            wait(pending, timeout=max(0.0, self.drain_until(end) - self.clock()))
+            cut_by = "--max-duration ran out"
+            try:
+                wait(pending, timeout=max(0.0, self.drain_until(end) - self.clock()))
+            except KeyboardInterrupt:  # Ctrl-C while waiting for the last answers: report anyway
+                reason, cut_by = "interrupted", "zdd was interrupted"
             pool.shutdown(wait=False, cancel_futures=True)
-            samples = self._close()
+            samples = self._close(cut_by)
         return ProbeResult(samples, skipped, elapsed, reason)
 
     def drain_until(self, end: float) -> float:
@@ -134,8 +138,9 @@ class Probe:
         opts = self.options
         return min(end + opts.timeout_s, self._t0 + opts.max_duration_s) + DRAIN_SLACK_S
 
-    def _close(self) -> list[Sample]:
-        """Stop recording; the requests still out become timeouts. All samples, in send order."""
+    def _close(self, cut_by: str) -> list[Sample]:
+        """Stop recording; the requests still out become timeouts (`cut_by`: why the wait for
+        those younger than the timeout ended). All samples, in send order."""
         now = self.clock()
         limit = self.options.timeout_s
         with self._lock:
@@ -146,7 +151,7 @@ class Probe:
                 why = (
                     f"no complete answer after {waited:.2f} s (--timeout {limit:g} s)"
                     if waited >= limit
-                    else f"still unanswered after {waited:.2f} s when --max-duration ran out"
+                    else f"still unanswered after {waited:.2f} s when {cut_by}"
                 )
                 unanswered.append(
                     Sample(seq, start - self._t0, waited, error="timeout", detail=why)
