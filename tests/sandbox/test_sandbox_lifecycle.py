@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from zdd.sandbox import ManualClock, Platform, PlatformError, SeedError, seed
+from zdd.sandbox import ManualClock, Platform, PlatformError, SeedError
 from zdd.sandbox.seed import export_seed
 
 APP = "zdd-demo"
@@ -90,9 +90,8 @@ def test_a_third_running_eco_dyno_is_refused():
     assert sum(f["quantity"] for f in platform.formation_list("eco-app")) == 2
 
 
-def test_seeds_follow_the_eco_limit_once_switched_on(monkeypatch):
-    assert eco_app(quantities=(1, 1, 1))  # off for now (seed.ECO_LIMIT_IN_SEEDS says why)
-    monkeypatch.setattr(seed, "ECO_LIMIT_IN_SEEDS", True)
+def test_seeds_follow_the_eco_limit():
+    assert eco_app(quantities=(1, 1, 0))
     with pytest.raises(SeedError, match="Cannot run more than 2 Eco size dynos"):
         eco_app(quantities=(1, 1, 1))
 

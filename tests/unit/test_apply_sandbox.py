@@ -4,7 +4,7 @@ token cleanup, verification, and plans for generated apps that the platform's ru
 import itertools
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from zdd.apply import CHANGED, FAILED, NOT_ATTEMPTED, UNCHANGED, Applier, verify
@@ -103,6 +103,8 @@ def seeds(draw):
         }
         for t in types
     ]
+    # The platform runs at most 2 Eco dynos per app, and seeds follow the platform's rules.
+    assume(size != "Eco" or sum(f["quantity"] for f in formation) <= 2)
     bps = draw(
         st.lists(
             st.sampled_from(["heroku/java", "heroku/nodejs", "heroku/gradle", "heroku/python"]),

@@ -174,9 +174,8 @@ def config_description(changes: dict[str, str | None]) -> str:
     return f"Remove {', '.join(removes)} config vars"
 
 
-def check_formation(wanted: dict[str, tuple[int, DynoSize]], *, eco_limit: bool = True) -> None:
-    """The tier rules on a whole app's formation (platform-api.md §5.3), raising invalid_params.
-    `eco_limit` False skips the 2-running-Eco-dynos rule (seeds, for now: see seed.py)."""
+def check_formation(wanted: dict[str, tuple[int, DynoSize]]) -> None:
+    """The tier rules on a whole app's formation (platform-api.md §5.3), raising invalid_params."""
     for _type, (quantity, size) in wanted.items():
         limit = size.per_type_limit
         if limit is not None and quantity > limit:
@@ -187,7 +186,7 @@ def check_formation(wanted: dict[str, tuple[int, DynoSize]], *, eco_limit: bool 
     if total > MAX_DYNOS_PER_APP:
         raise invalid(f"Cannot update to more than {MAX_DYNOS_PER_APP} dynos per app.")
     eco = sum(q for q, size in wanted.values() if size.tier == "eco")
-    if eco_limit and eco > MAX_ECO_DYNOS_PER_APP:
+    if eco > MAX_ECO_DYNOS_PER_APP:
         raise invalid(
             f"Cannot run more than {MAX_ECO_DYNOS_PER_APP} Eco size dynos per app "
             f"(this change would run {eco})."

@@ -2,7 +2,7 @@
 
 Seeds are checked against the same tier rules as the API, so a seed cannot describe an app the
 real platform would never hold (two Basic web dynos, Basic mixed with Standard-1X, preboot enabled
-on Eco/Basic). One exception for now: ECO_LIMIT_IN_SEEDS.
+on Eco/Basic, more than two running Eco dynos).
 """
 
 from __future__ import annotations
@@ -47,11 +47,6 @@ DEMO_SEED: dict = {
         }
     ],
 }
-
-# Seeds follow every tier rule except, for now, "at most 2 running Eco dynos per app": the shared
-# property test tests/unit/test_apply_sandbox.py generates seeds with three Eco process types, and
-# that test belongs to another part. Set True once it caps Eco at two (then seeds refuse them too).
-ECO_LIMIT_IN_SEEDS = False
 
 TOP_KEYS = {
     "account",
@@ -187,10 +182,7 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
             updated_at=now,
         )
     try:
-        check_formation(
-            {t: (f.quantity, f.size) for t, f in app.formation.items()},
-            eco_limit=ECO_LIMIT_IN_SEEDS,
-        )
+        check_formation({t: (f.quantity, f.size) for t, f in app.formation.items()})
     except PlatformError as exc:
         raise SeedError(f"seed {where}.formation: {exc.message}") from exc
     small = preboot_blockers(f.size for f in app.formation.values())
