@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from zdd.verify.report import (
     EXIT_COMMAND_FAILED,
     EXIT_FAILURES,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     DuringResult,
     RunInfo,
@@ -131,6 +132,20 @@ def test_failed_during_command_exits_3_when_no_request_failed():
     stopped = DuringResult("sleep 99", 0.0, 2.0, -15, stopped_by_zdd=True)
     assert summarise([ok(0, 0)], run_info(during=stopped)).exit_code == EXIT_COMMAND_FAILED
     assert summarise([refused(0, 0)], run_info(during=during)).exit_code == EXIT_FAILURES
+
+
+def test_an_interrupted_run_without_failures_is_not_a_pass():
+    during = DuringResult("git push", 0.0, 2.0, -15, stopped_by_zdd=True, stop_reason="terminated")
+    report = summarise([ok(0, 0)], run_info(stopped_because="terminated", during=during))
+    assert report.exit_code == EXIT_INTERRUPTED
+    text = render(report)
+    assert "PASS" not in text and "INTERRUPTED: no request failed" in text
+    assert "stopped: interrupted by SIGTERM" in text
+    assert "--during 'git push': stopped by zdd (interrupted by SIGTERM)" in text
+    assert report.to_dict()["during"]["stop_reason"] == "terminated"
+    # failures still come first: exit 1
+    failed = summarise([refused(0, 0)], run_info(stopped_because="interrupted"))
+    assert failed.exit_code == EXIT_FAILURES
 
 
 def test_no_request_at_all_proves_nothing():

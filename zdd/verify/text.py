@@ -17,7 +17,7 @@ STOP_WORDS = {
     "command_and_tail": "--during ended and --tail passed",
     "max_requests": "--max-requests reached",
     "max_duration": "--max-duration reached",
-    **{k: f"interrupted ({v})" for k, v in INTERRUPTIONS.items()},
+    **{k: f"interrupted by {v}" for k, v in INTERRUPTIONS.items()},
 }
 
 
@@ -69,8 +69,7 @@ def render(report: VerifyReport, picture: str | None = None) -> str:
     elif report.requests and report.interrupted:
         lines.append(
             f"INTERRUPTED: no request failed in {run.elapsed_s:.1f} s, but zdd was "
-            f"{stop_words(run.stopped_because)} before the run's end, so the deploy was not "
-            "watched to the end"
+            f"{stop_words(run.stopped_because)}, so the deploy was not watched to the end"
         )
     elif report.requests:
         lines.append(
