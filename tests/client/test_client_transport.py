@@ -20,7 +20,8 @@ from zdd.errors import (
     ServerError,
 )
 from zdd.heroku import FormationUpdate, HerokuClient
-from zdd.heroku.transport import api_base_url, check_token_transport, is_loopback, netrc_machine
+from zdd.heroku.transport import api_base_url, check_token_transport, netrc_machine
+from zdd.loopback import is_loopback
 
 # -- HEROKU_HOST and the plain-http rule -----------------------------------------------------------
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from zdd.loopback import is_loopback
 from zdd.sandbox import Platform, SandboxError, SandboxServer, SeedError
 from zdd.sandbox.__main__ import startup_lines
-from zdd.sandbox.server import is_loopback_host
 
 REPO = Path(__file__).resolve().parents[2]
 V3 = "application/vnd.heroku+json; version=3"
@@ -188,10 +188,10 @@ PATHS = {
 
 
 def test_loopback_rule_is_one_function():
-    assert is_loopback_host("127.0.0.1") and is_loopback_host("::1")
-    assert is_loopback_host("localhost") and is_loopback_host("127.8.9.10")
-    assert not is_loopback_host("10.0.0.5") and not is_loopback_host(None)
-    assert not is_loopback_host("") and not is_loopback_host("testclient")
+    assert is_loopback("127.0.0.1") and is_loopback("::1")
+    assert is_loopback("localhost") and is_loopback("127.8.9.10")
+    assert not is_loopback("10.0.0.5") and not is_loopback(None)
+    assert not is_loopback("") and not is_loopback("testclient")
 
 
 def test_server_refuses_a_non_loopback_host_unless_allowed():

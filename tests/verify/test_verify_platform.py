@@ -17,20 +17,7 @@ from zdd.verify.runner import run_verify
 from zdd.verify.targets import Backend, SwitchingRouter
 from zdd.verify.text import render
 
-APP = "zdd-verify-demo"
-SEED = {
-    "apps": [
-        {
-            "name": APP,
-            "buildpacks": ["heroku/java"],
-            "formation": [
-                {"type": "web", "quantity": 2, "size": "Standard-1X", "command": "java -jar a.jar"}
-            ],
-            "features": {"preboot": True, "http-session-affinity": True},
-            "preboot_in_progress_seconds": 1.0,
-        }
-    ]
-}
+APP = scenario.APP
 
 
 @pytest.fixture
@@ -38,7 +25,7 @@ def platform():
     """Overrides the shared fixture: an app with preboot, so a release opens a preboot window."""
     from zdd.sandbox import Platform
 
-    return Platform.from_seed(SEED)
+    return Platform.from_seed(scenario.demo_seed(preboot_seconds=1.0))
 
 
 def test_watcher_sees_the_new_release_and_dynos_booting_then_up(sandbox_env):

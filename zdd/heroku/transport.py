@@ -11,7 +11,6 @@ Waits use tenacity's exponential backoff with jitter, bounded by ``max_retries``
 from __future__ import annotations
 
 import enum
-import ipaddress
 import logging
 import re
 import threading
@@ -38,6 +37,7 @@ from zdd.errors import (
     ZddError,
 )
 from zdd.heroku.responses import decode_json, error_from_response, scrub, server_request_id
+from zdd.loopback import is_loopback
 
 __all__ = [
     "ACCEPT",
@@ -48,7 +48,6 @@ __all__ = [
     "Transport",
     "api_base_url",
     "check_token_transport",
-    "is_loopback",
     "netrc_machine",
     "user_agent",
 ]
@@ -114,17 +113,6 @@ def netrc_machine(env: Mapping[str, str]) -> str:
     if host.startswith("http"):
         return urlsplit(api_base_url(env)).hostname or ""
     return urlsplit(api_base_url(env)).hostname or "api.heroku.com"
-
-
-def is_loopback(hostname: str) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1."""
-    name = hostname.strip("[]").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 def check_token_transport(base_url: str) -> None:

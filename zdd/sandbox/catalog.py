@@ -1,7 +1,7 @@
 """Fixed platform data the sandbox serves: dyno sizes, app features, official buildpacks, scopes.
 
 Kept as data (like terraform-provider-heroku's featureMatrix) so rules in state.py read it instead
-of hard-coding names. Sources: /work/shared/heroku/platform-api.md §5.2, §5.10 and §6 (copied into
+of hard-coding names. Sources: shared/heroku/platform-api.md §5.2, §5.10 and §6 (copied into
 docs where quoted); values marked "inferred" are not in any source we have.
 """
 

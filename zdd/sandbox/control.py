@@ -10,6 +10,8 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from zdd.loopback import is_loopback
+
 from .faults import FaultError
 from .seed import SeedError, apply_seed, export_seed
 
@@ -22,10 +24,8 @@ if TYPE_CHECKING:
 async def handle_control(platform: Platform, request: Request) -> tuple[int, object]:
     """Serve one control request; returns (status, JSON payload). A PlatformError (unknown app)
     propagates, so app.py gives it the API's status and body."""
-    from .server import is_loopback_host  # server imports app, which imports this module
-
     client = request.client.host if request.client else None
-    if not is_loopback_host(client):
+    if not is_loopback(client):
         return 403, {"id": "forbidden", "message": "The sandbox control API is loopback-only."}
     method, path = request.method.upper(), request.url.path.rstrip("/")
     try:

@@ -7,12 +7,13 @@ is known at once, with the port the OS picked), then serves until `.stop()`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import threading
 import time
 
 import uvicorn
+
+from zdd.loopback import is_loopback
 
 from .app import create_app
 from .state import Platform
@@ -20,19 +21,6 @@ from .state import Platform
 
 class SandboxError(RuntimeError):
     """The sandbox could not start (address in use, non-loopback host refused...)."""
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1): the one loopback rule of the
-    sandbox (bind address, control API clients)."""
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Server(uvicorn.Server):
@@ -67,7 +55,7 @@ class SandboxServer:
         *,
         allow_remote: bool = False,
     ) -> None:
-        if not allow_remote and not is_loopback_host(host):
+        if not allow_remote and not is_loopback(host):
             raise SandboxError(
                 f"Refusing to listen on {host}: the sandbox accepts any seeded token and serves "
                 "its control API without one, so it listens on loopback only. Pass "

@@ -20,20 +20,7 @@ from pathlib import Path
 from zdd.verify import scenario
 from zdd.verify.targets import Backend, RestartingTarget, SwitchingRouter
 
-APP = "zdd-verify-demo"
-SEED = {
-    "apps": [
-        {
-            "name": APP,
-            "buildpacks": ["heroku/java"],
-            "formation": [
-                {"type": "web", "quantity": 2, "size": "Standard-1X", "command": "java -jar a.jar"}
-            ],
-            "features": {"preboot": True, "http-session-affinity": True},
-            "preboot_in_progress_seconds": 4.0,
-        }
-    ]
-}
+APP = scenario.APP
 
 
 def _zdd() -> str:
@@ -69,7 +56,7 @@ def restart(out: Path) -> dict:
 def preboot(out: Path) -> dict:
     from zdd.sandbox import Platform, SandboxServer
 
-    platform = Platform.from_seed(SEED)
+    platform = Platform.from_seed(scenario.demo_seed(preboot_seconds=4.0))
     server = SandboxServer(platform).start()
     env = {"HEROKU_HOST": server.url, "HEROKU_API_KEY": platform.global_token}
     try:

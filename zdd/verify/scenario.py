@@ -17,13 +17,30 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from zdd.sandbox.server import is_loopback_host
+from zdd.loopback import is_loopback
 
 V3 = "application/vnd.heroku+json; version=3"
+APP = "zdd-verify-demo"
+
+
+def demo_seed(preboot_seconds: float) -> dict:
+    """A sandbox seed for the scenario: a JVM app ready for preboot, with a short preboot window."""
+    web = {"type": "web", "quantity": 2, "size": "Standard-1X", "command": "java -jar a.jar"}
+    return {
+        "apps": [
+            {
+                "name": APP,
+                "buildpacks": ["heroku/java"],
+                "formation": [web],
+                "features": {"preboot": True, "http-session-affinity": True},
+                "preboot_in_progress_seconds": preboot_seconds,
+            }
+        ]
+    }
 
 
 def _loopback(url: str) -> bool:
-    return is_loopback_host(urlsplit(url).hostname or "")
+    return is_loopback(urlsplit(url).hostname or "")
 
 
 def deploy(api: str, token: str, app: str, switch_url: str | None, preboot_s: float) -> int:

@@ -1,7 +1,7 @@
 """Regenerate heroku-24-run-programs.txt: the programs a heroku-24 dyno has on PATH.
 
 Input: heroku/base-images `heroku-24/installed-packages-amd64.txt` (commit 61a6b2b, 2026-07-14; a
-copy sits at /work/shared/heroku/stacks/heroku-24-installed-packages.txt in the zdd workspace).
+copy sits at shared/heroku/stacks/heroku-24-installed-packages.txt in the zdd workspace).
 For each package of that list that is installed on this (Debian) machine, `dpkg -L` names its
 files; the executables under /bin, /usr/bin, /sbin and /usr/sbin are the programs. Packages not
 installed here are left out, so the list can only be shorter than the real image: a test that
