@@ -7,14 +7,29 @@ setup, the default task; plain Invoke would stop with "No idea what '--app' is!"
 
 from __future__ import annotations
 
-from invoke import Program
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from invoke import Exit, Program
+from invoke.exceptions import ParseError
 
 from zdd import __version__
 from zdd.tasks import ns
 
+USAGE_EXIT = 2  # the documented code for usage errors; Invoke's parser alone would exit 1
+
 
 class ZddProgram(Program):
-    """Invoke's Program, plus: leading non-core flags go to the default task (setup)."""
+    """Invoke's Program, plus: leading non-core flags go to the default task (setup), and a command
+    line Invoke cannot parse exits 2 (usage error), not 1, which zdd reserves for findings."""
+
+    def parse_core(self, argv) -> None:
+        with usage_errors():
+            super().parse_core(argv)
+
+    def parse_tasks(self) -> None:
+        with usage_errors():
+            super().parse_tasks()
 
     def normalize_argv(self, argv) -> None:
         super().normalize_argv(argv)
@@ -28,6 +43,15 @@ class ZddProgram(Program):
         }
         if args[1].split("=", 1)[0] not in core:
             self.argv = [args[0], "setup", *args[1:]]
+
+
+@contextmanager
+def usage_errors() -> Iterator[None]:
+    """Turn Invoke's ParseError into Exit(code=2) with a pointer to the help."""
+    try:
+        yield
+    except ParseError as exc:
+        raise Exit(f"{exc}\nSee `zdd --help` or `zdd <command> --help`.", code=USAGE_EXIT) from exc
 
 
 def make_program() -> Program:

@@ -373,8 +373,9 @@ def check_options(opts: PlanOptions) -> None:
         )
     if opts.size and not is_professional(opts.size):
         raise PlanError(
-            f"--size {opts.size} is not a professional size: preboot and 2+ web dynos need "
-            "Standard-1X, Standard-2X or Performance-*"
+            f"--size {opts.size} can't be chosen with --size: preboot and 2+ web dynos need "
+            "Standard-1X, Standard-2X or Performance-* (Private and Shield sizes come from "
+            "their space, and Eco/Basic can't run either)"
         )
     if opts.min_web < 1:
         raise PlanError("--min-web must be at least 1")

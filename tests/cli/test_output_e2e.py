@@ -41,3 +41,11 @@ def test_no_token_is_a_clear_usage_error(sandbox_for):
     proc = run(env, "check", "--app", "java-basic", HEROKU_API_KEY="", HOME=str(env.state_home))
     assert proc.returncode == 2
     assert "HEROKU_API_KEY" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_command_line_invoke_cannot_parse_is_a_usage_error():
+    """Exit 2, not Invoke's 1 (which zdd uses for failed checks and failed verify requests)."""
+    for argv in (["verify", "--bogus"], ["setup", "--app"], ["nosuch"]):
+        proc = subprocess.run([str(BIN / "zdd"), *argv], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, (argv, proc.stderr)
+        assert "zdd --help" in proc.stderr and "Traceback" not in proc.stderr

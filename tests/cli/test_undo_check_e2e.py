@@ -89,7 +89,7 @@ def test_error_documents_have_the_failure_shape(sandbox_for):
         assert run.json["error"]["message"]
     env.clear_log()
     bad_size = env.run("setup", "--app", "java-done", "--size", "Basic")
-    assert bad_size.code == 2 and "not a professional size" in bad_size.err
+    assert bad_size.code == 2 and "can't be chosen with --size" in bad_size.err
     assert env.requests() == []  # rejected before any request
 
 

@@ -101,7 +101,7 @@ def test_java_flag_forces_the_buildpack_on_a_non_jvm_app():
 
 @pytest.mark.parametrize("size", ["Basic", "eco", "Private-S"])
 def test_non_professional_size_is_a_usage_error(size):
-    with pytest.raises(PlanError, match="not a professional size"):
+    with pytest.raises(PlanError, match="can.t be chosen with --size"):
         plan(AppState(app="a"), PlanOptions(size=size))
 
 

@@ -132,7 +132,7 @@ def test_an_unwritable_picture_still_prints_the_report(tmp_path):
     (tmp_path / "blocker").touch()  # a file where the picture's folder should be
     with Backend("v1") as backend:
         out = zdd(
-            "--url", backend.url(), "--rate", "20", "--duration", "0.3s", "--json",
+            "--url", backend.url(), "--rate", "20", "--duration", "0.3s", "-j",
             "--picture", str(tmp_path / "blocker" / "x.png"), cwd=tmp_path,
         )  # fmt: skip
     assert out.returncode == 0, out.stderr

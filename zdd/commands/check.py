@@ -104,7 +104,7 @@ def check(c, app=None, all_=False, concurrency=8, buildpack=COMPANION_BUILDPACK_
                 done[0] += 1
                 progress.update(f"checked {done[0]}/{len(names)} apps")
 
-            with progress.running(f"checking {len(names)} apps"):
+            with progress.running(f"checking {len(names)} app{'s' if len(names) != 1 else ''}"):
                 results = read_many(
                     client, names, infos=infos, max_workers=int(concurrency), on_done=tick
                 )

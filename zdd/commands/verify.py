@@ -15,6 +15,7 @@ import sys
 
 from invoke import Exit, task
 
+from zdd.cli import ZddTask
 from zdd.verify.options import UsageError, build_options, parse_duration
 from zdd.verify.report import EXIT_OK, EXIT_USAGE
 from zdd.verify.runner import run_verify
@@ -24,7 +25,8 @@ NO_PICTURE = ("", "none", "off", "no")
 
 
 @task(
-    auto_shortflags=False,  # long flags only: generated ones (-a for --rate) would mislead
+    klass=ZddTask,  # no generated short flags (-a for --rate would mislead); -j as everywhere
+    shortflags={"json": "j"},
     help={
         "url": "the page to probe, e.g. https://my-app.example.com/health (the only URL contacted)",
         "during": "a command to run while probing, e.g. 'git push heroku main'; probing goes on "

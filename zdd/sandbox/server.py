@@ -84,7 +84,10 @@ class SandboxServer:
             sock.bind((self.host, self.port))
         except OSError as exc:
             sock.close()
-            raise SandboxError(f"Cannot listen on {self.host}:{self.port}: {exc.strerror}") from exc
+            raise SandboxError(
+                f"Cannot listen on {self.host}:{self.port}: {exc.strerror}. "
+                "Pick another port, or --port 0 for any free one."
+            ) from exc
         sock.listen(128)
         self._sock = sock
         self.port = sock.getsockname()[1]
