@@ -1,7 +1,7 @@
 """Developer tasks for the zdd repository, plus the product's own `zdd` collection.
 
 `invoke zdd --app my-app` runs setup; `invoke --list` shows everything. A user's own tasks.py needs
-only `from zdd.tasks import ns as zdd` and `ns.add_collection(zdd)`; see README.
+one line, `from zdd.tasks import with_zdd; ns = with_zdd(globals())`; see README.
 """
 
 import sys

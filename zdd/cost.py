@@ -3,8 +3,9 @@
 Source: Heroku Dev Center "Usage & Billing" and "Dyno Types" (Eco $5 per 1000 h, Basic $7,
 Standard-1X $25, Standard-2X $50, Performance-M $250, Performance-L $500) and, for the larger and
 Private/Shield sizes, the `COST_MONTHLY` table in heroku/cli `src/commands/ps/type.ts` (v11.9.0);
-as collected in shared/heroku/platform-api.md §6. Prices as of 2026-08 (USD per dyno per month,
-billed to the second; a month here is the maximum, i.e. the dyno running all month).
+as collected in the team notes shared/heroku/platform-api.md §6 (beside the repo, not in it).
+Prices as of 2026-08 (USD per dyno per month, billed to the second; a month here is the maximum,
+i.e. the dyno running all month).
 
 Eco is not priced per dyno: it is a flat $5/month account subscription for a pool of 1000 dyno
 hours shared by all Eco dynos of the account. Moving a dyno off Eco therefore changes the bill by

@@ -1,8 +1,8 @@
 """Fixed platform data the sandbox serves: dyno sizes, app features, official buildpacks, scopes.
 
 Kept as data (like terraform-provider-heroku's featureMatrix) so rules in state.py read it instead
-of hard-coding names. Sources: shared/heroku/platform-api.md §5.2, §5.10 and §6 (copied into
-docs where quoted); values marked "inferred" are not in any source we have.
+of hard-coding names. Sources: the team notes shared/heroku/platform-api.md (beside the repo, not
+in it) §5.2, §5.10 and §6; values marked "inferred" are not in any source we have.
 """
 
 from __future__ import annotations
