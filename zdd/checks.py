@@ -210,7 +210,3 @@ def check(
 def statuses(findings: Iterable[Finding]) -> dict[str, str]:
     """{id: status}: the shape of a vector's "expected"."""
     return {f.id: f.status for f in findings}
-
-
-def all_pass(findings: Iterable[Finding]) -> bool:
-    return all(f.status != FAILED for f in findings)

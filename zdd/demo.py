@@ -92,8 +92,8 @@ def run_demo(console: Console | None = None) -> int:
         if code == 0:
             console.print(
                 f"[bold green]{APP} is ready for zero-downtime deploys.[/] Try it yourself: "
-                "`invoke sandbox` in one shell, then `zdd check`, `zdd setup`, `zdd undo` "
-                "with the HEROKU_HOST and HEROKU_API_KEY it prints."
+                "`.venv/bin/invoke sandbox` in one shell, paste the two `export` lines it "
+                "prints in another, then `.venv/bin/zdd check --app zdd-demo` (and setup, undo)."
             )
         else:
             console.print(f"[bold red]The final check failed (exit code {code}).[/]")
