@@ -3,55 +3,152 @@
 `zdd setup --app A`, `zdd check --all`, `zdd undo --app A`, `zdd verify ...`; `zdd --help` lists
 them. Like `invoke zdd --app A`, a command line that starts with a setup flag (`zdd --app A`) runs
 setup, the default task; plain Invoke would stop with "No idea what '--app' is!".
+
+The program's own options are only -h/--help, -V/--version and shell completion. Invoke's other
+core flags (-R/--dry, -e, -p, -w, -d, -T, -f, --hide, ...) mean something else inside zdd's
+commands (-d is setup's --dry-run), so they are refused, wherever they appear: exit 2.
 """
 
 from __future__ import annotations
 
+import io
+import os
+import re
+import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 
-from invoke import Exit, Program
+from invoke import Argument, Exit, Program
 from invoke.exceptions import ParseError
 
 from zdd import __version__
 from zdd.tasks import ns
 
 USAGE_EXIT = 2  # the documented code for usage errors; Invoke's parser alone would exit 1
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a Ctrl-C
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as `git log | head -1` leaves git
+#: The only core options zdd has (Invoke's names): everything else Invoke offers is refused.
+ZDD_CORE = ("help", "version", "complete", "print-completion-script")
+SEE_HELP = "See `zdd --help` or `zdd <command> --help`."
+
+
+def _flag_names(args: list[Argument]) -> set[str]:
+    return {("--" if len(n) > 1 else "-") + n for a in args for n in a.names}
 
 
 class ZddProgram(Program):
-    """Invoke's Program, plus: leading non-core flags go to the default task (setup), and a command
-    line Invoke cannot parse exits 2 (usage error), not 1, which zdd reserves for findings."""
+    """Invoke's Program with zdd's own core options only; leading command flags go to the default
+    task (setup); one command per run; every unparsable command line exits 2 (usage error), not
+    Invoke's 1, which zdd reserves for findings."""
+
+    def core_args(self) -> list[Argument]:
+        return [a for a in super().core_args() if a.name in ZDD_CORE]
+
+    def task_args(self) -> list[Argument]:
+        return []
+
+    def invoke_core_flags(self) -> set[str]:
+        """Every flag Invoke's own program would take before a task (`--dry`, `-d`, ...)."""
+        return _flag_names(Program.core_args(self) + Program.task_args(self))
+
+    def parse_core_args(self) -> None:
+        super().parse_core_args()
+        # Invoke's Program reads its other core options after parsing (debug, dry, pty, config):
+        # they exist here only with their defaults, never from the command line.
+        args = self.core[0].args
+        for arg in Program.core_args(self):
+            if arg.name not in args:
+                args[arg.name] = arg
 
     def parse_core(self, argv) -> None:
-        with usage_errors():
+        with usage_errors(self):
             super().parse_core(argv)
 
     def parse_tasks(self) -> None:
-        with usage_errors():
+        with usage_errors(self):
             super().parse_tasks()
+        if len(self.tasks) > 1:
+            names = " and ".join(f"`{t.name}`" for t in self.tasks)
+            raise Exit(f"zdd runs one command at a time, got {names}.\n{SEE_HELP}", USAGE_EXIT)
 
     def normalize_argv(self, argv) -> None:
         super().normalize_argv(argv)
         args = list(self.argv)
         if len(args) < 2 or not args[1].startswith("-"):
             return
-        core = {
-            ("--" if len(n) > 1 else "-") + n
-            for a in (*self.core_args(), *self.task_args())
-            for n in a.names
-        }
-        if args[1].split("=", 1)[0] not in core:
-            self.argv = [args[0], "setup", *args[1:]]
+        flag = args[1].split("=", 1)[0]
+        if flag in _flag_names(self.core_args()):
+            return
+        if flag in self.invoke_core_flags():
+            raise Exit(
+                f"zdd: {flag} is not a zdd option (zdd's own options are -h/--help and "
+                "-V/--version); a command's flags go after the command, e.g. "
+                f"`zdd setup --dry-run`.\n{SEE_HELP}",
+                USAGE_EXIT,
+            )
+        self.argv = [args[0], "setup", *args[1:]]
+
+    def run(self, argv=None, exit: bool = True) -> None:
+        try:
+            super().run(argv, exit=exit)
+        except KeyboardInterrupt:
+            print("\nAborted", file=sys.stderr)
+            sys.exit(INTERRUPTED_EXIT)
+        except BrokenPipeError:
+            # The reader went away (`zdd check | head -1`): no traceback, and nothing more to
+            # flush into the closed pipe when Python exits.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(BROKEN_PIPE_EXIT)
+
+    def print_task_help(self, name: str) -> None:
+        """Invoke's task help with the usage line zdd accepts (no `[--core-opts]`, no
+        `[other tasks here ...]`: zdd runs one command and has no core options to give it)."""
+        buffer = io.StringIO()
+        with redirect_stdout(buffer):
+            super().print_task_help(name)
+        head, _, rest = buffer.getvalue().partition("\n")
+        opts = " [--options]" if "[--options]" in head else ""
+        sys.stdout.write(f"Usage: {self.binary} {name}{opts}\n{rest}")
+
+    def print_help(self) -> None:
+        print(f"Usage: {self.binary} [-h|--help] [-V|--version] <command> [--options]")
+        print(f"       {self.binary} <command> --help")
+        print("")
+        print("Options:")
+        print("")
+        self.print_columns(self.initial_context.help_tuples())
+        self.list_tasks()
+
+
+_NO_IDEA = re.compile(r"^No idea what '(?P<word>[^']*)' is!$")
 
 
 @contextmanager
-def usage_errors() -> Iterator[None]:
-    """Turn Invoke's ParseError into Exit(code=2) with a pointer to the help."""
+def usage_errors(program: ZddProgram) -> Iterator[None]:
+    """Turn Invoke's ParseError into Exit(code=2) with a pointer to the help (and, for a word
+    after a command that isn't one, the `--app WORD` the user most likely meant)."""
     try:
         yield
     except ParseError as exc:
-        raise Exit(f"{exc}\nSee `zdd --help` or `zdd <command> --help`.", code=USAGE_EXIT) from exc
+        message = str(exc)
+        hint = _app_hint(program, message)
+        raise Exit(f"{message}\n{hint or SEE_HELP}", code=USAGE_EXIT) from exc
+
+
+def _app_hint(program: ZddProgram, message: str) -> str | None:
+    m = _NO_IDEA.match(message)
+    if not m or m["word"].startswith("-"):
+        return None
+    word = m["word"]
+    commands = set(program.namespace.task_names)
+    argv = list(program.argv[1:])
+    before = argv[: argv.index(word)] if word in argv else argv
+    command = next((a for a in before if a in commands), None)
+    if command is None:
+        listed = ", ".join(sorted(commands))
+        return f"'{word}' is not a zdd command ({listed}); to name an app: `zdd --app {word}`."
+    return f"Apps are named with a flag: `zdd {command} --app {word}`."
 
 
 def make_program() -> Program:

@@ -1,11 +1,16 @@
-"""End-to-end helpers: one sandbox per test on a loopback port, and the real `zdd` / `invoke zdd`
-commands run as subprocesses against it (HEROKU_HOST + HEROKU_API_KEY, as a user would)."""
+"""End-to-end helpers: one sandbox per test on a loopback port, and the `zdd` program run against
+it (HEROKU_HOST + HEROKU_API_KEY, as a user would): in this process by default (the same Program
+the console script runs, a real loopback socket to the sandbox), as a real subprocess with
+`spawn=True` or `invoke=True` (the script and the Invoke route keep their own tests)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,10 +40,7 @@ class Env:
         self.token = server.platform.global_token
         self.state_home = state_home
 
-    def run(
-        self, *args: str, token: str | None = None, invoke: bool = False, timeout=60, cwd=REPO
-    ) -> Run:
-        """`zdd ARGS` (or `invoke zdd ARGS` from the repo, whose tasks.py adds the collection)."""
+    def environ(self, token: str | None = None) -> dict[str, str]:
         env = {
             k: v
             for k, v in os.environ.items()
@@ -50,6 +52,22 @@ class Env:
             XDG_STATE_HOME=str(self.state_home),
             COLUMNS="200",
         )
+        return env
+
+    def run(
+        self,
+        *args: str,
+        token: str | None = None,
+        invoke: bool = False,
+        spawn: bool = False,
+        timeout=60,
+        cwd=REPO,
+    ) -> Run:
+        """`zdd ARGS` in this process (or spawned; or `invoke zdd ARGS` from the repo, whose
+        tasks.py adds the collection)."""
+        env = self.environ(token)
+        if not (invoke or spawn):
+            return run_in_process(list(args), env)
         argv = [str(BIN / "invoke"), "zdd"] if invoke else [str(BIN / "zdd")]
         if invoke and args and args[0].startswith("--list"):
             argv = [str(BIN / "invoke")]
@@ -103,6 +121,28 @@ class Env:
             ],
             "config_vars": self.api(f"/apps/{app}/config-vars"),
         }
+
+
+def run_in_process(args: list[str], env: dict[str, str]) -> Run:
+    """The `zdd` Program on argv `args`, in this process, under `env`, stdin not a terminal."""
+    from zdd.main import make_program
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_stdin = dict(os.environ), sys.stdin
+    os.environ.clear()
+    os.environ.update(env)
+    sys.stdin = io.StringIO("")
+    code = 0
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            make_program().run(["zdd", *args])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.stdin = saved_stdin
+    return Run(code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture

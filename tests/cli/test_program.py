@@ -1,0 +1,93 @@
+"""The `zdd` program's own command line (issue 8 items 1 and 14): only -h/--help, -V/--version
+and completion at top level; Invoke's core flags are usage errors wherever they appear; one
+command per run; `python -m zdd`; Ctrl-C and a closed pipe end cleanly."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+from cli_helpers import BIN, REPO, vector_app
+
+INVOKE_CORE = [
+    ["--dry", "setup", "--app", "java-basic", "--yes"],
+    ["-R", "setup", "--app", "java-basic", "--yes"],
+    ["-d", "--app", "java-basic", "--yes"],
+    ["-p", "setup", "--app", "java-basic"],
+    ["-w", "setup", "--app", "java-basic"],
+    ["-e", "check", "--app", "java-basic"],
+    ["-T", "5", "check", "--app", "java-basic"],
+    ["-f", "x.yaml", "check", "--app", "java-basic"],
+    ["--hide", "both", "check", "--app", "java-basic"],
+    ["--prompt-for-sudo-password", "check", "--app", "java-basic"],
+    ["--write-pyc", "check", "--app", "java-basic"],
+    ["--list"],
+    ["setup", "--app", "java-basic", "--yes", "--dry"],
+    ["setup", "--app", "java-basic", "--yes", "-R"],
+    ["check", "--app", "java-basic", "--echo"],
+    ["setup", "-d", "setup", "--app", "java-basic", "--yes"],  # two commands
+]
+
+
+@pytest.mark.parametrize("argv", INVOKE_CORE, ids=" ".join)
+def test_invoke_core_flags_are_usage_errors_and_change_nothing(sandbox_for, argv):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    before = env.app_state("java-basic")
+    run = env.run(*argv)
+    assert run.code == 2, run
+    assert "Traceback" not in run.err and "zdd --help" in run.err
+    assert env.writes() == [] and env.app_state("java-basic") == before
+
+
+def test_a_leading_setup_flag_still_runs_setup(sandbox_for):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    run = env.run("--app", "java-basic", "--dry-run", "--size", "Standard-1X")
+    assert run.code == 3, run
+    assert "Plan for java-basic" in run.out and env.writes() == []
+
+
+def test_an_app_name_as_a_word_suggests_the_flag(sandbox_for):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    run = env.run("check", "java-basic")
+    assert run.code == 2 and "zdd check --app java-basic" in run.err, run
+    run = env.run("java-basic")
+    assert run.code == 2 and "zdd --app java-basic" in run.err, run
+
+
+def test_help_shows_only_zdds_own_options_and_the_commands(sandbox_for):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    top = env.run("--help")
+    assert top.code == 0, top
+    assert "--version" in top.out and "setup" in top.out and "check" in top.out
+    for invoke_flag in ("--dry", "--echo", "--pty", "--warn-only", "--hide", "--debug"):
+        assert invoke_flag not in top.out
+    for command in ("setup", "check", "undo", "verify"):
+        helped = env.run(command, "--help")
+        assert helped.code == 0, helped
+        assert helped.out.startswith(f"Usage: zdd {command} [--options]\n"), helped.out
+        assert "core-opts" not in helped.out and "other tasks" not in helped.out
+
+
+def test_version_is_one_parsable_line():
+    """The Heroku CLI plugin reads this line: `zdd <version>`."""
+    from zdd import __version__
+
+    for argv in (["--version"], ["-V"]):
+        proc = subprocess.run([str(BIN / "zdd"), *argv], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0 and proc.stdout == f"zdd {__version__}\n", proc
+        assert re.fullmatch(r"zdd \d+\.\d+\.\d+\S*\n", proc.stdout)
+
+
+def test_python_dash_m_zdd_is_the_same_program():
+    proc = subprocess.run(
+        [sys.executable, "-m", "zdd", "--dry", "check"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "--dry is not a zdd option" in proc.stderr, proc
+    proc = subprocess.run(
+        [sys.executable, "-m", "zdd", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0 and "Usage: zdd" in proc.stdout, proc

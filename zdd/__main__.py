@@ -1,0 +1,6 @@
+"""`python -m zdd`: the same program as the `zdd` console script."""
+
+from zdd.main import program
+
+if __name__ == "__main__":
+    program.run()
