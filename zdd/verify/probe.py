@@ -31,6 +31,15 @@ DRAIN_SLACK_S = 0.25  # lets a request failing right at its timeout record itsel
 
 
 @dataclass(frozen=True)
+class ProbeRequest:
+    """What one slot sends when a caller mixes traffic (zdd rehearse): GETs, POSTs, long ones."""
+
+    method: str = "GET"
+    url: str | None = None  # None: options.url
+    content: bytes | None = None
+
+
+@dataclass(frozen=True)
 class ProbeResult:
     samples: list[Sample]
     skipped_slots: int
@@ -67,8 +76,10 @@ class Probe:
         http: httpx.Client | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        requests: Callable[[int], ProbeRequest] | None = None,
     ) -> None:
         self.options = options
+        self.requests = requests  # seq -> what to send; None: a GET of options.url
         self.http = http or make_http_client(options)
         self.clock = clock
         self.sleep = sleep
@@ -168,7 +179,9 @@ class Probe:
         sent_s = start - self._t0
         limit = self.options.timeout_s
         try:
-            with self.http.stream("GET", self.options.url) as response:
+            ask = self.requests(seq) if self.requests else ProbeRequest()
+            url = ask.url or self.options.url
+            with self.http.stream(ask.method, url, content=ask.content) as response:
                 body = b""
                 for chunk in response.iter_bytes():
                     body += chunk
