@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from zdd.sandbox import ManualClock, Platform, PlatformError, SeedError
+from zdd.sandbox import Platform, PlatformError, SeedError
 from zdd.sandbox.seed import export_seed
 
 APP = "zdd-demo"
@@ -147,61 +147,3 @@ def test_a_token_stops_working_when_it_expires(clock):
     err = refusal(platform.authenticate, token)
     assert (err.id, err.message) == ("unauthorized", "Invalid credentials provided.")
     assert platform.authenticate(platform.global_token).scope == ("global",)  # no expiry
-
-
-# -- the preboot window's dynos ------------------------------------------------------------------
-def preboot_app(clock: ManualClock, releases: int = 2) -> Platform:
-    return Platform.from_seed(
-        {
-            "apps": [
-                {
-                    "name": "pb-app",
-                    "releases": releases,
-                    "formation": [
-                        {"type": "web", "quantity": 2, "size": "Standard-1X"},
-                        {"type": "worker", "quantity": 1, "size": "Standard-1X"},
-                    ],
-                    "features": {"preboot": True},
-                    "preboot_in_progress_seconds": 30,
-                }
-            ]
-        },
-        clock=clock,
-    )
-
-
-def states(platform: Platform) -> list[tuple[str, int, str]]:
-    return [(d["name"], d["release"]["version"], d["state"]) for d in platform.dyno_list("pb-app")]
-
-
-def test_preboot_keeps_the_old_web_dynos_up_while_the_new_ones_start(clock):
-    platform = preboot_app(clock)
-    assert states(platform) == [("web.1", 2, "up"), ("web.2", 2, "up"), ("worker.1", 2, "up")]
-    platform.config_var_update("pb-app", {"FOO": "bar"})  # v3 opens the window
-    assert states(platform) == [
-        ("web.1", 2, "up"),
-        ("web.2", 2, "up"),
-        ("web.1", 3, "starting"),
-        ("web.2", 3, "starting"),
-        ("worker.1", 3, "up"),
-    ]
-    ids = [d["id"] for d in platform.dyno_list("pb-app")]
-    assert len(set(ids)) == len(ids)
-    assert platform.dyno_info("pb-app", "web.1")["release"]["version"] == 3
-    clock.advance(31)
-    assert states(platform) == [("web.1", 3, "up"), ("web.2", 3, "up"), ("worker.1", 3, "up")]
-
-
-def test_a_control_preboot_window_shows_the_previous_release_as_old(clock):
-    platform = preboot_app(clock, releases=3)
-    platform.start_preboot("pb-app", 5)
-    assert [(n, v, s) for n, v, s in states(platform) if n == "web.1"] == [
-        ("web.1", 2, "up"),
-        ("web.1", 3, "starting"),
-    ]
-
-
-def test_no_old_dynos_when_the_previous_release_had_no_slug(clock):
-    platform = preboot_app(clock)  # v1 (no slug), v2
-    platform.start_preboot("pb-app", 5)
-    assert [(n, v, s) for n, v, s in states(platform) if n == "web.1"] == [("web.1", 2, "starting")]

@@ -189,8 +189,9 @@ def test_formation_change_is_refused_during_a_preboot_window_then_allowed(clock)
     clock.advance(29)
     refusal(platform.formation_batch_update, "pb-app", [{"type": "web", "quantity": 4}])
     clock.advance(1.5)
-    assert platform.formation_update("pb-app", "web", {"quantity": 4})["quantity"] == 4
     assert all(d["state"] == "up" for d in platform.dyno_list("pb-app"))
+    assert platform.formation_update("pb-app", "web", {"quantity": 4})["quantity"] == 4
+    assert [d["state"] for d in platform.dyno_list("pb-app")] == ["up"] * 3 + ["starting"]
 
 
 def test_no_preboot_window_when_preboot_is_off(clock):

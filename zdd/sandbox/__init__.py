@@ -5,7 +5,7 @@ commit d31fba524ee2977519c5187bbf565e699f05b25c, copied byte-for-byte from share
 """
 
 from .app import create_app
-from .records import ManualClock
+from .clock import ManualClock, SandboxClock
 from .rules import PlatformError
 from .seed import SeedError
 from .server import SandboxError, SandboxServer
@@ -16,6 +16,7 @@ __all__ = [
     "Platform",
     "PlatformError",
     "SandboxError",
+    "SandboxClock",
     "SandboxServer",
     "SeedError",
     "create_app",

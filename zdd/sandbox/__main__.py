@@ -10,6 +10,7 @@ import signal
 import sys
 import threading
 
+from .clock import SandboxClock
 from .seed import SeedError
 from .server import SandboxError, SandboxServer
 from .state import Platform
@@ -22,6 +23,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
     parser.add_argument("--port", type=int, default=5000, help="port (0 picks a free one)")
     parser.add_argument("--seed", help="YAML/JSON seed file (default: the zdd-demo app)")
+    parser.add_argument(
+        "--clock-factor",
+        type=float,
+        default=1.0,
+        metavar="F",
+        help="run sandbox time F times faster than real time (preboot windows, boots, releases)",
+    )
     parser.add_argument(
         "--allow-remote",
         action="store_true",
@@ -49,7 +57,12 @@ def startup_lines(platform: Platform, url: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        platform = Platform.from_seed(args.seed) if args.seed else Platform.demo()
+        if args.clock_factor < 0:
+            raise SandboxError("--clock-factor must be >= 0.")
+        clock = SandboxClock(factor=args.clock_factor)
+        platform = (
+            Platform.from_seed(args.seed, clock=clock) if args.seed else Platform.demo(clock=clock)
+        )
         server = SandboxServer(platform, args.host, args.port, allow_remote=args.allow_remote)
         server.start()
     except (SeedError, SandboxError) as exc:

@@ -20,6 +20,7 @@ def stable_id(*parts: object) -> str:
 
 
 CEDAR = {"id": stable_id("generation", "cedar"), "name": "cedar"}
+FIR = {"id": stable_id("generation", "fir"), "name": "fir"}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from zdd.loopback import is_loopback
 
+from .clock import SandboxClock, clock_factor
 from .faults import FaultError
+from .records import iso
 from .seed import SeedError, apply_seed, export_seed
 
 if TYPE_CHECKING:
@@ -36,6 +38,31 @@ async def handle_control(platform: Platform, request: Request) -> tuple[int, obj
         return route(platform, method, path, body)
     except ValueError as exc:  # includes JSON, seed and fault errors
         return 400, {"id": "bad_request", "message": str(exc)}
+
+
+def clock_state(platform: Platform) -> dict:
+    now = platform.clock()
+    return {"now": round(now, 3), "at": iso(now), "factor": clock_factor(platform.clock)}
+
+
+def set_clock(platform: Platform, body: object) -> dict:
+    """`{"advance": S}` steps sandbox time forward; `{"factor": F}` changes its speed."""
+    if not isinstance(body, dict) or not set(body) <= {"advance", "factor"} or not body:
+        raise ValueError('Send {"advance": seconds} and/or {"factor": speed}.')
+    clock = platform.clock
+    if not isinstance(clock, SandboxClock):
+        raise ValueError("This sandbox runs on a plain clock; start it with a SandboxClock.")
+    for key in ("factor", "advance"):
+        value = body.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"'{key}' must be a number >= 0.")
+        if key == "factor":
+            clock.factor = value
+        else:
+            clock.advance(value)
+    return clock_state(platform)
 
 
 def route(platform: Platform, method: str, path: str, body) -> tuple[int, object]:
@@ -66,6 +93,11 @@ def route(platform: Platform, method: str, path: str, body) -> tuple[int, object
             raise SeedError("The seed must be a JSON object (see docs/design.md).")
         apply_seed(platform, body)
         return 200, {"apps": sorted(platform.apps), "tokens": len(platform.authorizations)}
+    elif path == "/__sandbox/clock":
+        if method == "GET":
+            return 200, clock_state(platform)
+        if method == "POST":
+            return 200, set_clock(platform, body or {})
     elif m := re.fullmatch(r"/__sandbox/apps/([^/]+)/preboot", path):
         if method == "POST":
             seconds = (body or {}).get("seconds", 0)

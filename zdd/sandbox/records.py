@@ -11,25 +11,12 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from .catalog import CEDAR, FEATURES, DynoSize, stable_id
+from .catalog import CEDAR, FEATURES, FIR, DynoSize, stable_id
 
 
 def iso(ts: float) -> str:
     """Heroku's timestamp format: UTC, seconds, `Z`."""
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class ManualClock:
-    """A settable clock for tests: `clock.advance(30)` ends a 30 s preboot window, no sleep."""
-
-    def __init__(self, start: float | None = None) -> None:
-        self.now = time.time() if start is None else start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass
@@ -128,6 +115,18 @@ class Formation:
 
 
 @dataclass
+class Slug:
+    """A compiled slug: its Procfile's process types (a `release` entry is the release command)."""
+
+    id: str
+    process_types: dict[str, str]
+
+    @property
+    def release_command(self) -> str | None:
+        return self.process_types.get("release")
+
+
+@dataclass
 class Release:
     id: str
     version: int
@@ -135,12 +134,15 @@ class Release:
     created_at: float
     slug_id: str | None
     config: dict[str, str]
-    status: str = "succeeded"
+    status: str = "succeeded"  # pending while the release phase runs, then succeeded | failed
+    run: object | None = None  # the runner's ReleaseRun while (and after) the release phase runs
+    finished_at: float | None = None  # when the release phase ended (None: no phase, or running)
+    output_url: str | None = None  # output_stream_url, when a release phase ran
 
     def to_api(self, app: AppRecord, account: Account, eligible_for_rollback: bool) -> dict:
         """The release body; eligibility is decided by rules.rollback_refusal (one rule for the
         body and for POST /releases)."""
-        current = app.releases[-1] is self
+        current = app.current_release() is self
         return {
             "addon_plan_names": [],
             "artifacts": [{"type": "slug", "id": self.slug_id}] if self.slug_id else [],
@@ -154,8 +156,69 @@ class Release:
             "user": account.ref(),
             "version": self.version,
             "current": current,
-            "output_stream_url": None,
+            "output_stream_url": self.output_url,
             "eligible_for_rollback": eligible_for_rollback,
+        }
+
+
+@dataclass
+class Dyno:
+    """One dyno process from start to gone; kept after it is gone, so the router's history stays.
+
+    `current` is what `heroku ps` shows: a replaced dyno (the old ones in a preboot window, or one
+    shutting down after a restart) is no longer current, though it may still serve traffic.
+    """
+
+    id: str
+    name: str
+    type: str
+    release: Release
+    size: str
+    command: str
+    started_at: float
+    boot_timeout: float
+    process: object  # the runner's DynoProcess
+    current: bool = True
+    up_at: float | None = None
+    crashed_at: float | None = None
+    hold_until: float | None = None  # preboot: the router sends it nothing before this
+    routed_at: float | None = None  # when the router started sending it requests (web only)
+    stop_at: float | None = None  # SIGTERM: the router stops sending at this instant
+    gone_at: float | None = None
+    replaces: Dyno | None = None  # rolling deploys: stopped once this one is up
+
+    def state(self, now: float) -> str:
+        if self.crashed_at is not None and now >= self.crashed_at:
+            return "crashed"
+        if self.stop_at is not None and now >= self.stop_at:
+            return "down"
+        if self.up_at is not None and now >= self.up_at:
+            return "up"
+        return "starting"
+
+    def serving(self, at: float) -> bool:
+        """Does the router send this dyno requests at sandbox time `at`."""
+        if self.routed_at is None or at < self.routed_at:
+            return False
+        if self.stop_at is not None and at >= self.stop_at:
+            return False
+        return self.crashed_at is None or at < self.crashed_at
+
+    def to_api(self, app: AppRecord, now: float) -> dict:
+        seen = (self.started_at, self.up_at, self.crashed_at, self.stop_at)
+        changed = max((t for t in seen if t is not None and t <= now), default=self.started_at)
+        return {
+            "attach_url": None,
+            "command": self.command,
+            "created_at": iso(self.started_at),
+            "id": self.id,
+            "name": self.name,
+            "release": {"id": self.release.id, "version": self.release.version},
+            "app": app.ref(),
+            "size": self.size,
+            "state": self.state(now),
+            "type": self.type,
+            "updated_at": iso(changed),
         }
 
 
@@ -172,10 +235,43 @@ class AppRecord:
     features: dict[str, bool] = field(default_factory=dict)
     config_vars: dict[str, str] = field(default_factory=dict)
     releases: list[Release] = field(default_factory=list)
-    preboot_seconds: float = 0.0
-    preboot_until: float = 0.0
-    preboot_from: Release | None = None  # the release whose web dynos a preboot window keeps up
+    preboot_seconds: float = 0.0  # seeded fixed preboot window; 0: boot timeout + 2 min
+    preboot_until: float = 0.0  # end of the open preboot window (formation changes refused)
+    preboot_switched: bool = True  # has traffic moved to the window's new dynos yet
     web_suffix: str = field(default_factory=lambda: secrets.token_hex(6))
+    generation: str = "cedar"  # cedar | fir
+    space: dict | None = None  # {"name", "shield"} for a Private/Shield Space app
+    maintenance: bool = False
+    addons: list[dict] = field(default_factory=list)
+    slugs: dict[str, Slug] = field(default_factory=dict)
+    dynos: list[Dyno] = field(default_factory=list)  # every dyno ever started (router history)
+    scheduled: list[tuple[float, str, str]] = field(default_factory=list)  # (at, action, dyno)
+    # Seeded timing (sandbox seconds): how the simulated runner boots, stops and releases.
+    boot_seconds: float | None = 5.0  # None: web never binds $PORT (R10 at the boot timeout)
+    boot_timeout: float | None = None  # None: 60 s, 90 s for JVM apps (Dev Center R10)
+    shutdown_seconds: float = 2.0  # SIGTERM to exit (SIGKILL at 30 s)
+    release_seconds: float = 5.0
+    release_exit: int = 0
+    release_output: str = ""
+    dyno_counter: int = 0
+
+    def current_release(self) -> Release | None:
+        """The release traffic and dynos follow: the newest one that succeeded."""
+        for rel in reversed(self.releases):
+            if rel.status == "succeeded":
+                return rel
+        return None
+
+    def is_jvm(self) -> bool:
+        return self.buildpack_description() in ("Java", "JVM", "Gradle") or any(
+            name in url for url in self.buildpacks for name in ("scala", "clojure")
+        )
+
+    def effective_boot_timeout(self) -> float:
+        """R10 boot timeout: 60 s, 90 s for JVM apps (Dev Center error-codes#r10), seedable."""
+        if self.boot_timeout is not None:
+            return self.boot_timeout
+        return 90.0 if self.is_jvm() else 60.0
 
     def ref(self) -> dict:
         return {"id": self.id, "name": self.name}
@@ -190,11 +286,11 @@ class AppRecord:
             "buildpack_provided_description": self.buildpack_description(),
             "build_stack": {"id": stable_id("stack", self.stack), "name": self.stack},
             "created_at": iso(self.created_at),
-            "generation": dict(CEDAR),
+            "generation": dict(FIR if self.generation == "fir" else CEDAR),
             "git_url": f"https://git.heroku.com/{self.name}.git",
             "id": self.id,
             "internal_routing": None,
-            "maintenance": False,
+            "maintenance": self.maintenance,
             "name": self.name,
             "owner": account.ref(),
             "organization": None,
@@ -203,11 +299,17 @@ class AppRecord:
             "released_at": iso(released) if released else None,
             "repo_size": None,
             "slug_size": 52_428_800 if self.current_slug() else None,
-            "space": None,
+            "space": self.space_ref(),
             "stack": {"id": stable_id("stack", self.stack), "name": self.stack},
             "updated_at": iso(self.updated_at),
             "web_url": f"https://{self.name}-{self.web_suffix}.herokuapp.com/",
         }
+
+    def space_ref(self) -> dict | None:
+        if not self.space:
+            return None
+        name = self.space["name"]
+        return {"id": stable_id("space", name), "name": name, "shield": bool(self.space["shield"])}
 
     def buildpack_description(self) -> str | None:
         names = {"heroku/java": "Java", "heroku/jvm": "JVM", "heroku/gradle": "Gradle"}
@@ -217,30 +319,9 @@ class AppRecord:
                 return names[name]
         return None
 
-    def dyno_bodies(self, form: Formation, rel: Release, state: str) -> list[dict]:
-        """The dynos `form` runs for release `rel`, all in `state`."""
-        out = []
-        for n in range(1, form.quantity + 1):
-            name = f"{form.type}.{n}"
-            out.append(
-                {
-                    "attach_url": None,
-                    "command": form.command,
-                    "created_at": iso(rel.created_at),
-                    "id": stable_id("dyno", self.id, name, rel.version),
-                    "name": name,
-                    "release": {"id": rel.id, "version": rel.version},
-                    "app": self.ref(),
-                    "size": form.size.name,
-                    "state": state,
-                    "type": form.type,
-                    "updated_at": iso(max(rel.created_at, form.updated_at)),
-                }
-            )
-        return out
-
     def current_slug(self) -> str | None:
-        return self.releases[-1].slug_id if self.releases else None
+        rel = self.current_release()
+        return rel.slug_id if rel else None
 
     def feature_body(self, name: str) -> dict:
         spec = next(f for f in FEATURES if f.name == name)

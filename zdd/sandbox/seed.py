@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from . import lifecycle
 from .catalog import FEATURES_BY_NAME, find_size, stable_id
-from .records import Formation
+from .records import Formation, Slug
 from .rules import PlatformError, buildpack_url, check_formation, preboot_blockers
 
 if TYPE_CHECKING:
@@ -66,6 +67,15 @@ APP_KEYS = {
     "config_vars",
     "preboot_in_progress_seconds",
     "releases",
+    "generation",
+    "space",
+    "boot_seconds",
+    "boot_timeout",
+    "shutdown_seconds",
+    "release_command",
+    "release_phase",
+    "maintenance",
+    "addons",
 }
 
 
@@ -151,6 +161,7 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
     app.stack = str(spec.get("stack", "heroku-24"))
     app.region = str(spec.get("region", "us"))
     app.preboot_seconds = float(spec.get("preboot_in_progress_seconds") or 0)
+    _seed_lifecycle(app, spec, where)
 
     features = spec.get("features") or {}
     _require(isinstance(features, dict), f"{where}.features", "must be a mapping name: bool")
@@ -201,10 +212,69 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
         descriptions = list(releases)
     else:
         raise SeedError(f"seed {where}.releases: an int >= 1 or a list of descriptions")
+    types = {t: f.command for t, f in app.formation.items()}
+    if spec.get("release_command"):
+        types["release"] = str(spec["release_command"])
     for n, description in enumerate(descriptions, start=1):
         slug = stable_id("slug", app.id, n) if n > 1 or len(descriptions) == 1 else None
-        platform._new_release(app, description, slug_id=slug)
-    app.preboot_until, app.preboot_from = 0.0, None  # seeding is history: no window at start
+        if slug is not None:
+            app.slugs[slug] = Slug(slug, dict(types))
+        platform._new_release(app, description, slug_id=slug, history=True)
+    # Seeding is history: no window at start, the current release's dynos are up.
+    app.preboot_until, app.preboot_switched = 0.0, True
+    lifecycle.settle(app, platform.runner, platform.clock())
+
+
+def _number(spec: dict, key: str, where: str, low: float, high: float) -> float | None:
+    value = spec.get(key)
+    if value is None:
+        return None
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+    _require(ok, f"{where}.{key}", f"must be a number from {low:g} to {high:g}")
+    return float(value)
+
+
+def _seed_lifecycle(app, spec: dict, where: str) -> None:
+    """Generation, space, add-ons and the simulated runner's timing (sandbox seconds)."""
+    generation = spec.get("generation", "cedar")
+    _require(generation in ("cedar", "fir"), f"{where}.generation", "must be cedar or fir")
+    app.generation = generation
+    space = spec.get("space")
+    if space is not None:
+        if isinstance(space, str):
+            space = {"name": space}
+        _require(isinstance(space, dict) and space.get("name"), f"{where}.space", "needs a name")
+        app.space = {"name": str(space["name"]), "shield": bool(space.get("shield", False))}
+    if "boot_seconds" in spec and spec["boot_seconds"] is None:
+        app.boot_seconds = None  # web never binds $PORT: R10 at the boot timeout
+    else:
+        boot = _number(spec, "boot_seconds", where, 0, 3600)
+        app.boot_seconds = app.boot_seconds if boot is None else boot
+    # The boot timeout can be raised up to 180 s (Dev Center error-codes#r10-boot-timeout).
+    app.boot_timeout = _number(spec, "boot_timeout", where, 1, lifecycle.MAX_BOOT_TIMEOUT)
+    shutdown = _number(spec, "shutdown_seconds", where, 0, 3600)
+    app.shutdown_seconds = app.shutdown_seconds if shutdown is None else shutdown
+    phase = spec.get("release_phase") or {}
+    _require(isinstance(phase, dict), f"{where}.release_phase", "must be {seconds, exit, output}")
+    seconds = _number(phase, "seconds", f"{where}.release_phase", 0, 86400)
+    app.release_seconds = app.release_seconds if seconds is None else seconds
+    exit_code = phase.get("exit", 0)
+    _require(isinstance(exit_code, int), f"{where}.release_phase.exit", "must be an integer")
+    app.release_exit = exit_code
+    app.release_output = str(phase.get("output", ""))
+    app.maintenance = bool(spec.get("maintenance", False))
+    addons = spec.get("addons") or []
+    _require(isinstance(addons, list), f"{where}.addons", "must be a list")
+    app.addons = []
+    for k, addon in enumerate(addons):
+        if isinstance(addon, str):
+            addon = {"plan": addon}
+        _require(
+            isinstance(addon, dict) and ":" in str(addon.get("plan", "")),
+            f"{where}.addons[{k}]",
+            "needs a plan like heroku-postgresql:essential-0",
+        )
+        app.addons.append(dict(addon))
 
 
 def export_seed(platform: Platform) -> dict:
@@ -241,4 +311,23 @@ def _export_app(app) -> dict:
         "config_vars": dict(app.config_vars),
         "preboot_in_progress_seconds": app.preboot_seconds,
         "releases": [r.description for r in app.releases] or 1,
+        "generation": app.generation,
+        **({"space": dict(app.space)} if app.space else {}),
+        "boot_seconds": app.boot_seconds,
+        **({"boot_timeout": app.boot_timeout} if app.boot_timeout is not None else {}),
+        "shutdown_seconds": app.shutdown_seconds,
+        **_export_release_command(app),
+        "release_phase": {
+            "seconds": app.release_seconds,
+            "exit": app.release_exit,
+            "output": app.release_output,
+        },
+        "maintenance": app.maintenance,
+        "addons": [dict(a) for a in app.addons],
     }
+
+
+def _export_release_command(app) -> dict:
+    slug = app.slugs.get(app.current_slug() or "")
+    command = slug.release_command if slug else None
+    return {"release_command": command} if command else {}

@@ -91,6 +91,7 @@ class SandboxServer:
         sock.listen(128)
         self._sock = sock
         self.port = sock.getsockname()[1]
+        self.platform.base_url = self.url  # release output_stream_url points here
         config = uvicorn.Config(
             create_app(self.platform),
             http="h11",

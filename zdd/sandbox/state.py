@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from . import lifecycle
 from .catalog import (
     ACCEPTED_SCOPES,
     DYNO_SIZES,
@@ -28,7 +29,7 @@ from .catalog import (
     stable_id,
 )
 from .faults import FaultSet
-from .records import Account, AppRecord, Authorization, Formation, Release
+from .records import Account, AppRecord, Authorization, Formation, Release, Slug
 from .requestlog import RequestLog
 from .rules import (
     DEFAULT_PREBOOT_REFUSAL,
@@ -47,6 +48,7 @@ from .rules import (
     rollback_refusal,
     size_from_update,
 )
+from .runner import DynoRunner, SimulatedRunner
 
 __all__ = ["Platform", "PlatformError"]
 
@@ -71,8 +73,12 @@ def locked(method):
 class Platform:
     """Everything one Heroku account sees. Build with Platform.demo() or Platform.from_seed()."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
-        self.clock = clock
+    def __init__(
+        self, clock: Callable[[], float] = time.time, runner: DynoRunner | None = None
+    ) -> None:
+        self.clock = clock  # sandbox time (clock.py): every lifecycle rule reads it
+        self.runner: DynoRunner = runner or SimulatedRunner()
+        self.base_url: str | None = None  # set by SandboxServer: output_stream_url needs it
         self._lock = threading.RLock()
         self.account = Account()
         self.apps: dict[str, AppRecord] = {}
@@ -89,22 +95,27 @@ class Platform:
     # -- construction ------------------------------------------------------------------------
     @classmethod
     def from_seed(
-        cls, seed: dict | str | os.PathLike, clock: Callable[[], float] = time.time
+        cls,
+        seed: dict | str | os.PathLike,
+        clock: Callable[[], float] = time.time,
+        runner: DynoRunner | None = None,
     ) -> Platform:
         """A platform from a seed dict or a YAML/JSON seed file path (format: docs/design.md)."""
         from .seed import apply_seed, load_seed
 
-        platform = cls(clock=clock)
+        platform = cls(clock=clock, runner=runner)
         apply_seed(platform, seed if isinstance(seed, dict) else load_seed(seed))
         if not platform.authorizations:
             platform.add_token(scope=("global",), description="sandbox default token")
         return platform
 
     @classmethod
-    def demo(cls, clock: Callable[[], float] = time.time) -> Platform:
+    def demo(
+        cls, clock: Callable[[], float] = time.time, runner: DynoRunner | None = None
+    ) -> Platform:
         from .seed import DEMO_SEED
 
-        return cls.from_seed(DEMO_SEED, clock=clock)
+        return cls.from_seed(DEMO_SEED, clock=clock, runner=runner)
 
     @locked
     def add_token(
@@ -191,6 +202,7 @@ class Platform:
             app = next((a for a in self.apps.values() if a.id == ident), None)
         if app is None:
             raise not_found("app")
+        lifecycle.tick(app, self.runner, self.clock())
         return app
 
     @locked
@@ -302,7 +314,7 @@ class Platform:
         return [f.to_api(rec) for f in rec.formation.values()]
 
     def preboot_in_progress(self, rec: AppRecord) -> bool:
-        return self.clock() < rec.preboot_until
+        return lifecycle.preboot_in_progress(rec, self.clock())
 
     def _apply_formation(self, rec: AppRecord, updates: list) -> None:
         wanted: dict[str, tuple[int, DynoSize]] = {
@@ -327,8 +339,10 @@ class Platform:
         now = self.clock()
         for type in changed:
             form = rec.formation[type]
+            resized = form.size != wanted[type][1]
             form.quantity, form.size = wanted[type]
             form.updated_at = now
+            lifecycle.scale(rec, self.runner, type, now, resized)
         if changed:
             rec.updated_at = now
         # Moving the app onto Eco/Basic turns preboot off: those tiers cannot use it, and the flag
@@ -397,10 +411,19 @@ class Platform:
         raise not_found("release")
 
     def _new_release(
-        self, rec: AppRecord, description: str, slug_id: str | None = CURRENT, config=None
+        self,
+        rec: AppRecord,
+        description: str,
+        slug_id: str | None = CURRENT,
+        config=None,
+        *,
+        history: bool = False,
+        outcome: dict | None = None,
     ) -> Release:
-        """A new current release; `slug_id` CURRENT (default) keeps the current slug, as config
-        changes do; any other value (even None) is used as given."""
+        """A new release; `slug_id` CURRENT (default) keeps the current slug, as config changes
+        do; any other value (even None) is used as given. It runs the release phase (if the slug
+        has a release command) and then restarts the dynos (lifecycle.begin_release), unless it
+        is `history` (seeding)."""
         now = self.clock()
         version = rec.releases[-1].version + 1 if rec.releases else 1
         previous = rec.releases[-1] if rec.releases else None
@@ -414,16 +437,19 @@ class Platform:
         )
         rec.releases.append(rel)
         rec.updated_at = now
-        if rec.features.get("preboot") and rec.preboot_seconds > 0 and rec.formation:
-            self._open_preboot(rec, now + rec.preboot_seconds, previous)
+        if rel.slug_id is not None and rel.slug_id not in rec.slugs:
+            # A slug the sandbox never compiled (POST /releases with any slug id): it runs the
+            # process types of the slug before it.
+            before = rec.slugs.get(previous.slug_id or "") if previous else None
+            types = (
+                dict(before.process_types)
+                if before
+                else {t: f.command for t, f in rec.formation.items()}
+            )
+            rec.slugs[rel.slug_id] = Slug(rel.slug_id, types)
+        if not history:
+            lifecycle.begin_release(rec, self.runner, rel, now, self.base_url, outcome)
         return rel
-
-    @staticmethod
-    def _open_preboot(rec: AppRecord, until: float, old: Release | None) -> None:
-        """A preboot window: until `until`, `old`'s web dynos stay up beside the new ones (none when
-        `old` had no slug, so nothing ran)."""
-        rec.preboot_until = until
-        rec.preboot_from = old if old is not None and old.slug_id is not None else None
 
     @locked
     def release_list(self, app: str) -> list[dict]:
@@ -459,24 +485,27 @@ class Platform:
             raise invalid("Invalid params: 'slug' (or 'release' to roll back) is required.")
         return self._release_body(rec, rel)
 
+    @locked
+    def release_output(self, app: str, version: str) -> tuple[str, bool]:
+        """The release phase's output so far, and whether it has finished."""
+        rec = self._app(app)
+        rel = self._release(rec, version)
+        if rel.run is None:
+            return "", True
+        return rel.run.output(self.clock()), rel.status != "pending"
+
     # -- dynos -----------------------------------------------------------------------------
     def _dynos(self, rec: AppRecord) -> list[dict]:
-        """Dynos follow the formation and the current release. During a preboot window the old
-        release's web dynos stay `up` (listed first) while the new ones are `starting`; after it
-        only the new ones are listed, `up`. Old and new share names (web.1...), as Heroku reuses
-        process names (inferred); ids differ, and a lookup by name finds the new dyno."""
-        if not rec.releases:
-            return []
-        rel = rec.releases[-1]
-        booting = self.preboot_in_progress(rec)
-        old = rec.preboot_from if booting else None
-        out = []
-        if old is not None and "web" in rec.formation:
-            out += rec.dyno_bodies(rec.formation["web"], old, "up")
-        for form in rec.formation.values():
-            state = "starting" if booting and form.type == "web" else "up"
-            out += rec.dyno_bodies(form, rel, state)
-        return out
+        """What `heroku ps` shows (lifecycle.listed_dynos): during a preboot window the new web
+        dynos only; the old ones still serve but are hidden, as on Heroku (Dev Center preboot)."""
+        now = self.clock()
+        return [d.to_api(rec, now) for d in lifecycle.listed_dynos(rec, now)]
+
+    def _dyno(self, rec: AppRecord, ident: str):
+        for d in reversed(lifecycle.listed_dynos(rec, self.clock())):
+            if ident in (d.id, d.name):
+                return d
+        raise not_found("dyno")
 
     @locked
     def dyno_list(self, app: str) -> list[dict]:
@@ -484,10 +513,48 @@ class Platform:
 
     @locked
     def dyno_info(self, app: str, dyno: str) -> dict:
-        for d in reversed(self._dynos(self._app(app))):  # new before old during a preboot
-            if dyno in (d["id"], d["name"]):
-                return d
-        raise not_found("dyno")
+        rec = self._app(app)
+        return self._dyno(rec, dyno).to_api(rec, self.clock())
+
+    @locked
+    def dyno_restart_all(self, app: str) -> dict:
+        """`heroku ps:restart`: every dyno, web with preboot when it applies (choice)."""
+        rec = self._app(app)
+        rel = rec.current_release()
+        if rel is not None and rel.slug_id is not None:
+            lifecycle.roll_out(rec, self.runner, rel, self.clock())
+        return {}
+
+    @locked
+    def formation_restart(self, app: str, type: str) -> dict:
+        """`heroku ps:restart -p TYPE`: all dynos of one type (web with preboot when it applies)."""
+        rec = self._app(app)
+        self._formation(rec, type)
+        rel = rec.current_release()
+        if rel is not None and rel.slug_id is not None:
+            lifecycle.roll_out(rec, self.runner, rel, self.clock(), types=[type])
+        return {}
+
+    @locked
+    def dyno_restart(self, app: str, dyno: str) -> dict:
+        rec = self._app(app)
+        lifecycle.restart_dyno(rec, self.runner, self._dyno(rec, dyno), self.clock())
+        return {}
+
+    @locked
+    def dyno_stop(self, app: str, dyno: str) -> dict:
+        """`ps:stop DYNO`: a dyno of a scaled process is stopped and restarted automatically
+        (Dev Center dyno-restarts), so this is a restart of that dyno."""
+        return self.dyno_restart(app, dyno)
+
+    @locked
+    def formation_stop(self, app: str, type: str) -> dict:
+        rec = self._app(app)
+        self._formation(rec, type)
+        now = self.clock()
+        for d in [d for d in lifecycle.listed_dynos(rec, now) if d.type == type]:
+            lifecycle.restart_dyno(rec, self.runner, d, now)
+        return {}
 
     # -- dyno sizes, account, oauth ----------------------------------------------------------
     def dyno_size_list(self) -> list[dict]:
@@ -542,8 +609,55 @@ class Platform:
 
     # -- preboot window ---------------------------------------------------------------------
     @locked
-    def start_preboot(self, app: str, seconds: float) -> dict:
+    def router_view(self, app: str, at: float | None = None) -> dict:
+        """Which release's web dynos the router sends requests to at sandbox time `at` (default:
+        now), and the whole timeline of changes so far. Not a Heroku API: the control API
+        serves it at /__sandbox/apps/{app}/router for tests and `zdd verify --app`."""
         rec = self._app(app)
-        old = rec.releases[-2] if len(rec.releases) >= 2 else None
-        self._open_preboot(rec, self.clock() + float(seconds), old)
+        now = self.clock()
+        at = now if at is None else float(at)
+        if at > now + 1e-6:
+            raise ValueError(f"The router view knows only the past: at={at} is after now={now}.")
+        dynos = lifecycle.serving(rec, at)
+        return {
+            "app": rec.name,
+            "at": at,
+            "now": now,
+            "maintenance": rec.maintenance,
+            "releases": sorted({d.release.version for d in dynos}),
+            "dynos": [
+                {"name": d.name, "id": d.id, "release": d.release.version}
+                for d in sorted(dynos, key=lambda d: (d.release.version, d.name))
+            ],
+            "preboot_until": rec.preboot_until if lifecycle.preboot_in_progress(rec, now) else None,
+            "timeline": lifecycle.router_timeline(rec, now),
+        }
+
+    @locked
+    def cycle(self, app: str, dyno: str | None = None, spacing: float = 60.0) -> dict:
+        """Daily dyno cycling (control API): each dyno restarts on its own, `spacing` sandbox
+        seconds apart (Heroku spreads them over up to 216 minutes), without preboot."""
+        rec = self._app(app)
+        now = self.clock()
+        names = [dyno] if dyno else [d.name for d in lifecycle.listed_dynos(rec, now)]
+        names = [n for n in names if not n.startswith("release.")]
+        if dyno:
+            self._dyno(rec, dyno)
+        for k, name in enumerate(names):
+            rec.scheduled.append((now + k * spacing, "cycle", name))
+        lifecycle.tick(rec, self.runner, now)
+        return {"app": rec.name, "cycling": names, "spacing": spacing}
+
+    @locked
+    def start_preboot(self, app: str, seconds: float) -> dict:
+        """A preboot window of `seconds` from now (control API): on an app where preboot applies,
+        new web dynos of the current release start beside the old ones; on any app, formation
+        changes are refused until it ends."""
+        rec = self._app(app)
+        now = self.clock()
+        rel = rec.current_release()
+        if lifecycle.preboot_applies(rec) and rel is not None and rel.slug_id is not None:
+            lifecycle.roll_out(rec, self.runner, rel, now, types=["web"], window=float(seconds))
+        else:
+            rec.preboot_until, rec.preboot_switched = now + float(seconds), False
         return {"app": rec.name, "preboot_until": rec.preboot_until}
