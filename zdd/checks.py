@@ -15,8 +15,10 @@ from zdd.state import (
     COMPANION_BUILDPACK_URL,
     PREBOOT,
     ZDD_APP_VAR,
+    ZDD_OPT_OUT_VAR,
     ZDD_TOKEN_VAR,
     AppState,
+    is_companion,
     is_hobby,
     is_private,
 )
@@ -77,8 +79,29 @@ def check(
 
     `companion_url` and `known_companions` (URLs from earlier setups) count as the zdd buildpack.
     Private-*/Shield-* sizes pass the tier check (2+ dynos per type), but they can't use preboot
-    (Private Spaces deploy with rolling restarts), so preboot.enabled is skipped for them.
+    (Private Spaces deploy with rolling restarts) nor session affinity, so those are skipped.
+    An app with process types but no `web` one skips everything (only web dynos get HTTP
+    traffic: https://devcenter.heroku.com/articles/dynos), and every id listed in the app's
+    ZDD_OPT_OUT is skipped as opted out.
     """
+    findings = _findings(state, companion_url, tuple(known_companions), size)
+    if state.worker_only:  # the router never reaches it: nothing here protects a request
+        findings = [
+            f if f.id == "web.redundancy" else Finding(f.id, SKIPPED, NO_WEB) for f in findings
+        ]
+    return [
+        Finding(f.id, SKIPPED, f"opted out ({ZDD_OPT_OUT_VAR})") if f.id in state.opt_outs else f
+        for f in findings
+    ]
+
+
+#: Why a worker-only app's checks are skipped (the web.redundancy message says the same).
+NO_WEB = "no web process type: the router sends this app no HTTP traffic"
+
+
+def _findings(
+    state: AppState, companion_url: str, known: tuple[str, ...], size: str
+) -> list[Finding]:
     app = state.app
     out: list[Finding] = []
 
@@ -105,8 +128,8 @@ def check(
                 Finding(
                     "tier.professional",
                     PASSED,
-                    "Private Space sizes run 2+ dynos per type (deploys are rolling restarts, "
-                    "not preboot)",
+                    "Private Space sizes can run 2+ dynos per type (deploys are rolling "
+                    "restarts, not preboot)",
                 )
             )
         else:
@@ -117,7 +140,9 @@ def check(
     # web.redundancy
     web = state.web
     if web is None:
-        out.append(Finding("web.redundancy", SKIPPED, "no web process type"))
+        out.append(
+            Finding("web.redundancy", SKIPPED, NO_WEB if state.formation else "no web process type")
+        )
     elif web.quantity >= 2:
         out.append(Finding("web.redundancy", PASSED, f"{web.quantity} web dynos"))
     else:
@@ -129,29 +154,36 @@ def check(
         out.append(
             _failed(
                 "web.redundancy",
-                f"{web.quantity} web dyno{'s' if web.quantity != 1 else ''}; "
-                "a restart or deploy drops requests with fewer than 2",
+                f"{web.quantity} web dyno{'s' if web.quantity != 1 else ''}: "
+                + (
+                    "nothing serves requests"
+                    if web.quantity == 0
+                    else "while it restarts (daily cycling, a crash) nothing serves requests; "
+                    "2+ web dynos make it more likely one is up"
+                ),
                 f"heroku ps:scale {scale} --app {app}",
             )
         )
 
     # features
     for id_, name, why in (
-        ("affinity.enabled", AFFINITY, "requests of one session may hit old and new releases"),
-        ("preboot.enabled", PREBOOT, "every deploy stops old dynos before new ones take traffic"),
+        (
+            "affinity.enabled",
+            AFFINITY,
+            "while old and new dynos overlap in a deploy, one client's requests may alternate "
+            "between releases",
+        ),
+        (
+            "preboot.enabled",
+            PREBOOT,
+            "every deploy stops the old web dynos before the new ones take traffic",
+        ),
     ):
         if state.feature(name):
             out.append(Finding(id_, PASSED, f"{name} is enabled"))
-        elif name == PREBOOT and state.on_private:
+        elif state.on_private:
             sizes = sorted({canonical_size(p.size) for p in procs if is_private(p.size)})
-            out.append(
-                Finding(
-                    id_,
-                    SKIPPED,
-                    f"{', '.join(sizes)} can't use preboot: Private Space deploys are rolling "
-                    "restarts (keep 2+ web dynos)",
-                )
-            )
+            out.append(Finding(id_, SKIPPED, private_reason(name, sizes)))
         else:
             out.append(
                 _failed(
@@ -164,17 +196,34 @@ def check(
     # buildpack.companion
     if not state.is_jvm:
         out.append(Finding("buildpack.companion", SKIPPED, "not a JVM app"))
-    elif state.has_companion(companion_url, *known_companions):
-        out.append(Finding("buildpack.companion", PASSED, "the zdd buildpack is installed"))
     else:
-        index = max(len(state.buildpacks), 1)
-        out.append(
-            _failed(
-                "buildpack.companion",
-                "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
-                f"heroku buildpacks:add --index {index} {companion_url} --app {app}",
+        urls = (companion_url, *known)
+        at = [i for i, b in enumerate(state.buildpacks) if is_companion(b, *urls)]
+        jvm = state.jvm_buildpack_index()
+        assert jvm is not None  # a JVM app has a JVM buildpack
+        last = state.buildpacks[jvm].removeprefix("urn:buildpack:")
+        if at and at[0] < jvm:
+            out.append(Finding("buildpack.companion", PASSED, "the zdd buildpack is installed"))
+        elif at:
+            found = state.buildpacks[at[0]]
+            out.append(
+                _failed(
+                    "buildpack.companion",
+                    f"the zdd buildpack comes after {last}: only the last buildpack's default "
+                    "process types count, so an app without a Procfile loses its web process; "
+                    f"it must come before {last}",
+                    f"heroku buildpacks:remove {found} --app {app} && "
+                    f"heroku buildpacks:add --index {jvm + 1} {found} --app {app}",
+                )
             )
-        )
+        else:
+            out.append(
+                _failed(
+                    "buildpack.companion",
+                    "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
+                    f"heroku buildpacks:add --index {jvm + 1} {companion_url} --app {app}",
+                )
+            )
 
     # release_check.credentials
     if not state.is_jvm:
@@ -205,6 +254,14 @@ def check(
                 )
             )
     return out
+
+
+def private_reason(feature: str, sizes: list[str]) -> str:
+    """Why a feature stays off on Private-*/Shield-* dynos (Dev Center: preboot, affinity)."""
+    on = ", ".join(sizes)
+    if feature == PREBOOT:
+        return f"{on} can't use preboot: Private Spaces deploy with rolling restarts instead"
+    return f"{on}: session affinity is not available in Private Spaces"
 
 
 def statuses(findings: Iterable[Finding]) -> dict[str, str]:

@@ -1,11 +1,12 @@
-"""Monthly prices of Heroku dyno sizes, for the cost lines in plans and check reports.
+"""Monthly prices and limits of Heroku dyno sizes, for the cost lines and quantity checks in plans.
 
-Source: Heroku Dev Center "Usage & Billing" and "Dyno Types" (Eco $5 per 1000 h, Basic $7,
-Standard-1X $25, Standard-2X $50, Performance-M $250, Performance-L $500) and, for the larger and
-Private/Shield sizes, the `COST_MONTHLY` table in heroku/cli `src/commands/ps/type.ts` (v11.9.0);
-as collected in the team notes shared/heroku/platform-api.md §6 (beside the repo, not in it).
-Prices as of 2026-08 (USD per dyno per month, billed to the second; a month here is the maximum,
-i.e. the dyno running all month).
+The facts live in one table, zdd/data/dyno_sizes.json (tier, generation, monthly price, memory,
+per-type limit, each price's source URL and the date), which the sandbox catalogue and the
+buildpack's check read too (buildpack/lib/dyno_sizes.json is a symlink to it). Prices: Heroku Dev
+Center https://devcenter.heroku.com/articles/usage-and-billing and, for the larger and
+Private/Shield sizes, the `COST_MONTHLY` table of heroku/cli `src/commands/ps/type.ts` (v11.9.0).
+USD per dyno per month, billed to the second; a month here is the maximum, i.e. the dyno running
+all month. Limits: https://devcenter.heroku.com/articles/dyno-scaling-and-process-limits.
 
 Eco is not priced per dyno: it is a flat $5/month account subscription for a pool of 1000 dyno
 hours shared by all Eco dynos of the account. Moving a dyno off Eco therefore changes the bill by
@@ -14,9 +15,53 @@ the new size's price, and only drops the $5 if it was the account's last Eco dyn
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
 
-PRICES_AS_OF = "2026-08"
+
+def load_table() -> dict[str, Any]:
+    """zdd/data/dyno_sizes.json, parsed (the one table of dyno sizes)."""
+    text = resources.files("zdd").joinpath("data", "dyno_sizes.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@dataclass(frozen=True)
+class SizeInfo:
+    """One row of the table."""
+
+    name: str
+    tier: str
+    generation: str
+    monthly_usd: int | None
+    billing: str  # per_dyno | account_pool (Eco) | retired (Free, Hobby)
+    memory_mb: int
+    max_per_type: int | None
+
+    @property
+    def sellable(self) -> bool:
+        return self.billing != "retired"
+
+
+TABLE = load_table()
+SIZES: tuple[SizeInfo, ...] = tuple(
+    SizeInfo(
+        r["name"],
+        r["tier"],
+        r["generation"],
+        r["monthly_usd"],
+        r["billing"],
+        r["memory_mb"],
+        r["max_per_type"],
+    )
+    for r in TABLE["sizes"]
+)
+BY_KEY = {s.name.lower(): s for s in SIZES}
+MAX_DYNOS_PER_APP: int = TABLE["limits"]["max_dynos_per_app"]
+
+PRICES_AS_OF = TABLE["as_of"]
 SOURCE = (
     "Heroku Dev Center 'Usage & Billing' / 'Dyno Types'; heroku/cli ps:type COST_MONTHLY (v11.9.0)"
 )
@@ -25,42 +70,27 @@ ECO_NOTE = (
     "not a per-dyno price"
 )
 
+#: USD per dyno per month of every size Heroku sells (Eco: 0 per dyno, see ECO_NOTE).
 MONTHLY_USD: dict[str, int] = {
-    "eco": 0,  # flat account fee, see ECO_NOTE
-    "basic": 7,
-    "standard-1x": 25,
-    "standard-2x": 50,
-    "performance-m": 250,
-    "performance-l": 500,
-    "performance-l-ram": 500,
-    "performance-xl": 750,
-    "performance-2xl": 1500,
-    "private-s": 225,
-    "private-m": 450,
-    "private-l": 900,
-    "private-l-ram": 500,
-    "private-xl": 750,
-    "private-2xl": 1500,
-    "shield-s": 270,
-    "shield-m": 540,
-    "shield-l": 1080,
-    "shield-l-ram": 600,
-    "shield-xl": 900,
-    "shield-2xl": 1800,
+    s.name.lower(): 0 if s.billing == "account_pool" else int(s.monthly_usd or 0)
+    for s in SIZES
+    if s.sellable
 }
 
 #: Canonical spelling of each size, for output and for API requests.
-CANONICAL = {
-    k: "-".join(
-        p.upper() if p in ("1x", "2x", "m", "l", "xl", "2xl", "s", "ram") else p.title()
-        for p in k.split("-")
-    )
-    for k in MONTHLY_USD
-}
-CANONICAL.update({"eco": "Eco", "basic": "Basic"})
-PROFESSIONAL_SIZES = tuple(
-    CANONICAL[k] for k in MONTHLY_USD if k.startswith(("standard-", "performance-"))
-)
+CANONICAL = {k: s.name for k, s in BY_KEY.items() if s.sellable}
+PROFESSIONAL_SIZES = tuple(s.name for s in SIZES if s.tier in ("standard", "performance"))
+
+
+def size_info(size: str) -> SizeInfo | None:
+    """The table's row for `size` (any case), retired sizes included; None when unknown."""
+    return BY_KEY.get(size.strip().lower())
+
+
+def max_per_type(size: str) -> int | None:
+    """How many dynos one process type may run on `size` (None: only the per-app limit)."""
+    info = size_info(size)
+    return info.max_per_type if info else None
 
 
 def is_known_size(size: str) -> bool:

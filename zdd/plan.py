@@ -7,36 +7,58 @@ preboot window blocks them, and config vars (which restart dynos) come last, whe
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
+from zdd.checks import NO_WEB, private_reason
 from zdd.cost import (
     ECO_NOTE,
+    MAX_DYNOS_PER_APP,
     PROFESSIONAL_SIZES,
     canonical_size,
+    formation_cost,
     is_known_size,
+    max_per_type,
     monthly_price,
     usd,
     uses_eco,
 )
 from zdd.errors import UsageError
+from zdd.loopback import is_loopback
 from zdd.state import (
     AFFINITY,
     COMPANION_BUILDPACK_URL,
     PREBOOT,
     ZDD_APP_VAR,
+    ZDD_OPT_OUT_VAR,
     ZDD_TOKEN_VAR,
     AppState,
     Process,
+    format_opt_outs,
     is_companion,
     is_hobby,
+    is_jvm_buildpack,
     is_private,
     is_professional,
+    parse_opt_outs,
 )
+
+if TYPE_CHECKING:
+    from zdd.companion import UrlCheck
 
 PENDING, UNCHANGED, BLOCKED = "pending", "unchanged", "blocked"
 DEFAULT_SIZE = "Standard-1X"
+
+#: A plan adding at least this much to the monthly bill asks for an explicit confirmation of the
+#: cost (`Plan.confirm_cost`), --yes or not: about ten Standard-1X dynos.
+LARGE_COST_USD = 250
+
+#: A Buildpack Registry name (`heroku buildpacks:add owner/name`).
+REGISTRY_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]*/[a-z0-9][a-z0-9_.-]*$", re.IGNORECASE)
 
 
 class PlanError(UsageError):
@@ -55,6 +77,11 @@ class PlanOptions:
     release_check: bool | None = None
     #: Companion URLs known from earlier runs (snapshots): recognised, never added twice.
     known_companions: tuple[str, ...] = ()
+    #: The result of checking `buildpack` answers with a buildpack tarball (zdd.companion), made
+    #: by the caller before planning; None: not checked. A failed check blocks the buildpack step.
+    url_check: UrlCheck | None = None
+    #: `setup --rotate-token`: replace the release check's token even if ZDD_API_TOKEN is set.
+    rotate_token: bool = False
 
 
 def setup_command(app: str, opts: PlanOptions, size: str | None = None) -> str:
@@ -111,6 +138,8 @@ class Plan:
     steps: tuple[Step, ...]
     notes: tuple[str, ...] = ()
     next_command: str = ""
+    #: Monthly USD of the formation once every pending step is applied (None: a size is unknown).
+    cost_after: int | None = None
 
     @property
     def pending(self) -> list[Step]:
@@ -128,6 +157,15 @@ class Plan:
     def step(self, id_: str) -> Step | None:
         return next((s for s in self.steps if s.id == id_), None)
 
+    @property
+    def confirm_cost(self) -> bool:
+        """The pending steps add LARGE_COST_USD/month or more (or an unknown amount while adding
+        dynos): the prompt must ask for the cost explicitly, even under --yes."""
+        cost = self.cost_change
+        if cost is None:
+            return any(s.kind == "formation" and s.cost_change is None for s in self.pending)
+        return cost >= LARGE_COST_USD
+
     def commands(self) -> list[str]:
         return [c for s in self.pending for c in s.commands]
 
@@ -138,6 +176,8 @@ class Plan:
             "monthly_cost_change_usd": self.cost_change,
             "notes": list(self.notes),
             "next_command": self.next_command or None,
+            "monthly_cost_after_usd": self.cost_after,
+            "confirm_cost": self.confirm_cost,
         }
 
 
@@ -146,7 +186,28 @@ def _scale_command(app: str, targets: list[Process]) -> str:
     return f"heroku ps:scale {pairs} --app {app}"
 
 
-def _feature_step(id_: str, state: AppState, name: str, wanted: bool, why: str) -> Step:
+def _opted_out_step(id_: str, kind: str, state: AppState, check_id: str, what: str) -> Step:
+    """A step left alone because the app's ZDD_OPT_OUT lists `check_id` (an earlier choice)."""
+    rest = format_opt_outs(state.opt_outs - {check_id})
+    undo = (
+        f"heroku config:set {ZDD_OPT_OUT_VAR}={rest} --app {state.app}"
+        if rest
+        else f"heroku config:unset {ZDD_OPT_OUT_VAR} --app {state.app}"
+    )
+    return Step(
+        id_,
+        kind,
+        UNCHANGED,
+        f"{what}: opted out ({ZDD_OPT_OUT_VAR} lists {check_id})",
+        "you opted out earlier (zdd setup records --no-* choices on the app)",
+        note=f"To opt back in: {undo}, then run zdd setup again.",
+        opted_out=True,
+    )
+
+
+def _feature_step(
+    id_: str, state: AppState, name: str, wanted: bool, why: str, check_id: str
+) -> Step:
     app = state.app
     if state.feature(name):
         return Step(id_, "feature", UNCHANGED, f"{name} is already enabled", why)
@@ -156,9 +217,11 @@ def _feature_step(id_: str, state: AppState, name: str, wanted: bool, why: str) 
             "feature",
             UNCHANGED,
             f"leave {name} off (--no-affinity)",
-            "you said the app keeps no session state",
+            "you said the app keeps no state in a dyno's memory or disk between requests",
             opted_out=True,
         )
+    if check_id in state.opt_outs:
+        return _opted_out_step(id_, "feature", state, check_id, f"leave {name} off")
     return Step(
         id_,
         "feature",
@@ -180,14 +243,20 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     to_move = low
     size = canonical_size(opts.size) if opts.size else None
     target_size = size or DEFAULT_SIZE
+    if "tier.professional" in state.opt_outs:
+        to_move = []
     targets: dict[str, Process] = {}
     for p in to_move:
         targets[p.type] = Process(p.type, p.quantity, target_size)
-    if web is not None and web.quantity < opts.min_web:
+    scale_web = "web.redundancy" not in state.opt_outs and not (
+        "tier.professional" in state.opt_outs and web is not None and is_hobby(web.size)
+    )
+    if scale_web and web is not None and web.quantity < opts.min_web:
         base = targets.get("web", web)
         targets["web"] = Process("web", opts.min_web, base.size)
     # web first, then the other types by name: stable output whatever order the API lists them in
     targets = dict(sorted(targets.items(), key=lambda kv: (kv[0] != "web", kv[0])))
+    check_limits(state, targets, opts)
 
     why = "2+ web dynos keep serving while one restarts; preboot needs Standard or Performance"
     if state.on_private:
@@ -274,38 +343,112 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     )
 
 
+LIMITS_DOC = "https://devcenter.heroku.com/articles/dyno-scaling-and-process-limits"
+
+
+class QuantityError(PlanError):
+    """A plan would break the platform's dyno limits (per process type or per app)."""
+
+
+def check_limits(state: AppState, targets: Mapping[str, Process], opts: PlanOptions) -> None:
+    """Refuse, before any write, a formation the platform would refuse part-way (a plan that
+    enables affinity and then fails the scale helps nobody)."""
+    flag = f"--min-web {opts.min_web}"
+    for t, p in targets.items():
+        limit = max_per_type(p.size)
+        if limit is not None and p.quantity > limit:
+            name = canonical_size(p.size)
+            raise QuantityError(
+                f"{flag} can't be applied to {state.app}: {t} would run {p.quantity} x {name}, "
+                f"and Heroku runs at most {limit} {name} dyno{'s' if limit != 1 else ''} per "
+                f"process type ({LIMITS_DOC}). Nothing was changed.",
+                remedy=f"Pass --min-web {limit} or less (Heroku support can raise the limit).",
+            )
+    after = {p.type: p.quantity for p in state.formation} | {
+        t: p.quantity for t, p in targets.items()
+    }
+    total = sum(after.values())
+    if targets and total > MAX_DYNOS_PER_APP:
+        room = MAX_DYNOS_PER_APP - (total - after.get("web", 0))
+        raise QuantityError(
+            f"{flag} can't be applied to {state.app}: it would run {total} dynos, and Heroku runs "
+            f"at most {MAX_DYNOS_PER_APP} per app across all process types ({LIMITS_DOC}). "
+            "Nothing was changed.",
+            remedy=f"Pass --min-web {max(room, 1)} or less (Heroku support can raise the limit).",
+        )
+
+
 def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
+    """Add the companion just before the last JVM buildpack (or move it there): only the last
+    buildpack's default process types count, so after the JVM one it would take `web` away."""
     app, url = state.app, opts.buildpack
     why = "warms the JVM up during preboot, before the new dynos take traffic"
     if not java:
         opted = opts.java is False and state.is_jvm
         what = "no zdd buildpack: --no-java" if opted else "no zdd buildpack: not a JVM app"
         return Step("buildpack", "buildpacks", UNCHANGED, what, why, opted_out=opted)
-    if any(is_companion(b, url, *opts.known_companions) for b in state.buildpacks):
-        return Step("buildpack", "buildpacks", UNCHANGED, "the zdd buildpack is installed", why)
-    if not state.buildpacks:
+    if "buildpack.companion" in state.opt_outs and opts.java is None:
+        return _opted_out_step(
+            "buildpack", "buildpacks", state, "buildpack.companion", "no zdd buildpack"
+        )
+    urls = (url, *opts.known_companions)
+    at = [i for i, b in enumerate(state.buildpacks) if is_companion(b, *urls)]
+    others = [b for b in state.buildpacks if not is_companion(b, *urls)]
+    if not others:
         return Step(
             "buildpack",
             "buildpacks",
             BLOCKED,
             "add the zdd buildpack",
-            "the app has no buildpacks set (Heroku detects one at build time), so the zdd "
-            "buildpack can't go before the language buildpack",
+            "the app has no language buildpack set (Heroku detects one at build time), so the "
+            "zdd buildpack can't go before it",
             note=f"Set yours first: heroku buildpacks:set heroku/java --app {app}",
         )
-    new = [*state.buildpacks[:-1], url, state.buildpacks[-1]]
-    return Step(
+    jvm = [i for i, b in enumerate(others) if is_jvm_buildpack(b)]
+    anchor = jvm[-1] if jvm else len(others) - 1  # --java on an app without a JVM buildpack
+    before = others[anchor].removeprefix("urn:buildpack:")
+    anchor_now = state.buildpacks.index(others[anchor])
+    if len(at) == 1 and at[0] < anchor_now:
+        return Step("buildpack", "buildpacks", UNCHANGED, "the zdd buildpack is installed", why)
+    ref = state.buildpacks[at[0]] if at else url
+    target = [*others[:anchor], ref, *others[anchor:]]
+    keep = f"keeping the other {len(others)} in order"
+    if at:
+        return Step(
+            "buildpack",
+            "buildpacks",
+            PENDING,
+            f"move the zdd buildpack before {before} ({keep})",
+            f"it comes after {before}: only the last buildpack's default process types count, "
+            "so an app without a Procfile loses its web process",
+            note="takes effect on the next deploy",
+            commands=(
+                f"heroku buildpacks:remove {ref} --app {app}",
+                f"heroku buildpacks:add --index {anchor + 1} {ref} --app {app}",
+            ),
+            payload={"buildpacks": target},
+        )
+    step = Step(
         "buildpack",
         "buildpacks",
         PENDING,
-        f"add the zdd buildpack before {state.buildpacks[-1].removeprefix('urn:buildpack:')} "
-        f"(keeping the other "
-        f"{len(state.buildpacks)} in order)",
+        f"add the zdd buildpack before {before} ({keep})",
         why,
         note="takes effect on the next deploy",
-        commands=(f"heroku buildpacks:add --index {len(state.buildpacks)} {url} --app {app}",),
-        payload={"buildpacks": new},
+        commands=(f"heroku buildpacks:add --index {anchor + 1} {url} --app {app}",),
+        payload={"buildpacks": target},
     )
+    check = opts.url_check
+    if check is not None and not check.ok:
+        return replace(
+            step,
+            status=BLOCKED,
+            why=f"{check.url} doesn't serve the zdd buildpack: {check.reason}; adding it would "
+            "fail the app's next build at the buildpack download",
+            note="Pass --buildpack URL of a reachable zdd-buildpack.tgz, or host it yourself: "
+            "`zdd buildpack --out DIR` writes zdd-buildpack.tgz and its .sha256 to upload.",
+        )
+    return step
 
 
 def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
@@ -321,6 +464,10 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
             reason, opted = "not a JVM app", False
         what = f"no release-check credentials: {reason}"
         return Step("release_check", "config", UNCHANGED, what, why, opted_out=opted)
+    if "release_check.credentials" in state.opt_outs and opts.release_check is None:
+        return _opted_out_step(
+            "release_check", "config", state, "release_check.credentials", "no release-check token"
+        )
     if state.config_vars is None:
         return Step(
             "release_check",
@@ -330,7 +477,8 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
             "this token can't read config vars (it needs global or read-protected scope)",
             note="Use a full-access token (heroku auth:token), or pass --no-release-check.",
         )
-    has_token = ZDD_TOKEN_VAR in state.config_vars
+    rotate = opts.rotate_token and ZDD_TOKEN_VAR in state.config_vars
+    has_token = ZDD_TOKEN_VAR in state.config_vars and not rotate
     has_app = ZDD_APP_VAR in state.config_vars
     if has_token and has_app:
         return Step(
@@ -339,12 +487,15 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     names = ([] if has_token else [ZDD_TOKEN_VAR]) + ([] if has_app else [ZDD_APP_VAR])
     what = "set " + " and ".join(names)
     if not has_token:
-        what += " (a new read-only OAuth token for this check)"
+        what += " (a new read-only OAuth token for this check, valid one year)"
+    if rotate:
+        what = what.replace("set ZDD_API_TOKEN", "replace ZDD_API_TOKEN", 1)
+        what += "; the old token is revoked"
     commands = []
     if not has_token:
         commands.append(
             f'ZDD_API_TOKEN="$(heroku authorizations:create --scope read --short '
-            f'--description "zdd release check for {app}")"'
+            f'--description "zdd release check for {app}" --expires-in 31536000)"'
         )
     pairs = ([] if has_token else ['ZDD_API_TOKEN="$ZDD_API_TOKEN"']) + (
         [] if has_app else [f"ZDD_APP={app}"]
@@ -360,7 +511,7 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         note="setting config vars makes a new release and restarts every dyno "
         "(with preboot on, web dynos are replaced without downtime)",
         commands=tuple(commands),
-        payload={"create_token": not has_token, "set_app": not has_app},
+        payload={"create_token": not has_token, "set_app": not has_app, "rotate_token": rotate},
     )
 
 
@@ -379,39 +530,157 @@ def check_options(opts: PlanOptions) -> None:
         )
     if opts.min_web < 1:
         raise PlanError("--min-web must be at least 1")
+    if opts.min_web > MAX_DYNOS_PER_APP:
+        raise QuantityError(
+            f"--min-web {opts.min_web} is more than Heroku runs: at most {MAX_DYNOS_PER_APP} dynos "
+            f"per app ({LIMITS_DOC})",
+            remedy=f"Pass --min-web {MAX_DYNOS_PER_APP} or less.",
+        )
+    check_buildpack_ref(opts.buildpack)
+
+
+def check_buildpack_ref(ref: str) -> None:
+    """A companion must be a buildpack URL (https, or http to a loopback address) or a Buildpack
+    Registry name `owner/name`; anything else would be sent to the API and break the next build."""
+    value = ref.strip()
+    if REGISTRY_NAME.match(value):
+        return
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    ok = (
+        parts is not None
+        and value == ref
+        and not any(c.isspace() for c in value)
+        and host is not None
+        and not parts.username
+        and not parts.password
+        and (parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)))
+    )
+    if not ok:
+        raise PlanError(
+            f"--buildpack {ref!r} is not a buildpack URL or a registry name",
+            remedy="Pass an https:// URL of a buildpack tarball (http only to localhost), or a "
+            "Buildpack Registry name such as owner/name.",
+        )
+
+
+def requested_opt_outs(state: AppState, opts: PlanOptions) -> frozenset[str]:
+    """Check ids the user's --no-* flags opt out of, recorded in ZDD_OPT_OUT so `zdd check` and
+    the buildpack's checks report them as skipped instead of failing on every release."""
+    ids = set()
+    if not opts.affinity:
+        ids.add("affinity.enabled")
+    if state.is_jvm and opts.java is False:
+        ids |= {"buildpack.companion", "release_check.credentials"}
+    if state.is_jvm and opts.release_check is False:
+        ids.add("release_check.credentials")
+    return frozenset(ids)
+
+
+def _record_opt_outs(state: AppState, opts: PlanOptions, config: Step) -> tuple[Step, Step | None]:
+    """Fold the new opt-outs into the pending config step (one config update, one release), or
+    make an `opt_out` step of its own when no other config var changes."""
+    new = requested_opt_outs(state, opts) - state.opt_outs
+    if not new:
+        return config, None
+    value = format_opt_outs(state.opt_outs | new)
+    app = state.app
+    set_cmd = f"heroku config:set {ZDD_OPT_OUT_VAR}={value} --app {app}"
+    why = f"{', '.join(sorted(new))}: zdd check and the buildpack's checks report opted out"
+    if config.status == PENDING:
+        commands = list(config.commands)
+        commands[-1] = commands[-1].replace(
+            "heroku config:set ", f"heroku config:set {ZDD_OPT_OUT_VAR}={value} ", 1
+        )
+        return (
+            replace(
+                config,
+                what=f"{config.what}; record {ZDD_OPT_OUT_VAR}={value}",
+                commands=tuple(commands),
+                payload={**config.payload, "set": {ZDD_OPT_OUT_VAR: value}},
+            ),
+            None,
+        )
+    if state.config_vars is None:
+        return config, Step(
+            "opt_out",
+            "config",
+            UNCHANGED,
+            f"can't record {ZDD_OPT_OUT_VAR}={value}",
+            "this token can't read config vars (it needs global or read-protected scope)",
+            note=f"zdd check will report them as failed; to record them: {set_cmd}",
+        )
+    return config, Step(
+        "opt_out",
+        "config",
+        PENDING,
+        f"record {ZDD_OPT_OUT_VAR}={value} (your --no-* choices)",
+        why,
+        restarts=True,
+        note="setting a config var makes a new release and restarts every dyno",
+        commands=(set_cmd,),
+        payload={"set": {ZDD_OPT_OUT_VAR: value}},
+    )
+
+
+#: Why session affinity, precisely (https://devcenter.heroku.com/articles/session-affinity): it
+#: doesn't stop requests from failing; it keeps a client on one dyno, so while preboot runs the old
+#: and the new release side by side, one client's requests don't alternate between them. On by
+#: default because apps that keep sessions in a dyno lose them otherwise; its cost is stated.
+AFFINITY_WHY = (
+    "the router keeps each client on one dyno, so while old and new releases run side by side in "
+    "a deploy, a client's requests don't alternate between them; trade-off: it pins clients to "
+    "dynos and can skew load (--no-affinity for apps that keep no state in a dyno)"
+)
+PREBOOT_WHY = (
+    "on deploys and config changes, new web dynos start and take traffic before the old ones "
+    "stop; it doesn't cover a crash, the daily restart of each dyno, or errors in the new release"
+)
+
+
+def _worker_only(state: AppState) -> tuple[Step, ...]:
+    """No web process type: nothing zdd sets up protects a request (the router never sends one)."""
+    return tuple(
+        Step(id_, kind, UNCHANGED, f"nothing to do: {NO_WEB}", "")
+        for id_, kind in (
+            ("affinity", "feature"),
+            ("formation", "formation"),
+            ("preboot", "feature"),
+            ("buildpack", "buildpacks"),
+            ("release_check", "config"),
+        )
+    )
 
 
 def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
-    """The setup plan for one app. Raises PlanError for a --size that isn't professional."""
+    """The setup plan for one app. Raises PlanError for options that can't work (a --size that
+    isn't professional, a formation beyond the platform's dyno limits)."""
     opts = options or PlanOptions()
     check_options(opts)
+    if state.worker_only:
+        return Plan(state.app, _worker_only(state), (), "", formation_cost(state.formation))
     java = state.is_jvm if opts.java is None else opts.java
     formation = formation_step(state, opts)
     affinity = _feature_step(
-        "affinity",
-        state,
-        AFFINITY,
-        opts.affinity,
-        "requests of one user keep going to the same dyno while old and new releases overlap",
+        "affinity", state, AFFINITY, opts.affinity, AFFINITY_WHY, "affinity.enabled"
     )
-    preboot = _feature_step(
-        "preboot",
-        state,
-        PREBOOT,
-        True,
-        "new web dynos start and take traffic before the old ones stop, on every deploy",
-    )
-    if preboot.status == PENDING and state.on_private:
+    preboot = _feature_step("preboot", state, PREBOOT, True, PREBOOT_WHY, "preboot.enabled")
+    if state.on_private:
         sizes = sorted({canonical_size(p.size) for p in state.formation if is_private(p.size)})
-        preboot = Step(
-            "preboot",
-            "feature",
-            UNCHANGED,
-            f"leave preboot off: {', '.join(sizes)} can't use it",
-            "Private Space dynos (Private-*/Shield-*) deploy with rolling restarts instead of "
-            "preboot; 2+ web dynos keep serving while they roll",
-            opted_out=True,
-        )
+        for name, step in ((AFFINITY, affinity), (PREBOOT, preboot)):
+            if step.status == PENDING:
+                left = Step(
+                    step.id,
+                    "feature",
+                    UNCHANGED,
+                    f"leave {name} off on {', '.join(sizes)}",
+                    private_reason(name, sizes),
+                    opted_out=True,
+                )
+                affinity, preboot = (left, preboot) if name == AFFINITY else (affinity, left)
     if preboot.status == PENDING and formation.status == BLOCKED:
         preboot = Step(
             "preboot",
@@ -423,12 +692,14 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
             commands=preboot.commands,
             payload=preboot.payload,
         )
+    release_check, opt_out = _record_opt_outs(state, opts, _release_check_step(state, opts, java))
     steps = (
         affinity,
         formation,
         preboot,
         _buildpack_step(state, opts, java),
-        _release_check_step(state, opts, java),
+        release_check,
+        *([opt_out] if opt_out else []),
     )
     notes = []
     if opts.min_web < 2:
@@ -438,7 +709,8 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
     next_command = ""
     if formation.status == BLOCKED:
         next_command = setup_command(state.app, opts, DEFAULT_SIZE)
-    return Plan(state.app, steps, tuple(notes), next_command)
+    draft = Plan(state.app, steps, tuple(notes), next_command)
+    return replace(draft, cost_after=formation_cost(simulate(state, draft).formation))
 
 
 def simulate(state: AppState, p: Plan) -> AppState:
@@ -447,6 +719,7 @@ def simulate(state: AppState, p: Plan) -> AppState:
     formation = list(state.formation)
     buildpacks = state.buildpacks
     config = state.config_vars
+    opt_outs = state.opt_outs
     for s in p.pending:
         if s.kind == "feature":
             features[s.payload["feature"]] = s.payload["enabled"]
@@ -465,7 +738,16 @@ def simulate(state: AppState, p: Plan) -> AppState:
         elif s.kind == "config" and config is not None:
             add = {ZDD_TOKEN_VAR} if s.payload.get("create_token") else set()
             add |= {ZDD_APP_VAR} if s.payload.get("set_app") else set()
+            add |= set(s.payload.get("set", {}))
             config = (config | add) - set(s.payload.get("unset", ()))
+            if ZDD_OPT_OUT_VAR in s.payload.get("set", {}):
+                opt_outs = parse_opt_outs(s.payload["set"][ZDD_OPT_OUT_VAR])
+            if ZDD_OPT_OUT_VAR in s.payload.get("unset", ()):
+                opt_outs = frozenset()
     return state.replace(
-        features=features, formation=tuple(formation), buildpacks=buildpacks, config_vars=config
+        features=features,
+        formation=tuple(formation),
+        buildpacks=buildpacks,
+        config_vars=config,
+        opt_outs=opt_outs,
     )

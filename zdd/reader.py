@@ -1,8 +1,8 @@
 """Read an AppState through HerokuClient: independent reads run concurrently, one request each.
 
 One app costs 5 GETs in one round trip (app, features, formation, buildpacks, config vars). For
-many apps (check), the app bodies come from one list call and config vars are read only for JVM
-apps, the only ones whose check uses them: 3-4 GETs per app. Dyno sizes are not read: the
+many apps (check), the app bodies come from one list call: 4 GETs per app (config vars for every
+app, since any app may record opt-outs in ZDD_OPT_OUT). Dyno sizes are not read: the
 cost table in zdd/cost.py has the prices, and the API accepts the size names zdd sends.
 """
 
@@ -13,18 +13,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from zdd.errors import Forbidden, ZddError
-from zdd.state import AppState, Process
+from zdd.state import ZDD_OPT_OUT_VAR, AppState, Process, parse_opt_outs
 
 #: GETs one app costs at most (without the app body); used to stay inside the API budget.
 READS_PER_APP = 4
 
 
-def _config_names(client, app: str) -> frozenset[str] | None:
-    """Config var names only (values never leave here); None when the scope is too narrow."""
+def _config_names(client, app: str) -> tuple[frozenset[str] | None, frozenset[str]]:
+    """Config var names and the opt-outs in ZDD_OPT_OUT (no other value leaves here).
+
+    (None, {}) when the token's scope can't read config vars.
+    """
     try:
-        return frozenset(client.config_vars(app))
+        config = client.config_vars(app)
     except Forbidden:
-        return None
+        return None, frozenset()
+    return frozenset(config), parse_opt_outs(config.get(ZDD_OPT_OUT_VAR))
 
 
 def read_state(client, app: str, *, pool: ThreadPoolExecutor | None = None, info=None) -> AppState:
@@ -54,7 +58,8 @@ def read_state(client, app: str, *, pool: ThreadPoolExecutor | None = None, info
         buildpacks=tuple(b.url for b in results["buildpacks"]),
         features={f.name: f.enabled for f in results["features"]},
         formation=tuple(Process(f.type, f.quantity, f.size) for f in results["formation"]),
-        config_vars=results["config"],
+        config_vars=results["config"][0],
+        opt_outs=results["config"][1],
     )
 
 
@@ -97,7 +102,7 @@ def read_many(
 
 
 def _read_serial(client, app: str, info) -> AppState:
-    """One app's reads in sequence; config vars only for JVM apps (the only check using them)."""
+    """One app's reads in sequence."""
     if info is None:
         info = client.app_info(app)
     state = AppState(
@@ -107,9 +112,9 @@ def _read_serial(client, app: str, info) -> AppState:
         buildpacks=tuple(b.url for b in client.buildpack_list(app)),
         features={f.name: f.enabled for f in client.feature_list(app)},
         formation=tuple(Process(f.type, f.quantity, f.size) for f in client.formation_list(app)),
-        config_vars=None,
     )
-    return state.replace(config_vars=_config_names(client, app)) if state.is_jvm else state
+    names, opt_outs = _config_names(client, app)
+    return state.replace(config_vars=names, opt_outs=opt_outs)
 
 
 def requests_needed(apps: Iterable[str], *, with_info: bool) -> int:

@@ -19,7 +19,10 @@ COMPANION_BUILDPACK_URL = (
 #: Config vars zdd owns (and the only ones it ever writes or removes).
 ZDD_TOKEN_VAR = "ZDD_API_TOKEN"
 ZDD_APP_VAR = "ZDD_APP"
-OWNED_CONFIG_VARS = (ZDD_TOKEN_VAR, ZDD_APP_VAR)
+#: Check ids the user opted out of, comma-separated (`setup --no-affinity` records
+#: `affinity.enabled`); `zdd check` and the buildpack's checks report them as skipped.
+ZDD_OPT_OUT_VAR = "ZDD_OPT_OUT"
+OWNED_CONFIG_VARS = (ZDD_TOKEN_VAR, ZDD_APP_VAR, ZDD_OPT_OUT_VAR)
 
 AFFINITY = "http-session-affinity"
 PREBOOT = "preboot"
@@ -57,6 +60,16 @@ def is_hobby(size: str) -> bool:
 def is_private(size: str) -> bool:
     """Private-*/Shield-* (Private Spaces): 2+ dynos per type, but rolling deploys, no preboot."""
     return size.strip().lower().startswith(PRIVATE_PREFIXES)
+
+
+def parse_opt_outs(value: str | None) -> frozenset[str]:
+    """`ZDD_OPT_OUT`'s value as a set of check ids (comma-separated, blanks and case ignored)."""
+    return frozenset(p.strip().lower() for p in (value or "").split(",") if p.strip())
+
+
+def format_opt_outs(ids: Iterable[str]) -> str:
+    """The value setup writes to `ZDD_OPT_OUT`: sorted ids, comma-separated."""
+    return ",".join(sorted(set(ids)))
 
 
 def buildpack_key(ref: str) -> str:
@@ -138,6 +151,8 @@ class AppState:
     formation: tuple[Process, ...] = ()
     config_vars: frozenset[str] | None = frozenset()
     app_id: str | None = None
+    #: Check ids listed in the app's ZDD_OPT_OUT config var (empty when unreadable or unset).
+    opt_outs: frozenset[str] = frozenset()
 
     # -- derived facts ------------------------------------------------------------------------
     @property
@@ -150,6 +165,16 @@ class AppState:
     @property
     def web(self) -> Process | None:
         return self.process("web")
+
+    @property
+    def worker_only(self) -> bool:
+        """Process types but no `web` one: the router never sends this app HTTP traffic."""
+        return bool(self.formation) and self.web is None
+
+    def jvm_buildpack_index(self) -> int | None:
+        """Position of the last JVM buildpack (the companion must come before it), or None."""
+        found = [i for i, b in enumerate(self.buildpacks) if is_jvm_buildpack(b)]
+        return found[-1] if found else None
 
     def feature(self, name: str) -> bool:
         return bool(self.features.get(name, False))
@@ -171,6 +196,7 @@ class AppState:
             "features": dict(sorted(self.features.items())),
             "formation": [p.to_dict() for p in self.formation],
             "config_vars": None if self.config_vars is None else sorted(self.config_vars),
+            "opt_outs": sorted(self.opt_outs),
         }
 
     @classmethod
@@ -187,6 +213,9 @@ class AppState:
             },
             formation=processes(app.get("formation") or ()),
             config_vars=frozenset(app.get("config_vars") or {}) if config_readable else None,
+            opt_outs=parse_opt_outs((app.get("config_vars") or {}).get(ZDD_OPT_OUT_VAR))
+            if config_readable
+            else frozenset(),
         )
 
     def replace(self, **changes) -> AppState:

@@ -71,9 +71,9 @@ def test_check_all_matches_every_vector(sandbox_for):
     got = {a["app"]: {f["id"]: f["status"] for f in a["findings"]} for a in run.json["apps"]}
     for v in vectors:
         assert got[v["seed"]["apps"][0]["name"]] == v["expected"], v["description"]
-    non_jvm = sum(1 for v in vectors if v["expected"]["buildpack.companion"] == "skipped")
-    # one list, 3 GETs per app, a 4th (config vars) only for JVM apps, one free rate-limit read
-    assert run.json["requests"]["requests"] == 1 + 1 + 4 * len(vectors) - non_jvm
+    # one list, 4 GETs per app (config vars too: any app may opt out in ZDD_OPT_OUT), one free
+    # rate-limit read
+    assert run.json["requests"]["requests"] == 1 + 1 + 4 * len(vectors)
 
 
 def test_error_documents_have_the_failure_shape(sandbox_for):

@@ -81,7 +81,7 @@ def test_companion_goes_just_before_the_last_buildpack():
 def test_existing_token_only_adds_the_app_var():
     state = AppState(app="a", buildpacks=("heroku/java",), config_vars=frozenset({"ZDD_API_TOKEN"}))
     step = plan(state).step("release_check")
-    assert step.payload == {"create_token": False, "set_app": True}
+    assert step.payload == {"create_token": False, "set_app": True, "rotate_token": False}
     assert step.commands == ("heroku config:set ZDD_APP=a --app a",)
 
 
@@ -90,8 +90,11 @@ def test_no_affinity_leaves_it_alone_and_non_jvm_skips_java_steps():
         app="a", buildpacks=("heroku/nodejs",), formation=(Process("web", 2, "Standard-1X"),)
     )
     p = plan(state, PlanOptions(affinity=False))
-    assert [s.status for s in p.steps] == [UNCHANGED, UNCHANGED, PENDING, UNCHANGED, UNCHANGED]
+    assert [s.status for s in p.steps] == [UNCHANGED] * 2 + [PENDING] + [UNCHANGED] * 2 + [PENDING]
     assert p.step("affinity").opted_out
+    # the choice is recorded on the app, so zdd check and the buildpack's checks honour it
+    assert p.step("opt_out").payload == {"set": {"ZDD_OPT_OUT": "affinity.enabled"}}
+    assert p.step("opt_out").commands == ("heroku config:set ZDD_OPT_OUT=affinity.enabled --app a",)
 
 
 def test_java_flag_forces_the_buildpack_on_a_non_jvm_app():
@@ -137,13 +140,13 @@ def test_next_command_keeps_every_flag_the_user_gave():
         min_web=3,
         affinity=False,
         java=True,
-        buildpack="https://example.com/my bp.tgz",
+        buildpack="https://example.com/bp.tgz?v=1&sig=a",
         release_check=False,
     )
     p = plan(state, opts)
     assert p.next_command == (
         "zdd setup --app java-basic --size Standard-1X --min-web 3 --no-affinity --java "
-        "--buildpack 'https://example.com/my bp.tgz' --no-release-check"
+        "--buildpack 'https://example.com/bp.tgz?v=1&sig=a' --no-release-check"
     )
     assert p.next_command in p.step("formation").note
     assert plan(state, PlanOptions(java=False)).next_command.endswith("--no-java")

@@ -67,6 +67,7 @@ def test_a_token_that_existed_before_setup_is_kept():
     assert plan(before, PlanOptions(size="Standard-1X")).step("release_check").payload == {
         "create_token": False,
         "set_app": True,
+        "rotate_token": False,
     }
     p = undo_plan(now, Snapshot.of(before))
     assert p.step("release_check").payload == {"unset": ["ZDD_APP"]}
