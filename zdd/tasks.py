@@ -8,6 +8,7 @@ users' own tasks.py: `ns = with_zdd(globals())` as its last line, or
 from invoke import Collection, Task
 
 from zdd.commands.check import check
+from zdd.commands.rehearse import rehearse
 from zdd.commands.setup import setup
 from zdd.commands.undo import undo
 from zdd.commands.verify import verify
@@ -17,6 +18,7 @@ ns.add_task(setup, default=True)
 ns.add_task(check)
 ns.add_task(undo)
 ns.add_task(verify)
+ns.add_task(rehearse)
 
 
 def with_zdd(module_globals: dict) -> Collection:

@@ -48,7 +48,10 @@ def dyno_memory_mb(size: str) -> int:
 def is_jvm_app(app_dir: Path, command: str) -> bool:
     """Heroku's Java/Gradle buildpacks give 90 s to bind; guess them as those buildpacks would."""
     markers = ("pom.xml", "build.gradle", "build.gradle.kts", "system.properties")
-    return any((app_dir / m).exists() for m in markers) or command.split()[0:1] == ["java"]
+    words = command.split()
+    if words[:1] == ["exec"]:
+        words = words[1:]
+    return any((app_dir / m).exists() for m in markers) or words[:1] == ["java"]
 
 
 def read_env_file(path: Path) -> dict[str, str]:

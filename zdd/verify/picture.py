@@ -40,8 +40,15 @@ def latency_axis(ax) -> None:
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
-def draw(report: VerifyReport, path: str | Path) -> Path:
-    """Write the picture (PNG or SVG, from the suffix) and return its path."""
+def draw(
+    report: VerifyReport,
+    path: str | Path,
+    *,
+    title: str | None = None,
+    during_label: str = "--during",
+) -> Path:
+    """Write the picture (PNG or SVG, from the suffix) and return its path. `title` and
+    `during_label` let zdd rehearse draw its deploy where verify draws the --during command."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
@@ -117,7 +124,7 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
         end = d.ended_s if d.ended_s is not None else run.elapsed_s
         ax.axvspan(d.started_s, end, ymax=0.04, color="#333333", alpha=0.5, lw=0)
         how = "stopped by zdd" if d.stopped_by_zdd else f"exit {d.exit_code}"
-        handles.append(Patch(color="#333333", alpha=0.5, label=f"--during ({how})"))
+        handles.append(Patch(color="#333333", alpha=0.5, label=f"{during_label} ({how})"))
     changes = report.affinity.get("change_list", [])
     for c in changes:
         ax.axvline(c["at_s"], ymax=0.12, color="#937860", lw=2)
@@ -137,7 +144,7 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
     ax.set_ylabel("latency (ms, log scale)")
     avail = "n/a" if report.availability is None else f"{report.availability * 100:.3f}%"
     ax.set_title(
-        f"zdd verify {run.url}\n{report.requests} requests, {report.failed} failed, "
+        f"{title or f'zdd verify {run.url}'}\n{report.requests} requests, {report.failed} failed, "
         f"availability {avail}",
         fontsize=10,
     )
@@ -146,7 +153,6 @@ def draw(report: VerifyReport, path: str | Path) -> Path:
         handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False
     )
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, metadata={"Software": "zdd verify"} if path.suffix == ".png" else None)
     plt.close(fig)
     return path

@@ -2,13 +2,14 @@
 finding (env vars, all off unless set):
 
   FAULT_BOOT_DELAY=S      sleep S seconds before binding $PORT (boot.r10)
-  FAULT_SIGTERM=exit      exit at once on SIGTERM, dropping requests in flight (shutdown.inflight_dropped)
+  FAULT_SIGTERM=exit      exit at once on SIGTERM, dropping requests in flight
+                          (shutdown.inflight_dropped)
   FAULT_SIGTERM=ignore    ignore SIGTERM (shutdown.sigkill)
   FAULT_KEEPALIVE=S       close idle keep-alive connections after S seconds (router.keepalive)
   FAULT_MEMORY_MB=N       hold N MB of memory (memory.overlap)
   FAULT_500=1             answer 500 on every request (release.unhealthy)
   FAULT_CRASH_AFTER=S     exit S seconds after binding (release.unhealthy)
-  FAULT_RELEASE=vN        apply FAULT_500 / FAULT_CRASH_AFTER only when ZDD_RELEASE is vN
+  FAULT_RELEASE=vN        apply the faults only when ZDD_RELEASE is vN (v1 healthy, v2 faulty)
 
 Healthy behaviour: keep-alive connections stay open 600 s; on SIGTERM it stops accepting, lets the
 requests in flight finish, then exits. GET /slow?s=2 answers after 2 s; POST echoes the length.
@@ -16,7 +17,6 @@ requests in flight finish, then exits. GET /slow?s=2 answers after 2 s; POST ech
 
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -26,8 +26,14 @@ from urllib.parse import parse_qs, urlsplit
 RELEASE = os.environ.get("ZDD_RELEASE", "v0")
 ONLY = os.environ.get("FAULT_RELEASE")
 MINE = ONLY in (None, "", RELEASE)
-KEEPALIVE = float(os.environ.get("FAULT_KEEPALIVE") or 600)
-BALLAST = bytearray(int(float(os.environ.get("FAULT_MEMORY_MB") or 0) * 1024 * 1024))
+
+
+def fault(key: str) -> str:
+    return os.environ.get(key, "") if MINE else ""
+
+
+KEEPALIVE = float(fault("FAULT_KEEPALIVE") or 600)
+BALLAST = bytearray(int(float(fault("FAULT_MEMORY_MB") or 0) * 1024 * 1024))
 for i in range(0, len(BALLAST), 4096):
     BALLAST[i] = 1  # touch every page so it is resident
 
@@ -51,9 +57,9 @@ class Handler(BaseHTTPRequestHandler):
             url = urlsplit(self.path)
             if url.path == "/slow":
                 time.sleep(float(parse_qs(url.query).get("s", ["2"])[0]))
-            status = 500 if (os.environ.get("FAULT_500") and MINE) else 200
-            out = f'{{"release": "{RELEASE}", "dyno": "{os.environ.get("DYNO")}", "got": {len(body)}}}'
-            data = out.encode()
+            status = 500 if fault("FAULT_500") else 200
+            dyno = os.environ.get("DYNO")
+            data = f'{{"release": "{RELEASE}", "dyno": "{dyno}", "got": {len(body)}}}'.encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
@@ -76,12 +82,12 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> None:
-    delay = float(os.environ.get("FAULT_BOOT_DELAY") or 0)
+    delay = float(fault("FAULT_BOOT_DELAY") or 0)
     if delay:
         time.sleep(delay)
     server = ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
     server.daemon_threads = True
-    mode = os.environ.get("FAULT_SIGTERM", "")
+    mode = fault("FAULT_SIGTERM")
 
     def on_term(signum, frame):
         if mode == "exit":
@@ -92,8 +98,8 @@ def main() -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, on_term)
-    crash = float(os.environ.get("FAULT_CRASH_AFTER") or 0)
-    if crash and MINE:
+    crash = float(fault("FAULT_CRASH_AFTER") or 0)
+    if crash:
         threading.Timer(crash, lambda: os._exit(3)).start()
     print(f"{RELEASE} {os.environ.get('DYNO')} listening on {os.environ['PORT']}", flush=True)
     server.serve_forever(poll_interval=0.05)
