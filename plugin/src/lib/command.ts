@@ -1,0 +1,79 @@
+// One `heroku zdd:*` command per zdd command, built from zdd's own description (spec): the same
+// summary, description and flags; running it runs `zdd <command> <flags>` with the CLI's login.
+import {Command, vars} from '@heroku-cli/command'
+import {existsSync, readFileSync} from 'node:fs'
+
+import {spec} from '../generated/zdd.js'
+import {runChild, type SignalSource, type Spawn, childEnv} from './bridge.js'
+import {oclifFlags, zddArgv} from './flags.js'
+import {findZdd, type ResolveDeps, versionOf, which, ZddNotFoundError} from './resolve.js'
+import type {CommandSpec} from './spec.js'
+
+/** Exit code for the plugin's own errors (zdd not found): zdd's code for configuration errors. */
+export const CONFIG_ERROR_EXIT = 2
+
+/** The processes and lookups the bridge uses; tests replace them. */
+export const io: {
+  signals: SignalSource
+  spawn?: Spawn
+  versionOf: ResolveDeps['versionOf']
+  which: ResolveDeps['which']
+} = {signals: process, spawn: undefined, versionOf, which}
+
+/** This package's version (its package.json, found upward from here): zdd is pinned to it. */
+export const pluginVersion: string = (() => {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    const file = new URL('package.json', dir)
+    if (!existsSync(file)) continue
+    const pjson = JSON.parse(readFileSync(file, 'utf8'))
+    if (pjson.name === 'heroku-zdd') return pjson.version
+  }
+
+  throw new Error('heroku-zdd: cannot find its package.json')
+})()
+
+export function commandSpec(name: string): CommandSpec {
+  const found = spec.commands.find(c => c.name === name)
+  if (!found) throw new Error(`zdd has no command ${name}; run \`invoke plugin\` to regenerate the plugin`)
+  return found
+}
+
+export function bridgeCommand(name: string) {
+  const zddCommand = commandSpec(name)
+  return class ZddBridge extends Command {
+    static baseFlags = Command.baseFlagsWithoutPrompt()
+    static description = zddCommand.description
+    static flags = oclifFlags(zddCommand)
+    static promptFlagActive = false
+    static strict = true
+    static summary = zddCommand.summary
+
+    async run(): Promise<void> {
+      const {flags, raw} = await this.parse(ZddBridge)
+      const typed = new Set<string>(raw.flatMap((token: {flag?: string; type: string}) => (token.type === 'flag' && token.flag ? [token.flag] : [])))
+      const argv = zddArgv(zddCommand, flags, typed)
+      let launcher
+      try {
+        launcher = await findZdd(spec.distribution, pluginVersion, {
+          env: process.env,
+          versionOf: io.versionOf,
+          which: io.which,
+        })
+      } catch (error) {
+        if (error instanceof ZddNotFoundError) this.error(error.message, {exit: CONFIG_ERROR_EXIT})
+        throw error
+      }
+
+      const env = childEnv(process.env, {host: vars.envHost ? vars.host : undefined, token: this.heroku.auth})
+      this.debug('running %s %o (zdd from %s)', launcher.command, [...launcher.prefix, ...argv], launcher.source)
+      let status: number
+      try {
+        status = await runChild(launcher.command, [...launcher.prefix, ...argv], {env, signals: io.signals, spawn: io.spawn})
+      } catch (error) {
+        this.error(`cannot start ${launcher.command}: ${(error as Error).message}`, {exit: CONFIG_ERROR_EXIT})
+      }
+
+      if (status !== 0) this.exit(status)
+    }
+  }
+}
