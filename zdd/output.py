@@ -115,6 +115,8 @@ def render_plan(out: Console, plan: Plan, state: AppState, title: str = "Plan") 
             extra = None if None in blocked_cost else sum(blocked_cost)
             line += f" now, {usd(extra, signed=True)} more with the blocked step(s)"
         out.print(line)
+    if plan.pending or plan.blocked:  # what remains to pay, whatever is done or left blocked
+        out.print(f"  Monthly cost of the dynos after this: [bold]{usd(plan.cost_after)}[/]")
     if uses_eco(state.formation):
         out.print(f"  ({escape(ECO_NOTE)})")
 

@@ -7,10 +7,11 @@ authorization (after the config var that held its token is gone).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 
-from zdd.cost import canonical_size, monthly_price
-from zdd.plan import BLOCKED, PENDING, UNCHANGED, Plan, Step
+from zdd.cost import canonical_size, formation_cost, monthly_price
+from zdd.plan import BLOCKED, PENDING, UNCHANGED, Plan, Step, simulate
 from zdd.snapshot import Snapshot
 from zdd.state import AFFINITY, OWNED_CONFIG_VARS, PREBOOT, AppState, is_companion
 
@@ -37,14 +38,12 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
         else ""
     )
 
-    def step(id_, types, with_size, status, extra_note=None, after_quantities=False):
-        # after_quantities: a pending step before this one restores the quantities, so this
-        # one's description and cost start from them
+    def step(id_, types, with_size, status, extra_note=None):
         updates, parts, cost = [], [], 0
         for t in types:
             u = {"type": t}
             q = quantity.get(t, now[t].quantity)
-            q0 = q if after_quantities else now[t].quantity
+            q0 = now[t].quantity
             s = size.get(t, now[t].size) if with_size else now[t].size
             if t in quantity:
                 u["quantity"] = q
@@ -76,17 +75,23 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
     types = list(dict.fromkeys([*quantity, *size]))
     if not size or restore_sizes:
         return [step("formation", types, True, PENDING)]
+    # Without consent to change sizes, a type setup moved off Eco/Basic keeps its quantity too:
+    # 1 x Standard-1X would cost more than before setup and still have no redundancy. Its
+    # quantity and size go back together, in the step that needs consent.
     steps = []
-    if quantity:
-        steps.append(step("formation", list(quantity), False, PENDING))
+    plain = [t for t in quantity if t not in size]
+    if plain:
+        steps.append(step("formation", plain, False, PENDING))
+    kept = ", ".join(f"{t} at {now[t].quantity} x {canonical_size(now[t].size)}" for t in size)
     steps.append(
         step(
             "formation_sizes",
             list(size),
             True,
             BLOCKED,
-            f"Changing dyno sizes needs your consent: zdd undo --app {app} --restore-sizes",
-            after_quantities=bool(quantity),
+            f"Changing dyno sizes needs your consent: zdd undo --app {app} --restore-sizes. "
+            f"Until then {kept} stay as they are: undo lowers a quantity only together with "
+            "its size, so the app isn't left on fewer professional dynos at a professional price.",
         )
     )
     return steps
@@ -100,13 +105,15 @@ def undo_plan(
     authorization_exists: bool = False,
     later: Sequence[Snapshot] = (),
     live_authorizations: Collection[str] = (),
+    unheld_authorizations: Sequence[str] = (),
 ) -> Plan:
     """Steps back to `snap`. Only zdd's own buildpack and config vars are removed, nothing else.
 
     `later`: the later snapshots of the same chain (runs after `snap` not yet undone): the
     companion URLs and OAuth authorizations they recorded are removed too. An authorization is
     revoked when it still exists: `authorization_exists` (snap's) or its id in
-    `live_authorizations`.
+    `live_authorizations`. `unheld_authorizations`: zdd's marked tokens for the app that nobody
+    holds after this undo (zdd.authorize.revocable), revoked too, recorded in a snapshot or not.
     """
     app = state.app
     chain = (snap, *later)
@@ -184,12 +191,35 @@ def undo_plan(
             )
 
     ids = list(dict.fromkeys(s.authorization_id for s in chain if s.authorization_id))
+    ids += [a for a in unheld_authorizations if a not in ids]
+    steps += authorization_steps(
+        ids,
+        lambda auth: (
+            auth in live_authorizations
+            or auth in unheld_authorizations
+            or (auth == snap.authorization_id and authorization_exists)
+        ),
+    )
+    next_command = ""
+    if any(s.status == BLOCKED and s.id == "formation_sizes" for s in steps):
+        next_command = f"zdd undo --app {app} --restore-sizes"
+    draft = Plan(app, tuple(steps), (), next_command)
+    return replace(draft, cost_after=formation_cost(simulate(state, draft).formation))
+
+
+def token_cleanup_plan(app: str, unheld_authorizations: Sequence[str]) -> Plan:
+    """Undo without a snapshot: revoke zdd's tokens for `app` that nobody holds (found by their
+    marked description), and nothing else (without a snapshot nothing else is known)."""
+    ids = list(dict.fromkeys(unheld_authorizations))
+    return Plan(app, tuple(authorization_steps(ids, lambda _: True)), (), "")
+
+
+def authorization_steps(ids: Sequence[str], live: Callable[[str], bool]) -> list[Step]:
+    """One revoke step per authorization id (`live(id)`: it still exists), in order."""
+    steps: list[Step] = []
     for n, auth in enumerate(ids, 1):
         id_ = "authorization" if n == 1 else f"authorization_{n}"
-        live = auth in live_authorizations or (
-            auth == snap.authorization_id and authorization_exists
-        )
-        if live:
+        if live(auth):
             steps.append(
                 Step(
                     id_,
@@ -203,7 +233,4 @@ def undo_plan(
             )
         else:
             steps.append(Step(id_, "authorization", UNCHANGED, "authorization already revoked", ""))
-    next_command = ""
-    if any(s.status == BLOCKED and s.id == "formation_sizes" for s in steps):
-        next_command = f"zdd undo --app {app} --restore-sizes"
-    return Plan(app, tuple(steps), (), next_command)
+    return steps

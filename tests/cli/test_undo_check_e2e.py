@@ -26,8 +26,10 @@ def test_undo_after_setup_restores_the_exact_prior_state(sandbox_for):
 
     partial = env.run("undo", "--app", "java-basic", "--yes")
     assert partial.code == 1, partial  # sizes need consent
-    assert "--restore-sizes" in partial.out and "explicit request" in partial.out
-    assert env.app_state("java-basic")["formation"] == [("web", 1, STD), ("worker", 1, STD)]
+    assert "--restore-sizes" in partial.out
+    # web keeps 2 x Standard-1X: never 1 x Standard-1X (dearer than before, no redundancy)
+    assert env.app_state("java-basic")["formation"] == [("web", 2, STD), ("worker", 1, STD)]
+    assert "Monthly cost of the dynos after this: $75/month" in partial.out
 
     full = env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes", invoke=True)
     assert full.code == 0, full

@@ -40,13 +40,38 @@ def test_undo_of_a_full_setup_reaches_the_snapshot_with_consent():
     assert "explicit request" in p.step("formation").note
 
 
-def test_sizes_stay_without_consent_but_quantities_are_restored():
+def test_without_consent_a_resized_type_keeps_its_quantity_and_its_size():
+    """Issue 8 item 11: plain undo used to leave web at 1 x Standard-2X (more than before setup,
+    and no redundancy). A type setup resized goes back, quantity and size, only with consent."""
     now = after_setup()
     p = undo_plan(now, Snapshot.of(BASIC))
+    assert p.step("formation") is None  # nothing to lower on its own
+    sizes = p.step("formation_sizes")
+    assert sizes.status == BLOCKED
+    assert sizes.payload == {
+        "updates": [
+            {"type": "web", "quantity": 1, "size": "Basic"},
+            {"type": "worker", "size": "Basic"},
+        ]
+    }
+    assert "web at 2 x Standard-2X" in sizes.note
+    assert p.next_command == "zdd undo --app a --restore-sizes"
+    assert p.cost_after == 150  # what the app keeps paying: 3 x Standard-2X
+    assert undo_plan(now, Snapshot.of(BASIC), restore_sizes=True).cost_after == 14
+
+
+def test_a_type_whose_size_setup_kept_gets_its_quantity_back_without_consent():
+    before = BASIC.replace(
+        formation=(Process("web", 1, "Standard-1X"), Process("worker", 1, "Basic"))
+    )
+    now = before.replace(
+        formation=(Process("web", 2, "Standard-1X"), Process("worker", 1, "Standard-1X"))
+    )
+    p = undo_plan(now, Snapshot.of(before))
     assert p.step("formation").status == PENDING
     assert p.step("formation").payload == {"updates": [{"type": "web", "quantity": 1}]}
-    assert p.step("formation_sizes").status == BLOCKED
-    assert p.next_command == "zdd undo --app a --restore-sizes"
+    assert p.step("formation_sizes").payload == {"updates": [{"type": "worker", "size": "Basic"}]}
+    assert p.cost_after == 25 + 25
 
 
 def test_only_our_buildpack_and_vars_are_removed_and_later_additions_stay():
@@ -79,15 +104,12 @@ def test_nothing_to_undo_is_all_unchanged():
     assert p.pending == [] and p.blocked == []
 
 
-def test_blocked_size_step_costs_only_the_size_change_after_the_quantity_step():
+def test_blocked_size_step_costs_the_whole_way_back():
     now = after_setup()  # web 2 x Standard-2X, worker 1 x Standard-2X; the snapshot: 1 x Basic
     p = undo_plan(now, Snapshot.of(BASIC))
-    quantity, sizes = p.step("formation"), p.step("formation_sizes")
-    assert quantity.cost_change == -50  # one Standard-2X dyno fewer
-    # web 1 x Standard-2X -> 1 x Basic and worker 1 x Standard-2X -> 1 x Basic
-    assert sizes.cost_change == 2 * (7 - 50)
-    assert "web: 1 x Standard-2X -> 1 x Basic" in sizes.what
-    assert quantity.cost_change + sizes.cost_change == 7 + 7 - (100 + 50)
+    sizes = p.step("formation_sizes")
+    assert "web: 2 x Standard-2X -> 1 x Basic" in sizes.what
+    assert sizes.cost_change == 7 + 7 - (100 + 50)
 
 
 def test_a_chain_of_runs_removes_what_each_added_and_revokes_every_live_token():
