@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # JVM options zdd adds on web dynos (sourced by .profile.d/zdd.sh: no exit, no set -e).
-# zdd adds no flag by default (see bench/results/jvm_warmup.md); ZDD_JVM_PRESET opts in to a preset
-# and ZDD_JVM_OPTS adds your own. Our flags go at the end of JAVA_TOOL_OPTIONS, after the JVM
-# buildpack's defaults (which it prepends), and a flag is left out when you already set that option.
+# By default only the server defaults the build chose (.zdd/server-defaults, lib/server.sh: idle
+# timeout and graceful shutdown for Spring Boot); no JVM flag (see bench/results/jvm_warmup.md and
+# bench/results/jvm_startup.md). ZDD_JVM_PRESET opts in to a preset and ZDD_JVM_OPTS adds your own.
+# Our flags go at the end of JAVA_TOOL_OPTIONS, after the JVM buildpack's defaults (which it
+# prepends), and a flag is left out when you already set that option.
 
 # The major Java version of the slug's JDK: $JAVA_HOME/release (or $HOME/.jdk/release), else
 # `java -version`. Prints nothing when unknown. "1.8.0_412" -> 8, "17.0.15" -> 17, "25" -> 25.
@@ -79,25 +81,90 @@ jvm::user_sets() {
 	for word in ${ZDD_USER_JVM_OPTIONS:-}; do
 		[[ "${word}" == -* ]] || continue
 		[[ "$(jvm::option_name "${word}")" == "${want}" ]] && return 0
-		# Any CDS setting of the user's disables our CDS flags.
-		if [[ "${want}" == XX:*Archive* || "${want}" == XX:SharedArchiveFile ]]; then
-			[[ "${word}" == -Xshare:* || "${word}" == -XX:*Archive* ]] && return 0
+		# Any CDS or AOT setting of the user's disables our CDS and AOT flags.
+		if [[ "${want}" == XX:*Archive* || "${want}" == XX:AOT* ]]; then
+			[[ "${word}" == -Xshare:* || "${word}" == -XX:*Archive* || "${word}" == -XX:AOT* ]] && return 0
 		fi
 	done
 	return 1
 }
 
-# Append zdd's flags to JAVA_TOOL_OPTIONS (web dynos only; the caller checks DYNO).
+# True when the dyno's environment sets Spring property NAME: SERVER_TOMCAT_KEEPALIVETIMEOUT (Spring
+# Boot's relaxed form: dots to _, no dashes; also with dashes as _) or SPRING_APPLICATION_JSON.
+jvm::spring_env_sets() {
+	local name="${1^^}" leaf json
+	local plain="${name//./_}"
+	local joined="${plain//-/}" underscored="${plain//-/_}"
+	[[ -n "${!joined:-}" || -n "${!underscored:-}" ]] && return 0
+	if [[ -n "${SPRING_APPLICATION_JSON:-}" ]]; then
+		leaf="${1##*.}"
+		leaf="${leaf,,}"
+		json="${SPRING_APPLICATION_JSON,,}"
+		[[ "${json//[-_]/}" == *"${leaf//-/}\""* ]] && return 0
+	fi
+	return 1
+}
+
+# True when the user's JVM options set Spring property NAME with -D in any relaxed spelling
+# (-Dserver.tomcat.keepAliveTimeout=... sets server.tomcat.keep-alive-timeout).
+jvm::user_sets_property() {
+	local want="${1,,}" word key
+	want="${want//[-_]/}"
+	for word in ${ZDD_USER_JVM_OPTIONS:-}; do
+		[[ "${word}" == -D* ]] || continue
+		key="${word#-D}"
+		key="${key%%=*}"
+		key="${key,,}"
+		[[ "${key//[-_]/}" == "${want}" ]] && return 0
+	done
+	return 1
+}
+
+# The server defaults the build chose (.zdd/server-defaults, one -Dname=value per line), each left
+# out when the dyno already sets it (JVM options, Spring's environment variables) or
+# ZDD_SERVER_DEFAULTS=off. Usage: jvm::server_flags ZDD_HOME
+jvm::server_flags() {
+	local file="${1}/server-defaults" flag name
+	[[ "${ZDD_SERVER_DEFAULTS:-on}" != "off" && -r "${file}" ]] || return 0
+	while IFS= read -r flag; do
+		[[ "${flag}" == -D?*=* ]] || continue
+		name="${flag#-D}"
+		name="${name%%=*}"
+		jvm::user_sets "${flag}" && continue
+		jvm::user_sets_property "${name}" && continue
+		jvm::spring_env_sets "${name}" && continue
+		echo "${flag}"
+	done <"${file}"
+}
+
+# Append zdd's flags to JAVA_TOOL_OPTIONS (web dynos only; the caller checks DYNO). Sets
+# ZDD_JVM_ADDED (what to print) and ZDD_JVM_NOTE (a one-line fallback message, or "").
 # Usage: jvm::apply ZDD_HOME
 jvm::apply() {
 	local zdd_home="${1}" preset="${ZDD_JVM_PRESET:-}" major="" flag
 	local -a flags=()
+	ZDD_JVM_NOTE=""
 	[[ "${ZDD_JVM_OPTS:-}" == "off" ]] && return 0
 	# What the user set: their config vars (JAVA_OPTS is on the Procfile command line, which wins
 	# anyway). JAVA_TOOL_OPTIONS may already hold the JVM buildpack's defaults; none of them is a
 	# flag a preset sets, so they never hide one.
 	ZDD_USER_JVM_OPTIONS="${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} ${JAVA_OPTS:-}"
-	if [[ -n "${preset}" && "${preset}" != "none" ]]; then
+	while IFS= read -r flag; do
+		[[ -n "${flag}" ]] && flags+=("${flag}")
+	done < <(jvm::server_flags "${zdd_home}")
+	if [[ "${preset}" == "aot" ]]; then
+		if jvm::user_sets "-XX:AOTCache=x"; then
+			: # the user's own cache (or -Xshare:off) wins
+		elif [[ -r "${zdd_home}/lib/aot.sh" ]]; then
+			# shellcheck source=buildpack/lib/aot.sh
+			source "${zdd_home}/lib/aot.sh"
+			aot::runtime_flag "${zdd_home}"
+			[[ -n "${AOT_FLAG}" ]] && flags+=("${AOT_FLAG}")
+			# shellcheck disable=SC2034 # printed by .profile.d/zdd.sh
+			ZDD_JVM_NOTE="${AOT_NOTE}"
+			unset AOT_FLAG AOT_NOTE
+		fi
+	elif [[ -n "${preset}" && "${preset}" != "none" ]]; then
 		# Only cds depends on the JDK version; don't pay for `java -version` otherwise.
 		[[ "${preset}" == "cds" ]] && major="$(jvm::major_version)"
 		while IFS= read -r flag; do

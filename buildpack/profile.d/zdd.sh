@@ -11,12 +11,22 @@ zdd::profile_web() {
 		# shellcheck source=buildpack/lib/jvm.sh
 		source "${zdd_home}/lib/jvm.sh"
 		ZDD_JVM_ADDED=""
+		ZDD_JVM_NOTE=""
 		jvm::apply "${zdd_home}"
 		if [[ -n "${ZDD_JVM_ADDED}" ]]; then
 			echo "zdd: added to JAVA_TOOL_OPTIONS: ${ZDD_JVM_ADDED}" >&2
 		fi
-		unset ZDD_JVM_ADDED
-		unset -f jvm::major_version jvm::preset_flags jvm::option_name jvm::user_sets jvm::apply
+		[[ -n "${ZDD_JVM_NOTE}" ]] && echo "${ZDD_JVM_NOTE}" >&2
+		if [[ "${ZDD_JVM_ADDED}" == *-XX:AOTCache=* ]]; then
+			# One line, once the app accepts connections: did the JVM map the cache?
+			(bash "${zdd_home}/lib/aot.sh" watch "$$" "${zdd_home}/aot/app.aot" </dev/null >&2 &)
+		fi
+		unset ZDD_JVM_ADDED ZDD_JVM_NOTE
+		unset -f jvm::major_version jvm::preset_flags jvm::option_name jvm::user_sets jvm::apply \
+			jvm::spring_env_sets jvm::user_sets_property jvm::server_flags
+		unset -f aot::java_version aot::jdk_id aot::int aot::skip aot::free_port aot::now_ms \
+			aot::seconds aot::compile aot::train aot::runtime_flag aot::tree aot::watch 2>/dev/null
+		unset AOT_CACHE_REL
 	fi
 
 	if [[ "${ZDD_WARMUP:-on}" != "off" && -n "${PORT:-}" && -r "${zdd_home}/lib/warmup.sh" ]]; then
