@@ -270,6 +270,17 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
             "deploy the app (with a web process in its Procfile) and run zdd again",
         )
     if not targets:
+        if web is not None and web.quantity < opts.min_web and not scale_web:
+            check_id = (
+                "web.redundancy" if "web.redundancy" in state.opt_outs else "tier.professional"
+            )
+            return _opted_out_step(
+                "formation",
+                "formation",
+                state,
+                check_id,
+                f"web stays at {web.quantity} x {canonical_size(web.size)}",
+            )
         what = (
             f"web already at {web.quantity} x {canonical_size(web.size)} (never scaled down)"
             if web
