@@ -45,7 +45,8 @@ def tar_bytes(source: Path) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for path in files(source):
-            info = tar.gettarinfo(str(path), arcname=path.relative_to(source).as_posix())
+            # resolve(): a symlink (lib/dyno_sizes.json -> zdd/data/) is packed as the file it names
+            info = tar.gettarinfo(str(path.resolve()), arcname=path.relative_to(source).as_posix())
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             info.mtime = MTIME

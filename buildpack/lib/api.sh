@@ -73,6 +73,26 @@ api::url_host() {
 	echo "${host,,}"
 }
 
+# True when the URL's authority (up to the first / ? or #) holds neither user info (an @) nor a
+# backslash: parsers disagree on such authorities (curl, browsers and Python's urlsplit may pick
+# different hosts), so this check and zdd's Python client (zdd/heroku/transport.py
+# check_token_transport) refuse them alike, whatever the scheme.
+# Usage: if api::plain_authority "${url}"; then ...
+api::plain_authority() {
+	local rest="${1#*://}"
+	rest="${rest%%[/?#]*}"
+	[[ "${rest}" != *[@\\]* ]]
+}
+
+# True when TOKEN can travel in an Authorization header as it is: RFC 6750's b64token (letters,
+# digits, - . _ ~ + /, then = padding). A line break would add headers of its own (header
+# injection); spaces or non-ASCII (a token pasted with smart quotes) are no token either.
+# Usage: if api::valid_token "${token}"; then ...
+api::valid_token() {
+	local LC_ALL=C
+	[[ "${1}" =~ ^[A-Za-z0-9._~+/-]+=*$ ]]
+}
+
 # True when a bearer token may be sent to this URL: https, or plain http to a loopback address
 # (localhost, 127.0.0.0/8 in dotted-quad form, ::1), as the Python client's check_token_transport.
 # Usage: if api::token_allowed "${url}"; then ...
@@ -101,23 +121,35 @@ api::_seconds() {
 	printf '%d.%03d' "$((${1} / 1000))" "$((${1} % 1000))"
 }
 
-# One GET with a JSON body written to a file. The token goes to curl through a file descriptor,
-# never on the command line (so it is not visible in `ps`) and never on stdout/stderr.
-# Prints "<http status> <curl exit code>"; status 000 when there was no HTTP answer.
-# Usage: api::_get_once URL TOKEN BODY_FILE TIMEOUT_MS
+# Bodies larger than this are refused (a formation or feature list is a few kB): curl stops at
+# the announced Content-Length, and a kernel file-size limit (ulimit -f) cuts a body that did not
+# announce one, so neither time nor disk depends on what the server sends.
+API_MAX_BODY_KB=1024
+
+# One GET with a JSON body written to a file. The Authorization header comes from HEADER_FILE
+# (`--header @file`, written by the caller with the printf builtin): the token is never on a
+# command line (`ps`, /proc/*/cmdline) and never on stdout/stderr.
+# Prints "<http status> <curl exit code>"; status 000 when there was no full HTTP answer (curl
+# exit 63 or 153: the body was over API_MAX_BODY_KB).
+# Usage: api::_get_once URL HEADER_FILE BODY_FILE TIMEOUT_MS
 api::_get_once() {
-	local url="${1}" token="${2}" body_file="${3}" timeout_ms="${4}" code rc=0
+	local url="${1}" header_file="${2}" body_file="${3}" timeout_ms="${4}" code rc=0
 	local max_time
 	max_time="$(api::_seconds "${timeout_ms}")"
 	code="$(
+		ulimit -c 0 2>/dev/null || true
+		ulimit -f "${API_MAX_BODY_KB}" 2>/dev/null || true
 		curl --silent --globoff --max-time "${max_time}" --connect-timeout "${max_time}" \
+			--max-filesize "$((API_MAX_BODY_KB * 1024))" \
 			--output "${body_file}" --write-out '%{http_code}' \
 			--header 'Accept: application/vnd.heroku+json; version=3' \
 			--header "User-Agent: zdd-buildpack/${ZDD_BUILDPACK_VERSION:-dev}" \
-			--header @<(printf 'Authorization: Bearer %s\n' "${token}") \
-			"${url}"
+			--header "@${header_file}" \
+			"${url}" 2>/dev/null
 	)" || rc=$?
-	# A transfer cut short (timeout, dropped connection) is no answer, whatever the status line said.
+	# A transfer cut short (timeout, dropped connection, too big) is no answer, whatever the
+	# status line said. SIGXFSZ (128+25): the file-size limit was hit, as curl's own 63.
+	((rc == 153)) && rc=63
 	((rc == 0)) || code="000"
 	echo "${code:-000} ${rc}"
 }
@@ -125,9 +157,9 @@ api::_get_once() {
 # GET with a deadline: the first attempt gets at most TIMEOUT_MS, and one retry after 429 or 5xx
 # runs only in the time left before DEADLINE_MS (absolute, from api::now_ms).
 # Prints "<http status> <curl exit code>".
-# Usage: read -r status rc < <(api::get URL TOKEN BODY_FILE TIMEOUT_MS DEADLINE_MS)
+# Usage: read -r status rc < <(api::get URL HEADER_FILE BODY_FILE TIMEOUT_MS DEADLINE_MS)
 api::get() {
-	local url="${1}" token="${2}" body_file="${3}" timeout_ms="${4}" deadline_ms="${5}"
+	local url="${1}" header_file="${2}" body_file="${3}" timeout_ms="${4}" deadline_ms="${5}"
 	local result status left attempt
 	for attempt in 1 2; do
 		left=$((deadline_ms - $(api::now_ms)))
@@ -137,7 +169,7 @@ api::get() {
 			result="000 28"
 			break
 		fi
-		result="$(api::_get_once "${url}" "${token}" "${body_file}" "${timeout_ms}")"
+		result="$(api::_get_once "${url}" "${header_file}" "${body_file}" "${timeout_ms}")"
 		status="${result%% *}"
 		if [[ "${attempt}" == 1 && ("${status}" == 429 || "${status}" == 5??) ]]; then
 			sleep 0.5

@@ -154,6 +154,10 @@ def test_a_release_line_added_to_a_crlf_procfile_keeps_its_line_endings(tmp_path
 
 READY_APP = {
     "name": "strict-ready",
+    "buildpacks": [
+        "https://github.com/zdd-dev/zdd/releases/download/v0.1.0/zdd-buildpack.tgz",
+        "heroku/java",
+    ],
     "formation": [{"type": "web", "quantity": 2, "size": "Standard-1X"}],
     "features": {"preboot": True, "http-session-affinity": True},
 }
@@ -181,7 +185,7 @@ def test_the_wired_release_command_runs_the_original_and_keeps_its_exit_status(
         )
     result = capture(["bash", "-c", command], env=env, cwd=build.build_dir, timeout=30)
     if strict:
-        assert result.stdout.count(" passed: ") == 4, result.stdout
+        assert result.stdout.count(" passed: ") == 5, result.stdout
         assert "skipped" not in result.stdout
     else:
         # no credentials: the check says so in one line and lets the release go on

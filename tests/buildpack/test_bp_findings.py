@@ -1,29 +1,67 @@
-"""lib/findings.jq against zdd/checks.py: the same four findings, word for word and in the same
-order (web first), for every shared vector and for formations the vectors do not cover."""
+"""lib/findings.jq against zdd/checks.py: the same five findings, word for word and in the same
+order (web first), fed the same API bodies.
+
+Both sides read the bodies exactly as the sandbox serves them over loopback (Python through
+zdd.reader and the real client; bash through findings.jq on the raw GET bodies), for every shared
+vector. Spellings the sandbox normalises away (odd cases, unknown sizes, a body with only the
+schema's `dyno_size` or only the legacy `size`) are fed as raw bodies to findings.jq and to
+zdd/heroku/models.py, which is how the Python client reads a body.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
+import httpx
 import pytest
-from bp_harness import BUILDPACK, VECTORS
+from bp_harness import BUILDPACK, VECTORS, server_seed
 
 from zdd.checks import check
-from zdd.cost import MONTHLY_USD
-from zdd.state import AppState
+from zdd.cost import CANONICAL, MONTHLY_USD
+from zdd.heroku.client import HerokuClient
+from zdd.heroku.models import BuildpackInstallation, Formation
+from zdd.reader import read_state
+from zdd.state import (
+    COMPANION_BUILDPACK_URL,
+    AppState,
+    Process,
+    is_companion,
+    is_hobby,
+    is_jvm_buildpack,
+    is_private,
+    parse_opt_outs,
+)
 
-FIRST_FOUR = ("tier.professional", "web.redundancy", "affinity.enabled", "preboot.enabled")
+BASH_IDS = (
+    "tier.professional",
+    "web.redundancy",
+    "affinity.enabled",
+    "preboot.enabled",
+    "buildpack.companion",
+)
+SIZES = BUILDPACK / "lib" / "dyno_sizes.json"
 
 
-def jq_findings(tmp_path, app: str, features: list, formation: list) -> list[tuple]:
-    (tmp_path / "features.json").write_text(json.dumps(features))
-    (tmp_path / "formation.json").write_text(json.dumps(formation))
+def jq_findings(
+    tmp_path: Path,
+    app: str,
+    features: list,
+    formation: list,
+    buildpacks: list,
+    opt_out: str = "",
+) -> list[tuple]:
+    for name, body in (("features", features), ("formation", formation), ("bp", buildpacks)):
+        (tmp_path / f"{name}.json").write_text(json.dumps(body))
     out = subprocess.run(
         [
-            "jq", "-n", "-r", "--arg", "app", app,
+            "jq", "-n", "-r", "--arg", "app", app, "--arg", "opt_out", opt_out,
+            "--arg", "companion_url", COMPANION_BUILDPACK_URL,
             "--slurpfile", "features", str(tmp_path / "features.json"),
             "--slurpfile", "formation", str(tmp_path / "formation.json"),
+            "--slurpfile", "buildpacks", str(tmp_path / "bp.json"),
+            "--slurpfile", "sizes", str(SIZES),
             "-f", str(BUILDPACK / "lib" / "findings.jq"),
         ],
         capture_output=True, text=True, check=True,
@@ -31,67 +69,188 @@ def jq_findings(tmp_path, app: str, features: list, formation: list) -> list[tup
     return [tuple(line.split("\t")) for line in out.splitlines()]
 
 
-def python_findings(seed_app: dict) -> list[tuple]:
-    found = [f for f in check(AppState.from_seed(seed_app)) if f.id in FIRST_FOUR]
+def python_findings(state: AppState) -> list[tuple]:
+    found = [f for f in check(state, companion_url=COMPANION_BUILDPACK_URL) if f.id in BASH_IDS]
     return [(f.id, f.status, f.message, f.command) for f in found]
 
 
-def api_bodies(seed_app: dict, reverse: bool) -> tuple[list, list]:
-    """The two GET bodies as the API shows the seeded app (formation in either order)."""
-    features = [
-        {"name": k, "enabled": bool(v)} for k, v in (seed_app.get("features") or {}).items()
-    ]
-    formation = [
-        {"type": p["type"], "quantity": p.get("quantity", 1), "size": p.get("size", "Basic")}
-        for p in seed_app.get("formation") or ()
-    ]
-    return features, formation[::-1] if reverse else formation
+# --- bodies as the sandbox serves them -----------------------------------------------------------
 
-
-EXTRA = {
-    "worker-before-web-on-basic": [
-        {"type": "worker", "quantity": 1, "size": "Basic"},
-        {"type": "web", "quantity": 1, "size": "basic"},
-        {"type": "clock", "quantity": 0, "size": "Basic"},
-    ],
-    "private-space": [
-        {"type": "web", "quantity": 2, "size": "private-m"},
-        {"type": "worker", "quantity": 1, "size": "Shield-L"},
-    ],
-    "private-one-web": [{"type": "web", "quantity": 1, "size": "Private-S"}],
-    "standard-one-web": [
-        {"type": "web", "quantity": 1, "size": "standard-2x"},
-        {"type": "worker", "quantity": 3, "size": "Performance-L-RAM"},
-    ],
-    "eco-and-unknown": [
-        {"type": "web", "quantity": 1, "size": "Eco"},
-        {"type": "worker", "quantity": 1, "size": "Fir-1X"},
-    ],
-    "unknown-size-only": [{"type": "web", "quantity": 2, "size": "Fir-1X"}],
-    "web-zero-on-basic": [
-        {"type": "web", "quantity": 0, "size": "Basic"},
-        {"type": "worker", "quantity": 1, "size": "Basic"},
-    ],
+SANDBOX_EXTRA = {
+    "worker-before-web-on-basic": {
+        "formation": [
+            {"type": "worker", "quantity": 1, "size": "Basic"},
+            {"type": "web", "quantity": 1, "size": "basic"},
+            {"type": "clock", "quantity": 0, "size": "Basic"},
+        ],
+        "buildpacks": ["heroku/gradle", "https://example.com/bp/zdd-buildpack-0.2.tgz"],
+    },
+    "private-space": {
+        "formation": [
+            {"type": "web", "quantity": 2, "size": "private-m"},
+            {"type": "worker", "quantity": 1, "size": "Private-L"},
+        ],
+        "buildpacks": ["zdd-dev/zdd", "heroku/jvm", "heroku/scala"],
+    },
+    "private-one-web": {"formation": [{"type": "web", "quantity": 1, "size": "Private-S"}]},
+    "standard-one-web-opted-out": {
+        "formation": [
+            {"type": "web", "quantity": 1, "size": "standard-2x"},
+            {"type": "worker", "quantity": 3, "size": "Performance-L-RAM"},
+        ],
+        "config_vars": {"ZDD_OPT_OUT": " Preboot.Enabled ,,web.redundancy"},
+    },
+    "web-zero-on-basic": {
+        "formation": [
+            {"type": "web", "quantity": 0, "size": "Basic"},
+            {"type": "worker", "quantity": 1, "size": "Basic"},
+        ],
+        "buildpacks": ["heroku/java", "https://github.com/zdd-dev/zdd/releases/download/v9/x.tgz"],
+    },
 }
 
 
-def cases():
+def sandbox_cases():
     for path in VECTORS:
         yield path.stem, json.loads(path.read_text())["seed"]["apps"][0]
-    for name, formation in EXTRA.items():
-        yield name, {"name": "extra-app", "formation": formation, "features": {"preboot": False}}
+    for name, extra in SANDBOX_EXTRA.items():
+        app = {"name": f"x-{name}"[:30].rstrip("-"), "features": {"preboot": False}, **extra}
+        yield name, app
 
 
-@pytest.mark.parametrize("reverse", [False, True], ids=["api-order", "reversed"])
-@pytest.mark.parametrize(("name", "seed_app"), list(cases()), ids=[n for n, _ in cases()])
-def test_findings_jq_says_what_zdd_check_says(tmp_path, name, seed_app, reverse):
-    features, formation = api_bodies(seed_app, reverse)
-    assert jq_findings(tmp_path, seed_app["name"], features, formation) == python_findings(seed_app)
+def served(sandbox, app: str, path: str):
+    headers = {
+        "Authorization": f"Bearer {sandbox.platform.global_token}",
+        "Accept": "application/vnd.heroku+json; version=3",
+    }
+    response = httpx.get(f"{sandbox.url}/apps/{app}/{path}", headers=headers, timeout=5)
+    response.raise_for_status()
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("name", "seed_app"), list(sandbox_cases()), ids=[n for n, _ in sandbox_cases()]
+)
+def test_findings_jq_says_what_zdd_check_says_on_sandbox_bodies(
+    tmp_path, bp_sandbox, name, seed_app
+):
+    server_seed(bp_sandbox, {"apps": [seed_app]})
+    app = seed_app["name"]
+    with HerokuClient(bp_sandbox.url, bp_sandbox.platform.global_token) as client:
+        expected = python_findings(read_state(client, app))
+    features, formation, buildpacks = (
+        served(bp_sandbox, app, p) for p in ("features", "formation", "buildpack-installations")
+    )
+    opt_out = served(bp_sandbox, app, "config-vars").get("ZDD_OPT_OUT", "")
+    got = jq_findings(tmp_path, app, features, formation, buildpacks, opt_out)
+    assert got == expected
+    assert [f[0] for f in got] == list(BASH_IDS)
+    # the order of items in a list body is the API's, not a promise
+    reversed_ = jq_findings(
+        tmp_path, app, features[::-1], formation[::-1], buildpacks[::-1], opt_out
+    )
+    assert reversed_ == expected
+
+
+# --- raw bodies the sandbox would normalise ------------------------------------------------------
+
+
+def formation_item(type_: str, quantity: int, size: str | None = None, dyno_size=None) -> dict:
+    item: dict = {"type": type_, "quantity": quantity}
+    if size is not None:
+        item["size"] = size
+    if dyno_size is not None:
+        item["dyno_size"] = {"id": "00000000-0000-0000-0000-000000000000", "name": dyno_size}
+    return item
+
+
+def bp_item(url: str, ordinal: int) -> dict:
+    return {"buildpack": {"url": url, "name": url}, "ordinal": ordinal}
+
+
+RAW = {
+    # the 2026 schema: dyno_size only (size is deprecated); zdd reads dyno_size.name first
+    "schema-dyno-size-only": [formation_item("web", 2, dyno_size="Standard-2X")],
+    "dyno-size-wins-over-legacy-size": [
+        formation_item("web", 2, size="Basic", dyno_size="Performance-M"),
+        formation_item("worker", 1, size="Standard-1X", dyno_size="Eco"),
+    ],
+    "legacy-size-only": [formation_item("web", 1, size="basic")],
+    "empty-dyno-size-name-falls-back": [formation_item("web", 2, size="Eco", dyno_size="")],
+    "eco-and-unknown": [
+        formation_item("web", 1, size="Eco"),
+        formation_item("worker", 1, size="Fir-1X"),
+    ],
+    "unknown-size-only": [formation_item("web", 2, size="Fir-1X")],
+    "shield-odd-case": [formation_item("web", 2, size="sHIELD-l-ram")],
+    "retired-hobby": [formation_item("web", 1, size="Hobby")],
+    "null-dyno-size": [{"type": "web", "quantity": 2, "size": "Standard-1X", "dyno_size": None}],
+}
+
+RAW_BUILDPACKS = {
+    "jvm-by-github-url-then-companion": [
+        bp_item("https://github.com/heroku/heroku-buildpack-java.git#v1", 0),
+        bp_item("https://example.com/zdd-buildpack.tgz", 1),
+    ],
+    "companion-first-by-ordinal": [
+        bp_item("https://codon-buildpacks.s3.amazonaws.com/buildpacks/heroku/clojure.tgz", 1),
+        bp_item("urn:buildpack:zdd-dev/zdd", 0),
+    ],
+    "companion-between-two-jvm": [
+        bp_item("heroku/jvm", 0),
+        bp_item("HTTPS://GitHub.com/zdd-dev/zdd/releases/download/v0.0.1/zdd-buildpack.tgz/", 1),
+        bp_item("heroku/Gradle", 2),
+    ],
+    "not-jvm": [bp_item("heroku/nodejs", 0), bp_item("zdd/zdd", 1)],
+}
+
+
+def python_state(app: str, features: list, formation: list, buildpacks: list, opt_out: str):
+    """The AppState zdd.reader builds from these bodies (the client's models, sorted by ordinal)."""
+    installs = sorted(
+        (BuildpackInstallation.from_api(b) for b in buildpacks), key=lambda b: b.ordinal
+    )
+    forms = [Formation.from_api(f) for f in formation]
+    return AppState(
+        app=app,
+        buildpacks=tuple(b.url for b in installs),
+        features={f["name"]: f["enabled"] for f in features},
+        formation=tuple(Process(f.type, f.quantity, f.size) for f in forms),
+        opt_outs=parse_opt_outs(opt_out),
+    )
+
+
+@pytest.mark.parametrize("formation_name", list(RAW))
+def test_findings_jq_reads_formation_bodies_as_the_client_does(tmp_path, formation_name):
+    formation = RAW[formation_name]
+    features = [{"name": "preboot", "enabled": True}]
+    buildpacks = RAW_BUILDPACKS["companion-between-two-jvm"]
+    state = python_state("raw-app", features, formation, buildpacks, "")
+    got = jq_findings(tmp_path, "raw-app", features, formation, buildpacks)
+    assert got == python_findings(state)
+
+
+@pytest.mark.parametrize("bp_name", list(RAW_BUILDPACKS))
+def test_findings_jq_reads_buildpacks_as_the_client_does(tmp_path, bp_name):
+    formation = [formation_item("web", 2, dyno_size="Standard-1X")]
+    buildpacks = RAW_BUILDPACKS[bp_name]
+    state = python_state("raw-app", [], formation, buildpacks, "")
+    got = jq_findings(tmp_path, "raw-app", [], formation, buildpacks)
+    assert got == python_findings(state)
+
+
+def test_a_schema_conformant_body_is_judged_by_dyno_size(tmp_path):
+    """The bug this guards against: reading only the legacy `size` gave the opposite answer."""
+    formation = RAW["dyno-size-wins-over-legacy-size"]
+    got = {f[0]: f for f in jq_findings(tmp_path, "my-app", [], formation, [])}
+    assert got["tier.professional"][1] == "failed"
+    assert "worker (Eco)" in got["tier.professional"][2]
+    assert "web (" not in got["tier.professional"][2]
 
 
 def test_the_web_basic_fix_commands_list_web_first(tmp_path):
-    formation = EXTRA["worker-before-web-on-basic"]
-    got = {f[0]: f for f in jq_findings(tmp_path, "my-app", [], formation)}
+    formation = SANDBOX_EXTRA["worker-before-web-on-basic"]["formation"]
+    got = {f[0]: f for f in jq_findings(tmp_path, "my-app", [], formation, [])}
     assert got["tier.professional"][3] == (
         "heroku ps:type web=Standard-1X clock=Standard-1X worker=Standard-1X --app my-app"
     )
@@ -101,7 +260,98 @@ def test_the_web_basic_fix_commands_list_web_first(tmp_path):
     assert got["tier.professional"][2].startswith("not on a professional size: web (Basic), worker")
 
 
-def test_the_size_list_is_zdd_costs():
-    text = (BUILDPACK / "lib" / "findings.jq").read_text()
-    listed = text.split("def known_sizes: [", 1)[1].split("];", 1)[0]
-    assert json.loads(f"[{listed}]") == list(MONTHLY_USD)
+@pytest.mark.parametrize(
+    "body",
+    [
+        ([1, 2, 3], [], []),
+        ([], [1, 2, 3], []),
+        ([], [], [1, 2, 3]),
+        ({"id": "x"}, [], []),
+        ([{"name": "preboot", "enabled": "yes"}], [], []),
+        ([], [{"type": "web", "quantity": "2"}], []),
+        ([], [{"type": "web", "quantity": 2, "size": 5}], []),
+        ([], [], [{"buildpack": "heroku/java", "ordinal": 0}]),
+    ],
+    ids=lambda b: json.dumps(b)[:40],
+)
+def test_a_body_of_the_wrong_shape_is_not_judged(tmp_path, body):
+    with pytest.raises(subprocess.CalledProcessError) as caught:
+        jq_findings(tmp_path, "my-app", *body)
+    assert caught.value.returncode == 5
+    assert "unexpected body" in caught.value.stderr
+    assert caught.value.stdout == ""
+
+
+# --- drift: the bash side derives nothing the Python side does not --------------------------------
+
+SIZE_SPELLINGS = sorted(
+    {
+        s
+        for row in json.loads(SIZES.read_text())["sizes"]
+        for s in (row["name"], row["name"].upper())
+    }
+    | {" basic ", "Private-Future", "shield-", "Fir-1X", "", "standard"}
+)
+
+
+def jq_eval(expression: str, value: str) -> object:
+    """One findings.jq definition applied to `value` (the program's defs, then EXPRESSION)."""
+    program = (BUILDPACK / "lib" / "findings.jq").read_text().split("\n($features[0])", 1)[0]
+    out = subprocess.run(
+        [
+            "jq", "-n", "--arg", "v", value, "--arg", "companion_url", COMPANION_BUILDPACK_URL,
+            "--slurpfile", "sizes", str(SIZES), f"{program}\n$v | {expression}",
+        ],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(out)
+
+
+def test_the_size_table_is_a_symlink_to_zdds_one_table():
+    assert SIZES.is_symlink()
+    assert SIZES.resolve() == (BUILDPACK.parent / "zdd" / "data" / "dyno_sizes.json").resolve()
+    assert "known_sizes" not in (BUILDPACK / "lib" / "findings.jq").read_text()
+
+
+@pytest.mark.parametrize("size", SIZE_SPELLINGS)
+def test_size_rules_match_zdd(size):
+    assert jq_eval("hobby", size) is is_hobby(size)
+    assert jq_eval("private", size) is is_private(size)
+    assert jq_eval("canonical", size) == CANONICAL.get(size.strip().lower(), size)
+
+
+def test_every_sellable_size_is_known_to_both():
+    assert {jq_eval("canonical", k) for k in MONTHLY_USD} == set(CANONICAL.values())
+
+
+BUILDPACK_REFS = [
+    "heroku/java",
+    "urn:buildpack:heroku/jvm",
+    "HEROKU/Gradle",
+    "https://github.com/heroku/heroku-buildpack-scala",
+    "https://github.com/heroku/heroku-buildpack-clojure.git#v90",
+    "https://github.com/heroku/heroku-buildpack-java/",
+    "https://buildpack-registry.s3.amazonaws.com/buildpacks/heroku/java.tgz",
+    "https://codon-buildpacks.s3.amazonaws.com/buildpacks/heroku/jvm-common.tar.gz",
+    "https://user@github.com:443/heroku/heroku-buildpack-java",
+    "https://example.com/heroku/java",
+    "git://github.com/heroku/heroku-buildpack-gradle.git",
+    "heroku/nodejs",
+    "https://github.com/zdd-dev/zdd/releases/download/v0.1.0/zdd-buildpack.tgz",
+    "https://github.com/zdd-dev/zdd/releases/latest/download/zdd-buildpack.tgz",
+    "https://GITHUB.com/zdd-dev/zdd/releases/download/v2/zdd-buildpack.tgz#frag",
+    "urn:buildpack:zdd-dev/zdd",
+    "https://example.com/x/zdd-buildpack-0.3.tgz",
+    "https://example.com/zdd-buildpack.tgz?sig=1",
+    "zdd-dev/zdd",
+    "zdd/zdd",
+    "https://example.com/other.tgz",
+    COMPANION_BUILDPACK_URL + ".git",
+    "",
+]
+
+
+@pytest.mark.parametrize("ref", BUILDPACK_REFS)
+def test_buildpack_rules_match_zdd(ref):
+    assert jq_eval("jvm_buildpack", ref) is is_jvm_buildpack(ref)
+    assert jq_eval("companion", ref) is is_companion(ref, COMPANION_BUILDPACK_URL)

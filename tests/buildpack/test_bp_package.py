@@ -85,3 +85,14 @@ def test_modes_come_from_the_layout_not_the_working_tree(tmp_path):
         tar.extractall(unpacked, filter="data")
     build = Build(tmp_path / "run", "maven-procfile", buildpack=unpacked)
     assert build.compile().returncode == 0
+
+
+def test_the_dyno_size_table_is_packed_as_a_file_not_a_link(tmp_path):
+    """buildpack/lib/dyno_sizes.json is a git symlink to zdd/data/dyno_sizes.json: a tarball
+    holding the link would point outside the buildpack once Heroku unpacks it."""
+    assert package(tmp_path / "dist").returncode == 0
+    with tarfile.open(tmp_path / "dist" / "zdd-buildpack.tgz") as tar:
+        member = tar.getmember("lib/dyno_sizes.json")
+        assert member.isfile() and member.mode == 0o644
+        packed = tar.extractfile(member).read()
+    assert packed == (REPO / "zdd" / "data" / "dyno_sizes.json").read_bytes()

@@ -21,7 +21,13 @@ from bp_harness import (
     strip_ansi,
 )
 
-FIRST_FOUR = ("tier.professional", "web.redundancy", "affinity.enabled", "preboot.enabled")
+BASH_IDS = (
+    "tier.professional",
+    "web.redundancy",
+    "affinity.enabled",
+    "preboot.enabled",
+    "buildpack.companion",
+)
 LINE = re.compile(
     r"^zdd: (?P<id>[a-z_.]+) (?P<status>passed|failed|skipped): (?P<message>.+?)"
     r"(?: \(fix: (?P<fix>.+)\))?$"
@@ -47,7 +53,7 @@ def findings(stdout: str) -> dict[str, dict]:
     found = {}
     for line in stdout.splitlines():
         match = LINE.match(line)
-        if match and match["id"] in FIRST_FOUR:
+        if match and match["id"] in BASH_IDS:
             found[match["id"]] = match.groupdict()
     return found
 
@@ -67,11 +73,14 @@ def api_requests(sandbox) -> list[dict]:
 @pytest.mark.parametrize("vector", VECTORS, ids=[p.stem for p in VECTORS])
 def test_release_check_agrees_with_zdd_check_on_the_shared_vectors(slug, bp_sandbox, vector):
     case = json.loads(vector.read_text())
-    app = case["seed"]["apps"][0]["name"]
-    result = run_check(slug, **creds(bp_sandbox, app))
+    seed_app = case["seed"]["apps"][0]
+    app = seed_app["name"]
+    # the release dyno has the app's config vars in its environment: ZDD_OPT_OUT among them
+    opt_out = {k: v for k, v in (seed_app.get("config_vars") or {}).items() if k == "ZDD_OPT_OUT"}
+    result = run_check(slug, **creds(bp_sandbox, app, **opt_out))
     assert result.returncode == 0, result.output
     got = {id_: f["status"] for id_, f in findings(result.stdout).items()}
-    assert got == {id_: case["expected"][id_] for id_ in FIRST_FOUR}, result.stdout
+    assert got == {id_: case["expected"][id_] for id_ in BASH_IDS}, result.stdout
     for finding in findings(result.stdout).values():
         if finding["status"] == "failed":
             assert finding["fix"] and f"--app {app}" in finding["fix"]
@@ -110,6 +119,10 @@ def test_every_finding_passes_on_a_ready_app(slug, bp_sandbox):
             "apps": [
                 {
                     "name": "ready-app",
+                    "buildpacks": [
+                        "https://github.com/zdd-dev/zdd/releases/download/v0.1.0/zdd-buildpack.tgz",
+                        "heroku/java",
+                    ],
                     "formation": [{"type": "web", "quantity": 2, "size": "Standard-2X"}],
                     "features": {"preboot": True, "http-session-affinity": True},
                 }
@@ -119,7 +132,7 @@ def test_every_finding_passes_on_a_ready_app(slug, bp_sandbox):
     result = run_check(slug, **creds(bp_sandbox, "ready-app", ZDD_STRICT="1"))
     assert result.returncode == 0
     assert {f["status"] for f in findings(result.stdout).values()} == {"passed"}
-    assert len(findings(result.stdout)) == 4
+    assert len(findings(result.stdout)) == 5
 
 
 def test_strict_mode_fails_the_release_only_when_a_check_fails(slug, bp_sandbox):
@@ -137,7 +150,7 @@ def test_token_falls_back_to_heroku_api_key_and_app_to_heroku_app_name(slug, bp_
         "HEROKU_APP_NAME": "zdd-demo",
     }
     result = run_check(slug, **config)
-    assert len(findings(result.stdout)) == 4
+    assert len(findings(result.stdout)) == 5
 
 
 def test_the_check_sends_the_api_headers_and_only_reads(slug, bp_sandbox, clear_faults):
@@ -145,7 +158,11 @@ def test_the_check_sends_the_api_headers_and_only_reads(slug, bp_sandbox, clear_
     run_check(slug, **creds(bp_sandbox))
     seen = api_requests(bp_sandbox)
     assert {r["method"] for r in seen} == {"GET"}
-    assert {r["path"] for r in seen} == {"/apps/zdd-demo/features", "/apps/zdd-demo/formation"}
+    assert {r["path"] for r in seen} == {
+        "/apps/zdd-demo/features",
+        "/apps/zdd-demo/formation",
+        "/apps/zdd-demo/buildpack-installations",
+    }
 
 
 # --- failure paths: one line, exit 0 (even when strict) ------------------------------------------
@@ -187,7 +204,7 @@ def test_one_429_or_5xx_is_retried_once(slug, clear_faults):
     fault(sandbox, kind="rate_limit", route="GET /apps/*/formation", count=1)
     fault(sandbox, kind="status", status=503, route="GET /apps/*/features", count=1)
     result = run_check(slug, **creds(sandbox))
-    assert len(findings(result.stdout)) == 4, result.stdout
+    assert len(findings(result.stdout)) == 5, result.stdout
 
 
 def test_429_twice_is_one_line(slug, clear_faults):
@@ -239,9 +256,15 @@ class _Garbage(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.mark.parametrize(
-    "body", [b'[{"name": "preboot", "enabled": tru', b'{"id": "x"}', b"<html>"]
+    ("body", "words"),
+    [
+        (b'[{"name": "preboot", "enabled": tru', "malformed"),
+        (b"<html>", "malformed"),
+        (b'{"id": "x"}', "unexpected shape"),
+        (b"[1,2,3]", "unexpected shape"),
+    ],
 )
-def test_malformed_json_is_one_line(slug, body):
+def test_malformed_json_is_one_line(slug, body, words):
     """The sandbox always answers JSON, so a tiny loopback server sends the broken bodies."""
     handler = type("Garbage", (_Garbage,), {"body": body})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -252,7 +275,7 @@ def test_malformed_json_is_one_line(slug, body):
             "ZDD_API_TOKEN": "t0ken-value-for-garbage",
             "ZDD_APP": "zdd-demo",
         }
-        assert "malformed" in one_skip_line(run_check(slug, **config))
+        assert words in one_skip_line(run_check(slug, ZDD_STRICT="1", **config))
     finally:
         server.shutdown()
         server.server_close()
@@ -290,7 +313,7 @@ def test_the_release_dyno_sends_the_slugs_version_in_the_user_agent(slug):
         server.server_close()
     version = (BUILDPACK / "VERSION").read_text().strip()
     assert (slug / ".zdd" / "VERSION").read_text().strip() == version
-    assert handler.agents == [f"zdd-buildpack/{version}"] * 2
+    assert handler.agents == [f"zdd-buildpack/{version}"] * 3
 
 
 @pytest.mark.parametrize(
@@ -405,7 +428,7 @@ def test_base_url_follows_the_heroku_host_rule(tmp_path, host, url):
         ("http://evil.example/@127.0.0.1", False),
         ("http://evil.example:80#@127.0.0.1:5000", False),
         ("http://127.0.0.1:5000@evil.example", False),
-        ("http://user@127.0.0.1:5000", True),  # user info dropped, as urlsplit does
+        ("http://user@127.0.0.1:5000", True),  # token_allowed drops user info; see below
         ("http://a@evil.example@127.0.0.1", False),  # curl: malformed; we refuse
         ("HTTP://127.0.0.1:5000", False),  # the Python client refuses it (not a URL, not a host)
         ("http://127.0.0.1 .evil.example", False),
@@ -451,7 +474,7 @@ def test_build_time_check_agrees_on_a_vector(tmp_path, bp_sandbox):
     app = case["seed"]["apps"][0]["name"]
     result = Build(tmp_path, "maven-procfile", creds(bp_sandbox, app)).compile()
     text = strip_ansi(result.output)
-    for id_ in FIRST_FOUR:
+    for id_ in BASH_IDS:
         assert f"zdd: {id_} {case['expected'][id_]}: " in text or (
             f"       {id_} {case['expected'][id_]}: " in text
         )
@@ -480,7 +503,7 @@ def test_wired_release_command_checks_then_runs_the_original(tmp_path, bp_sandbo
     command = procfile_types(build.procfile)["release"]
     env = scrubbed_env(build.build_dir, DYNO="release.9", **creds(bp_sandbox))
     result = capture(["bash", "-c", command], env=env, cwd=build.build_dir, timeout=30)
-    assert len(findings(result.stdout)) == 4
+    assert len(findings(result.stdout)) == 5
     assert result.stdout.rstrip().endswith("migrate ran")
     assert result.returncode == 0
     # strict and failing: the original release task does not run, the release stops
