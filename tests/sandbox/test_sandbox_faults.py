@@ -59,6 +59,7 @@ def test_drop_closes_the_connection_without_a_response(api, sandbox):
         "method": "PATCH",
         "path": "/apps/zdd-demo/formation/web",
         "status": 0,
+        "authorization": None,
     }
     # The dropped write was never applied, and the next request is served normally.
     assert api.get("/apps/zdd-demo/formation/web").json()["quantity"] == 1

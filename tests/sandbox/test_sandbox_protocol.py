@@ -269,10 +269,18 @@ def test_request_log_counts_writes(api, sandbox, control):
     api.get("/apps/zdd-demo")
     api.patch("/apps/zdd-demo/features/http-session-affinity", json={"enabled": True})
     log = control.get("/requests").json()
+    auth = next(iter(sandbox.platform.authorizations.values())).id  # the global token's
     assert log == [
-        {"method": "GET", "path": "/apps/zdd-demo", "status": 200},
-        {"method": "PATCH", "path": "/apps/zdd-demo/features/http-session-affinity", "status": 200},
+        {"method": "GET", "path": "/apps/zdd-demo", "status": 200, "authorization": auth},
+        {
+            "method": "PATCH",
+            "path": "/apps/zdd-demo/features/http-session-affinity",
+            "status": 200,
+            "authorization": auth,
+        },
     ]
+    api.get("/apps", headers={"Authorization": "Bearer wrong"})
+    assert control.get("/requests").json()[-1]["authorization"] is None
     assert control.delete("/requests").status_code == 200
     assert sandbox.platform.request_log() == []
 

@@ -185,6 +185,36 @@ def test_every_endpoint_response_validates(api, sandbox):
     call("POST", "/apps/zdd-demo/releases", {"release": releases[-1]["id"]}, status=(201,))
     call("GET", "/apps/zdd-demo/dynos")
     call("GET", "/apps/zdd-demo/dynos/web.1")
+    call("POST", "/apps/zdd-demo/dynos/web.1/actions/stop", status=(202,))
+    call("POST", "/apps/zdd-demo/formations/worker/actions/stop", status=(202,))
+    call("DELETE", "/apps/zdd-demo/dynos/web.1", status=(202,))
+    call("DELETE", "/apps/zdd-demo/formations/web", status=(202,))
+    call("DELETE", "/apps/zdd-demo/dynos", status=(202,))
+    call("PATCH", "/apps/zdd-demo", {"maintenance": True})
+    call("GET", "/users/~/apps")
+    plan = {"plan": "heroku-postgresql:essential-0"}
+    addon = call("POST", "/apps/zdd-demo/addons", plan, status=(201,))
+    call("GET", "/apps/zdd-demo/addons")
+    call("DELETE", f"/apps/zdd-demo/addons/{addon['id']}")
+    call("GET", "/apps/zdd-demo/collaborators")
+    call("GET", "/account/features")
+    call("GET", "/generations")
+    call("GET", "/generations/fir")
+    prod = call("POST", "/apps", {"name": "zdd-prod"}, status=(201,))
+    pipe = platform.add_pipeline("zdd-pipe", {"staging": ["zdd-demo"], "production": ["zdd-prod"]})
+    call("GET", "/pipelines")
+    call("GET", f"/pipelines/{pipe.id}")
+    call("GET", f"/pipelines/{pipe.id}/pipeline-couplings")
+    call("GET", "/apps/zdd-demo/pipeline-couplings")
+    call("POST", "/filters/apps", {"in": {"id": [app_id, prod["id"]]}})
+    promotion = {
+        "pipeline": {"id": pipe.id},
+        "source": {"app": {"id": app_id}},
+        "targets": [{"app": {"id": prod["id"]}}],
+    }
+    promo = call("POST", "/pipeline-promotions", promotion, status=(201,))
+    call("GET", f"/pipeline-promotions/{promo['id']}")
+    call("GET", f"/pipeline-promotions/{promo['id']}/promotion-targets")
     call("GET", "/dyno-sizes")
     call("GET", "/dyno-sizes/standard-1x")
     call("GET", "/account")
@@ -200,6 +230,16 @@ def test_every_endpoint_response_validates(api, sandbox):
     call("POST", "/apps", {}, status=(201,))
     call("DELETE", "/apps/made-by-api")
     assert seen == {(r.method, r.path) for r in ROUTES}, "some route was not walked"
+
+
+def test_extended_dynos_differ_from_the_schema_only_by_extended(api):
+    dynos = api.get("/apps/zdd-demo/dynos?extended=true").json()
+    assert dynos and all(set(d["extended"]) >= {"region", "instance", "ip", "port"} for d in dynos)
+    validate(
+        "GET",
+        "/apps/zdd-demo/dynos",
+        [{k: v for k, v in d.items() if k != "extended"} for d in dynos],
+    )
 
 
 def request_errors(method: str, path: str, body) -> list[str]:

@@ -23,8 +23,9 @@ from email.utils import formatdate
 from starlette.requests import Request
 from starlette.responses import Response
 
+from . import registry
 from .catalog import ACCEPTED_SCOPES
-from .control import handle_control
+from .control import handle_control, stream_release_output
 from .ranges import RangeError, paginate, parse_range
 from .routes import ROUTES, Route
 from .rules import RATE_LIMIT_MESSAGE, RATE_LIMIT_URL, PlatformError
@@ -72,6 +73,7 @@ class Answer:
     def __init__(self, status: int, payload=None, headers: dict | None = None, raw: bytes = b""):
         self.status, self.payload, self.headers = status, payload, dict(headers or {})
         self.raw = raw if payload is None else json.dumps(payload).encode()
+        self.authorization: str | None = None  # id of the authorization that authenticated it
 
 
 class InjectedFault(PlatformError):
@@ -137,6 +139,15 @@ class SandboxApp:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
+        if scope["path"].startswith("/__sandbox/streams/"):
+            await stream_release_output(self.platform, scope["path"], send)
+            return
+        if scope["path"].startswith("/buildpacks/") and request.method == "GET":
+            status, payload = registry.lookup(scope["path"].removeprefix("/buildpacks/"))
+            await Response(json.dumps(payload), status, media_type="application/json")(
+                scope, receive, send
+            )
+            return
         if scope["path"].startswith("/__sandbox/") or scope["path"] == "/__sandbox":
             try:
                 status, payload = await handle_control(self.platform, request)
@@ -165,7 +176,7 @@ class SandboxApp:
             return
         answer, oauth_scope, accepted = await self.answer(request, method, path, faults)
         headers = self.protocol_headers(request, answer, oauth_scope, accepted, started)
-        self.platform.requests.record(method, path, answer.status)
+        self.platform.requests.record(method, path, answer.status, answer.authorization)
         if "slow_body" in faults and answer.raw:
             await slow_send(send, answer, headers, faults["slow_body"])
             return
@@ -173,7 +184,7 @@ class SandboxApp:
 
     async def answer(self, request: Request, method: str, path: str, faults: dict):
         """Run the protocol checks and the handler; returns (answer, token scope, accepted)."""
-        oauth_scope, accepted = None, None
+        oauth_scope, accepted, auth = None, None, None
         try:
             if "rate_limit" in faults:
                 raise PlatformError("rate_limit", RATE_LIMIT_MESSAGE, url=RATE_LIMIT_URL)
@@ -188,6 +199,8 @@ class SandboxApp:
             except PlatformError:
                 self.platform.rate_limit_consume()  # a call to a wrong URL still costs a token
                 raise
+            query = request.query_params
+            params.update({k: query[k] for k in route.query if k in query})
             accepted = " ".join(ACCEPTED_SCOPES[route.scope])
             if not route.free:
                 self.platform.rate_limit_consume()
@@ -199,13 +212,13 @@ class SandboxApp:
             answer = Answer(route.status, payload)
             if route.ranges and method == "GET":
                 answer = self.page(answer, route, request.headers.get("range"))
-            return answer, oauth_scope, accepted
         except PlatformError as err:
-            return error_answer(err), oauth_scope, accepted
+            answer = error_answer(err)
         except Exception as exc:  # a sandbox bug: say so in JSON, and log it (uvicorn is quiet)
             log.exception("sandbox error on %s %s", method, path)
-            err = PlatformError("internal_server_error", f"Sandbox bug: {exc!r}")
-            return error_answer(err), oauth_scope, accepted
+            answer = error_answer(PlatformError("internal_server_error", f"Sandbox bug: {exc!r}"))
+        answer.authorization = auth.id if auth is not None else None
+        return answer, oauth_scope, accepted
 
     def page(self, answer: Answer, route: Route, header: str | None) -> Answer:
         try:

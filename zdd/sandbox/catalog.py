@@ -33,8 +33,9 @@ class DynoSize:
     compute: int
     dedicated: bool
     units: float
-    tier: str  # eco | basic | standard | performance | private | shield
+    tier: str  # eco | basic | standard | performance | private | shield | fir
     private_space_only: bool = False
+    generation: str = "cedar"
 
     @property
     def id(self) -> str:
@@ -51,9 +52,12 @@ class DynoSize:
 
     @property
     def per_type_limit(self) -> int | None:
-        """Performance, Private and Shield types are capped at 10 dynos each (Dev Center)."""
+        """Performance, Private and Shield types are capped at 10 dynos each, Fir at 255 (Dev
+        Center dyno-scaling-and-process-limits)."""
         if self.single_per_type:
             return 1
+        if self.tier == "fir":
+            return 255
         if self.tier in ("performance", "private", "shield"):
             return 10
         return None
@@ -71,7 +75,7 @@ class DynoSize:
             "cost": {"cents": self.cents, "unit": "month"},
             "dedicated": self.dedicated,
             "precise_dyno_units": self.units,
-            "generation": dict(CEDAR),
+            "generation": dict(FIR if self.generation == "fir" else CEDAR),
             "id": self.id,
             "memory": self.memory,
             "name": self.name,
@@ -97,7 +101,41 @@ DYNO_SIZES: tuple[DynoSize, ...] = (
     DynoSize("Shield-M", 2.5, 54000, 2, True, 8, "shield", True),
     DynoSize("Shield-L", 14, 108000, 8, True, 16, "shield", True),
 )
-SIZES_BY_KEY = {s.name.lower(): s for s in DYNO_SIZES} | {s.id: s for s in DYNO_SIZES}
+
+
+def _fir(name: str, cents: int) -> DynoSize:
+    """A Fir size from its name, `dyno-<cores>c-<memory>gb` (lower case, as Fir answers)."""
+    cores, memory = name.removeprefix("dyno-").split("-")
+    return DynoSize(
+        name, float(memory[:-2]), cents, int(cores[:-1]), True, 0, "fir", generation="fir"
+    )
+
+
+# The Fir size list and prices: heroku/cli src/commands/ps/type.ts COST_MONTHLY (v11).
+FIR_SIZES: tuple[DynoSize, ...] = tuple(
+    _fir(name, usd * 100)
+    for name, usd in (
+        ("dyno-1c-0.5gb", 25),
+        ("dyno-1c-4gb", 80),
+        ("dyno-1c-8gb", 100),
+        ("dyno-2c-1gb", 50),
+        ("dyno-2c-4gb", 150),
+        ("dyno-2c-8gb", 160),
+        ("dyno-2c-16gb", 250),
+        ("dyno-4c-8gb", 300),
+        ("dyno-4c-16gb", 320),
+        ("dyno-4c-32gb", 500),
+        ("dyno-8c-16gb", 600),
+        ("dyno-8c-32gb", 640),
+        ("dyno-8c-64gb", 750),
+        ("dyno-16c-32gb", 1200),
+        ("dyno-16c-64gb", 1000),
+        ("dyno-16c-128gb", 1500),
+        ("dyno-32c-64gb", 2400),
+    )
+)
+ALL_SIZES = DYNO_SIZES + FIR_SIZES
+SIZES_BY_KEY = {s.name.lower(): s for s in ALL_SIZES} | {s.id: s for s in ALL_SIZES}
 
 
 def find_size(name_or_id: str) -> DynoSize | None:

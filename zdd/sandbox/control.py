@@ -6,6 +6,7 @@ No Heroku token is needed, but only loopback clients are served, so a sandbox st
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from zdd.loopback import is_loopback
 from .clock import SandboxClock, clock_factor
 from .faults import FaultError
 from .records import iso
+from .rules import PlatformError, not_found
 from .seed import SeedError, apply_seed, export_seed
 
 if TYPE_CHECKING:
@@ -35,9 +37,62 @@ async def handle_control(platform: Platform, request: Request) -> tuple[int, obj
         if method in ("POST", "PUT", "PATCH"):
             raw = await request.body()
             body = json.loads(raw) if raw.strip() else {}
-        return route(platform, method, path, body)
+        return route(platform, method, path, body, dict(request.query_params))
     except ValueError as exc:  # includes JSON, seed and fault errors
         return 400, {"id": "bad_request", "message": str(exc)}
+
+
+STREAM_POLL_S = 0.05  # real seconds between looks at a running release command's output
+STREAM_LIMIT_S = 600.0  # a stream never stays open longer than this (real seconds)
+
+
+async def stream_release_output(platform: Platform, path: str, send) -> None:
+    """`output_stream_url` (`/__sandbox/streams/{app}/releases/{version}`): the release command's
+    output as text/plain, streamed while it runs and closed when it ends, as `heroku
+    releases:output` and `pipelines:promote` read it. Plain GET, no token, like the real stream."""
+    m = re.fullmatch(r"/__sandbox/streams/([^/]+)/releases/(\d+)", path)
+    try:
+        if m is None:
+            raise not_found("release")
+        text, done = platform.release_output(m.group(1), m.group(2))
+    except PlatformError as err:
+        body = json.dumps(err.body()).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 404,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"cache-control", b"no-cache"),
+            ],
+        }
+    )
+    sent = 0
+    waited = 0.0
+    while True:
+        if len(text) > sent:
+            await send(
+                {"type": "http.response.body", "body": text[sent:].encode(), "more_body": True}
+            )
+            sent = len(text)
+        if done or waited >= STREAM_LIMIT_S:
+            break
+        await asyncio.sleep(STREAM_POLL_S)
+        waited += STREAM_POLL_S
+        text, done = platform.release_output(m.group(1), m.group(2))
+    await send({"type": "http.response.body", "body": b""})
 
 
 def clock_state(platform: Platform) -> dict:
@@ -65,7 +120,10 @@ def set_clock(platform: Platform, body: object) -> dict:
     return clock_state(platform)
 
 
-def route(platform: Platform, method: str, path: str, body) -> tuple[int, object]:
+def route(
+    platform: Platform, method: str, path: str, body, query: dict | None = None
+) -> tuple[int, object]:
+    query = query or {}
     if path == "/__sandbox/requests":
         if method == "GET":
             return 200, platform.requests.entries()
@@ -98,6 +156,20 @@ def route(platform: Platform, method: str, path: str, body) -> tuple[int, object
             return 200, clock_state(platform)
         if method == "POST":
             return 200, set_clock(platform, body or {})
+    elif m := re.fullmatch(r"/__sandbox/apps/([^/]+)/router", path):
+        if method == "GET":
+            at = query.get("at")
+            return 200, platform.router_view(m.group(1), float(at) if at else None)
+    elif m := re.fullmatch(r"/__sandbox/apps/([^/]+)/deploy", path):
+        if method == "POST":
+            return 201, platform.deploy(m.group(1), body or {})
+    elif m := re.fullmatch(r"/__sandbox/apps/([^/]+)/cycle", path):
+        if method == "POST":
+            body = body or {}
+            spacing = body.get("spacing", 60)
+            if not isinstance(spacing, int | float) or spacing < 0:
+                raise ValueError("'spacing' must be a number of seconds >= 0.")
+            return 200, platform.cycle(m.group(1), body.get("dyno"), float(spacing))
     elif m := re.fullmatch(r"/__sandbox/apps/([^/]+)/preboot", path):
         if method == "POST":
             seconds = (body or {}).get("seconds", 0)

@@ -100,6 +100,21 @@ def router_timeline(app: AppRecord, now: float) -> list[dict]:
     return out
 
 
+def extended_info(app: AppRecord, body: dict) -> dict:
+    """What `heroku ps --extended` prints per dyno (all sandbox values, stable per dyno id)."""
+    digest = stable_id("extended", body["id"]).replace("-", "")
+    return {
+        "region": app.region,
+        "execution_plane": "sandbox",
+        "fleet": f"sandbox-{app.region}",
+        "instance": f"i-{digest[:17]}",
+        "ip": f"10.{int(digest[0:2], 16)}.{int(digest[2:4], 16)}.{int(digest[4:6], 16)}",
+        "port": 5000 + int(digest[6:9], 16) % 1000 if body["type"] == "web" else None,
+        "az": f"{app.region}-1a",
+        "route": None,
+    }
+
+
 # -- starting and stopping dynos ----------------------------------------------------------------
 def _fir_name(ptype: str, rel: Release) -> str:
     """Fir dyno names look like Kubernetes pod names: `web-<hash>-<id>` (hash per release)."""
@@ -156,6 +171,12 @@ def stop_dyno(dyno: Dyno, at: float) -> None:
     if dyno.stop_at is None:
         dyno.stop_at = at
         dyno.process.stop(at)
+
+
+def stop_type(app: AppRecord, ptype: str, at: float) -> None:
+    """A process type left the formation: its dynos get SIGTERM."""
+    for dyno in [d for d in app.dynos if d.type == ptype and d.current]:
+        stop_dyno(dyno, at)
 
 
 def _slot(dyno: Dyno) -> int:

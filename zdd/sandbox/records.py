@@ -144,7 +144,7 @@ class Release:
         body and for POST /releases)."""
         current = app.current_release() is self
         return {
-            "addon_plan_names": [],
+            "addon_plan_names": [a["plan"] for a in app.addons],
             "artifacts": [{"type": "slug", "id": self.slug_id}] if self.slug_id else [],
             "app": app.ref(),
             "created_at": iso(self.created_at),
@@ -339,3 +339,97 @@ class AppRecord:
             "feedback_email": None,
             "enabled": self.features.get(name, False),
         }
+
+
+def generation_body(gen: dict) -> dict:
+    return {
+        "created_at": "2024-01-01T00:00:00Z" if gen["name"] == "fir" else "2011-05-31T00:00:00Z",
+        "id": gen["id"],
+        "name": gen["name"],
+        "updated_at": "2025-01-01T00:00:00Z",
+    }
+
+
+def collaborator_body(app: AppRecord, account: Account) -> dict:
+    return {
+        "app": app.ref(),
+        "created_at": iso(app.created_at),
+        "id": stable_id("collaborator", app.id, account.id),
+        "permissions": [],
+        "role": "owner",
+        "updated_at": iso(app.created_at),
+        "user": {"email": account.email, "federated": False, "id": account.id},
+    }
+
+
+ADDON_VARS = {"heroku-postgresql": "DATABASE_URL", "heroku-redis": "REDIS_URL"}
+
+
+def new_addon(app: AppRecord, plan: str, name: object = None) -> dict:
+    service = plan.split(":", 1)[0]
+    short = service.removeprefix("heroku-")
+    name = str(name) if name else f"{short}-{secrets.token_hex(3)}"
+    return {"plan": plan, "name": name}
+
+
+def addon_config_var(addon: dict) -> str:
+    service = addon["plan"].split(":", 1)[0]
+    default = service.removeprefix("heroku-").upper().replace("-", "_") + "_URL"
+    return str(addon.get("config_var") or ADDON_VARS.get(service, default))
+
+
+def addon_id(app: AppRecord, addon: dict) -> str:
+    return stable_id("addon", app.id, addon["name"])
+
+
+def addon_body(app: AppRecord, addon: dict) -> dict:
+    """An add-on as `GET /apps/{app}/addons` lists it (apps:info prints the plan names)."""
+    service = addon["plan"].split(":", 1)[0]
+    name = addon.get("name") or f"{service.removeprefix('heroku-')}-{app.name}"
+    cents = int(addon.get("price_cents", 0))
+    return {
+        "actions": [],
+        "addon_service": {"id": stable_id("addon-service", service), "name": service},
+        "billing_entity": {"id": app.id, "name": app.name, "type": "app"},
+        "app": app.ref(),
+        "billed_price": {"cents": cents, "contract": False, "unit": "month"},
+        "config_vars": [addon_config_var(addon)],
+        "created_at": iso(app.created_at),
+        "id": addon_id(app, {"name": name}),
+        "name": name,
+        "plan": {"id": stable_id("addon-plan", addon["plan"]), "name": addon["plan"]},
+        "provider_id": stable_id("provider", app.id, name),
+        "state": "provisioned",
+        "updated_at": iso(app.created_at),
+        "web_url": None,
+    }
+
+
+TEAM_APP_FIELDS = (
+    "archived_at",
+    "buildpack_provided_description",
+    "build_stack",
+    "created_at",
+    "git_url",
+    "id",
+    "internal_routing",
+    "maintenance",
+    "name",
+    "team",
+    "owner",
+    "region",
+    "released_at",
+    "repo_size",
+    "slug_size",
+    "space",
+    "stack",
+    "updated_at",
+    "web_url",
+)
+
+
+def team_app_body(app_body: dict) -> dict:
+    """The team-app shape `POST /filters/apps` answers with: an app body plus joined/locked."""
+    out = {k: app_body[k] for k in TEAM_APP_FIELDS}
+    out.update(joined=False, locked=False)
+    return out

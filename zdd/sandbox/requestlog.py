@@ -10,15 +10,19 @@ import threading
 
 
 class RequestLog:
-    """Every API request served, in order (status 0 = connection dropped); thread-safe."""
+    """Every API request served, in order (status 0 = connection dropped); thread-safe.
+
+    `authorization` is the id of the OAuth authorization whose token authenticated the request
+    (None when none did): tests can tell which credential a client used, never the secret."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[dict] = []
 
-    def record(self, method: str, path: str, status: int) -> None:
+    def record(self, method: str, path: str, status: int, authorization: str | None = None) -> None:
+        entry = {"method": method, "path": path, "status": status, "authorization": authorization}
         with self._lock:
-            self._entries.append({"method": method, "path": path, "status": status})
+            self._entries.append(entry)
 
     def entries(self) -> list[dict]:
         with self._lock:

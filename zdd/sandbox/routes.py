@@ -23,6 +23,7 @@ class Route:
     ranges: tuple[str, ...] = ()
     status: int = 200
     free: bool = False
+    query: tuple[str, ...] = ()  # query parameters the handler reads (passed in path_params)
     pattern: re.Pattern = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -120,8 +121,110 @@ ROUTES: tuple[Route, ...] = (
         lambda p, a, b: p.config_var_info_for_app_release(**a),
         scope="read-protected",
     ),
-    Route("GET", "/apps/{app}/dynos", lambda p, a, b: p.dyno_list(a["app"]), ranges=("id", "name")),
+    Route(
+        "GET",
+        "/apps/{app}/dynos",
+        lambda p, a, b: p.dyno_list(a["app"], extended=a.get("extended") == "true"),
+        ranges=("id", "name"),
+        query=("extended",),
+    ),
     Route("GET", "/apps/{app}/dynos/{dyno}", lambda p, a, b: p.dyno_info(**a)),
+    # Restarts and stops (`heroku ps:restart`, `ps:stop`): the schema's empty-object answers.
+    Route(
+        "DELETE",
+        "/apps/{app}/dynos",
+        lambda p, a, b: p.dyno_restart_all(a["app"]),
+        scope="write",
+        status=202,
+    ),
+    Route(
+        "DELETE",
+        "/apps/{app}/dynos/{dyno}",
+        lambda p, a, b: p.dyno_restart(**a),
+        scope="write",
+        status=202,
+    ),
+    Route(
+        "DELETE",
+        "/apps/{app}/formations/{type}",
+        lambda p, a, b: p.formation_restart(**a),
+        scope="write",
+        status=202,
+    ),
+    Route(
+        "POST",
+        "/apps/{app}/dynos/{dyno}/actions/stop",
+        lambda p, a, b: p.dyno_stop(**a),
+        scope="write",
+        status=202,
+    ),
+    Route(
+        "POST",
+        "/apps/{app}/formations/{type}/actions/stop",
+        lambda p, a, b: p.formation_stop(**a),
+        scope="write",
+        status=202,
+    ),
+    Route("PATCH", "/apps/{app}", lambda p, a, b: p.app_update(a["app"], b), scope="write"),
+    Route(
+        "GET",
+        "/users/{user}/apps",
+        lambda p, a, b: p.user_app_list(a["user"]),
+        ranges=("id", "name", "updated_at"),
+    ),
+    Route("GET", "/apps/{app}/addons", lambda p, a, b: p.addon_list(a["app"]), ranges=ID_NAME),
+    Route(
+        "POST",
+        "/apps/{app}/addons",
+        lambda p, a, b: p.addon_create(a["app"], b),
+        scope="write",
+        status=201,
+    ),
+    Route(
+        "DELETE",
+        "/apps/{app}/addons/{addon}",
+        lambda p, a, b: p.addon_delete(a["app"], a["addon"]),
+        scope="write",
+    ),
+    Route(
+        "GET",
+        "/apps/{app}/collaborators",
+        lambda p, a, b: p.collaborator_list(a["app"]),
+        ranges=("id",),
+    ),
+    Route("GET", "/account/features", lambda p, a, b: p.account_feature_list(), scope="identity"),
+    Route("GET", "/generations", lambda p, a, b: p.generation_list(), ranges=ID_NAME),
+    Route("GET", "/generations/{generation}", lambda p, a, b: p.generation_info(a["generation"])),
+    Route("GET", "/pipelines", lambda p, a, b: p.pipeline_list(), ranges=ID_NAME),
+    Route("GET", "/pipelines/{pipeline}", lambda p, a, b: p.pipeline_info(a["pipeline"])),
+    Route(
+        "GET",
+        "/pipelines/{pipeline}/pipeline-couplings",
+        lambda p, a, b: p.pipeline_coupling_list(a["pipeline"]),
+        ranges=("id",),
+    ),
+    Route(
+        "GET", "/apps/{app}/pipeline-couplings", lambda p, a, b: p.app_pipeline_coupling(a["app"])
+    ),
+    Route("POST", "/filters/apps", lambda p, a, b: p.filter_apps(b), ranges=("id",)),
+    Route(
+        "POST",
+        "/pipeline-promotions",
+        lambda p, a, b: p.pipeline_promotion_create(b),
+        scope="write",
+        status=201,
+    ),
+    Route(
+        "GET",
+        "/pipeline-promotions/{promotion}",
+        lambda p, a, b: p.pipeline_promotion_info(a["promotion"]),
+    ),
+    Route(
+        "GET",
+        "/pipeline-promotions/{promotion}/promotion-targets",
+        lambda p, a, b: p.pipeline_promotion_targets(a["promotion"]),
+        ranges=("id",),
+    ),
     Route("GET", "/dyno-sizes", lambda p, a, b: p.dyno_size_list(), ranges=("id", "name")),
     Route("GET", "/dyno-sizes/{size}", lambda p, a, b: p.dyno_size_info(a["size"])),
     Route("GET", "/account", lambda p, a, b: p.account_info(), scope="identity"),

@@ -209,6 +209,82 @@ def preboot_blockers(sizes: Iterable[DynoSize]) -> list[str]:
     return sorted({s.name for s in sizes if not s.professional})
 
 
+# Fir and Private Space limits. The refusal texts are ours: the real ones are not recorded.
+FIR_CLASSIC_BUILDPACKS = (
+    "Classic buildpacks are not supported on Fir-generation apps: Fir builds with Cloud Native "
+    "Buildpacks (https://devcenter.heroku.com/articles/generations)."
+)
+FIR_UNSUPPORTED = {
+    "preboot": "Preboot is not available on Fir-generation apps: they deploy with rolling "
+    "restarts.",
+    "http-session-affinity": "Session affinity is not available on Fir-generation apps.",
+}
+SPACE_UNSUPPORTED = {
+    "http-session-affinity": "Session affinity is not available for apps in Private Spaces.",
+}
+
+
+def feature_refusal(app: AppRecord, feature: str) -> str | None:
+    """Why `feature` cannot be enabled on this app's generation or space, or None."""
+    if app.generation == "fir":
+        return FIR_UNSUPPORTED.get(feature)
+    if app.space:
+        return SPACE_UNSUPPORTED.get(feature)
+    return None
+
+
+def size_refusal(app: AppRecord, size: DynoSize) -> str | None:
+    """Why `app` cannot run `size`, or None. Cedar sizes are for Cedar apps and Fir sizes for Fir
+    apps; Private-* sizes only in a Private Space, Shield-* only in a Shield space, and an app in
+    a space runs only its space's sizes (a move out of the space is refused)."""
+    if size.generation != app.generation:
+        return f"{size.name} is not available for {app.generation.capitalize()}-generation apps."
+    if app.generation == "fir":
+        return None
+    if not app.space:
+        if size.private_space_only:
+            return f"{size.name} dynos are only available in Private Spaces."
+        return None
+    kind = "shield" if app.space.get("shield") else "private"
+    if size.tier != kind:
+        where = "Shield" if kind == "shield" else "Private"
+        return (
+            f"Cannot use {size.name} dynos in the {where} Space {app.space['name']}: its apps "
+            f"run {where}-* dynos only."
+        )
+    return None
+
+
+def parse_procfile(value: object) -> dict[str, str]:
+    """A Procfile as text (`web: cmd` lines) or a {type: command} mapping."""
+    if isinstance(value, dict):
+        types = {str(k): str(v) for k, v in value.items()}
+    elif isinstance(value, str):
+        types = {}
+        for line in value.splitlines():
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            name, sep, command = line.partition(":")
+            if not sep or not re.fullmatch(r"[-\w]{1,128}", name.strip()):
+                raise invalid(f"Invalid Procfile line {line!r}: expected `type: command`.")
+            types[name.strip()] = command.strip()
+    else:
+        raise invalid("Invalid params: 'procfile' (text or {type: command}) is required.")
+    if not types:
+        raise invalid("Invalid params: the Procfile declares no process types.")
+    return types
+
+
+def default_size(app: AppRecord, formation: dict) -> DynoSize:
+    """The size a new process type gets: the app's existing size, else the generation's default."""
+    for form in formation.values():
+        return form.size
+    name = "dyno-1c-0.5gb" if app.generation == "fir" else "Basic"
+    found = find_size(name)
+    assert found is not None
+    return found
+
+
 def rollback_refusal(app: AppRecord, rel: Release, allow_current: bool) -> str | None:
     """Why `rel` cannot be rolled back to, or None when it is eligible_for_rollback.
 

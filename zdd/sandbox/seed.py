@@ -16,7 +16,14 @@ import yaml
 from . import lifecycle
 from .catalog import FEATURES_BY_NAME, find_size, stable_id
 from .records import Formation, Slug
-from .rules import PlatformError, buildpack_url, check_formation, preboot_blockers
+from .rules import (
+    PlatformError,
+    buildpack_url,
+    check_formation,
+    feature_refusal,
+    preboot_blockers,
+    size_refusal,
+)
 
 if TYPE_CHECKING:
     from .state import Platform
@@ -56,6 +63,7 @@ TOP_KEYS = {
     "rate_limit",
     "preboot_refusal_message",
     "rollback_to_current",
+    "pipelines",
 }
 APP_KEYS = {
     "name",
@@ -147,6 +155,15 @@ def apply_seed(platform: Platform, seed: dict) -> None:
     _require(isinstance(apps, list), "apps", "must be a list")
     for i, spec in enumerate(apps):
         _seed_app(platform, spec, f"apps[{i}]")
+    for i, pipe in enumerate(seed.get("pipelines") or []):
+        where = f"pipelines[{i}]"
+        _require(isinstance(pipe, dict) and pipe.get("name"), where, "needs a 'name'")
+        stages = pipe.get("stages") or {}
+        _require(isinstance(stages, dict), f"{where}.stages", "must map stage: [app, ...]")
+        try:
+            platform.add_pipeline(str(pipe["name"]), {k: list(v) for k, v in stages.items()})
+        except PlatformError as exc:
+            raise SeedError(f"seed {where}: {exc.message}") from exc
 
 
 def _seed_app(platform: Platform, spec: dict, where: str) -> None:
@@ -169,6 +186,9 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
         _require(name in FEATURES_BY_NAME, f"{where}.features", f"unknown feature {name!r}")
         _require(isinstance(enabled, bool), f"{where}.features.{name}", "must be true/false")
         app.features[name] = enabled
+    for name, enabled in features.items():
+        refusal = feature_refusal(app, name) if enabled else None
+        _require(refusal is None, f"{where}.features.{name}", str(refusal))
 
     config = spec.get("config_vars") or {}
     _require(isinstance(config, dict), f"{where}.config_vars", "must be a mapping")
@@ -178,7 +198,8 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
     for j, row in enumerate(spec.get("formation") or []):
         w = f"{where}.formation[{j}]"
         _require(isinstance(row, dict) and row.get("type"), w, "needs a 'type'")
-        size = find_size(str(row.get("size", "Basic")))
+        default = "dyno-1c-0.5gb" if app.generation == "fir" else "Basic"
+        size = find_size(str(row.get("size", default)))
         _require(size is not None, w, f"unknown dyno size {row.get('size')!r}")
         quantity = row.get("quantity", 1)
         _require(isinstance(quantity, int) and quantity >= 0, w, "quantity must be an int >= 0")
@@ -192,6 +213,13 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
             created_at=now,
             updated_at=now,
         )
+    spaced = [f.size for f in app.formation.values() if f.size.private_space_only]
+    if spaced and not app.space:  # Private/Shield sizes run in a space: give the app one
+        shield = any(size.tier == "shield" for size in spaced)
+        app.space = {"name": f"{app.name}-space", "shield": shield}
+    for ptype, form in app.formation.items():
+        refusal = size_refusal(app, form.size)
+        _require(refusal is None, f"{where}.formation.{ptype}", str(refusal))
     try:
         check_formation({t: (f.quantity, f.size) for t, f in app.formation.items()})
     except PlatformError as exc:

@@ -54,7 +54,10 @@ class SandboxServer:
         port: int = 0,
         *,
         allow_remote: bool = False,
+        sock: socket.socket | None = None,
     ) -> None:
+        """`sock`: an already bound, listening loopback socket to serve on (tests make one inside
+        a private network namespace, so the real Heroku CLI can reach nothing else)."""
         if not allow_remote and not is_loopback(host):
             raise SandboxError(
                 f"Refusing to listen on {host}: the sandbox accepts any seeded token and serves "
@@ -66,6 +69,9 @@ class SandboxServer:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
+        self._given_sock = sock
+        if sock is not None:
+            self.host, self.port = sock.getsockname()[:2]
 
     @property
     def url(self) -> str:
@@ -75,20 +81,7 @@ class SandboxServer:
         return f"http://{host}:{self.port}"
 
     def start(self, timeout: float = 10.0) -> SandboxServer:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        # proto must be IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets
-        # whose proto says TCP, and without it every response waits ~40 ms for a delayed ACK.
-        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.port))
-        except OSError as exc:
-            sock.close()
-            raise SandboxError(
-                f"Cannot listen on {self.host}:{self.port}: {exc.strerror}. "
-                "Pick another port, or --port 0 for any free one."
-            ) from exc
-        sock.listen(128)
+        sock = self._given_sock or self._bind()
         self._sock = sock
         self.port = sock.getsockname()[1]
         self.platform.base_url = self.url  # release output_stream_url points here
@@ -112,6 +105,23 @@ class SandboxServer:
                 raise SandboxError(f"The sandbox did not start on {self.host}:{self.port}.")
             time.sleep(0.002)
         return self
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        # proto must be IPPROTO_TCP, not 0: asyncio only sets TCP_NODELAY on accepted sockets
+        # whose proto says TCP, and without it every response waits ~40 ms for a delayed ACK.
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError as exc:
+            sock.close()
+            raise SandboxError(
+                f"Cannot listen on {self.host}:{self.port}: {exc.strerror}. "
+                "Pick another port, or --port 0 for any free one."
+            ) from exc
+        sock.listen(128)
+        return sock
 
     def stop(self) -> None:
         if self._server is not None:

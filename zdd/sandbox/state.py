@@ -20,19 +20,38 @@ from collections.abc import Callable
 from . import lifecycle
 from .catalog import (
     ACCEPTED_SCOPES,
+    ALL_SIZES,
+    CEDAR,
     DYNO_SIZES,
     FEATURES_BY_ID,
     FEATURES_BY_NAME,
+    FIR,
     SCOPES,
     DynoSize,
     find_size,
     stable_id,
 )
 from .faults import FaultSet
-from .records import Account, AppRecord, Authorization, Formation, Release, Slug
+from .pipelines import STAGES, Pipeline, Promotion
+from .records import (
+    Account,
+    AppRecord,
+    Authorization,
+    Formation,
+    Release,
+    Slug,
+    addon_body,
+    addon_config_var,
+    addon_id,
+    collaborator_body,
+    generation_body,
+    new_addon,
+    team_app_body,
+)
 from .requestlog import RequestLog
 from .rules import (
     DEFAULT_PREBOOT_REFUSAL,
+    FIR_CLASSIC_BUILDPACKS,
     PREBOOT_IN_PROGRESS,
     PlatformError,
     RateLimiter,
@@ -41,12 +60,16 @@ from .rules import (
     check_formation,
     check_update_fields,
     config_description,
+    default_size,
+    feature_refusal,
     invalid,
     not_found,
+    parse_procfile,
     parse_quantity,
     preboot_blockers,
     rollback_refusal,
     size_from_update,
+    size_refusal,
 )
 from .runner import DynoRunner, SimulatedRunner
 
@@ -91,6 +114,8 @@ class Platform:
         # current version) working. The release body's eligible_for_rollback follows this setting.
         self.rollback_to_current = True
         self.requests = RequestLog()  # the HTTP layer records here; tests read it
+        self.pipelines: dict[str, Pipeline] = {}
+        self.promotions: dict[str, Promotion] = {}
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -241,8 +266,8 @@ class Platform:
 
     @locked
     def app_available_dyno_sizes(self, app: str) -> list[dict]:
-        self._app(app)
-        return [s.to_api() for s in DYNO_SIZES if not s.private_space_only]
+        rec = self._app(app)
+        return [s.to_api() for s in ALL_SIZES if size_refusal(rec, s) is None]
 
     # -- features --------------------------------------------------------------------------
     def _feature_name(self, ident: str) -> str:
@@ -267,6 +292,9 @@ class Platform:
         name = self._feature_name(feature)
         if not isinstance(enabled, bool):
             raise invalid("Invalid params: 'enabled' must be true or false.")
+        refusal = feature_refusal(rec, name) if enabled else None
+        if refusal:
+            raise invalid(refusal)
         if name == "preboot" and enabled and preboot_blockers(self._sizes(rec)):
             raise invalid(self.preboot_refusal)
         rec.features[name] = enabled
@@ -329,8 +357,9 @@ class Platform:
             if update.get("quantity") is not None:
                 quantity = parse_quantity(update["quantity"], quantity)
             size = size_from_update(update) or size
-            if size.private_space_only:
-                raise invalid(f"{size.name} dynos are only available in Private Spaces.")
+            refusal = size_refusal(rec, size)
+            if refusal and (size is not form.size or quantity != form.quantity):
+                raise invalid(refusal)
             wanted[form.type] = (quantity, size)
             changed.append(form.type)
         if self.preboot_in_progress(rec) and changed:
@@ -394,6 +423,8 @@ class Platform:
         rec = self._app(app)
         if not isinstance(updates, list):
             raise invalid("Invalid params: 'updates' must be an array.")
+        if rec.generation == "fir" and updates:
+            raise invalid(FIR_CLASSIC_BUILDPACKS)
         urls = []
         for update in updates:
             if not isinstance(update, dict):
@@ -486,6 +517,53 @@ class Platform:
         return self._release_body(rec, rel)
 
     @locked
+    def deploy(self, app: str, body: dict) -> dict:
+        """Control API "deploy this slug with this Procfile" (what `git push` ends in, minus the
+        build): a new slug, the formation following its process types, a new release (which
+        runs the release phase and restarts dynos). Body: `procfile` (text or {type: command}),
+        optional `description`, `slug` id, `release_phase` {seconds, exit, output} for this
+        release, `boot_seconds` (from now on)."""
+        rec = self._app(app)
+        if not isinstance(body, dict):
+            raise invalid("Invalid params: expected an object.")
+        types = parse_procfile(body.get("procfile"))
+        if "boot_seconds" in body:
+            boot = body["boot_seconds"]
+            if boot is not None and (not isinstance(boot, int | float) or boot < 0):
+                raise invalid("Invalid params: 'boot_seconds' must be a number >= 0 or null.")
+            rec.boot_seconds = boot
+        slug_id = str(body.get("slug") or uuid.uuid4())
+        rec.slugs[slug_id] = Slug(slug_id, types)
+        now = self.clock()
+        first = not rec.formation
+        for ptype, command in types.items():
+            if ptype == "release":
+                continue
+            form = rec.formation.get(ptype)
+            if form is None:
+                size = default_size(rec, rec.formation)
+                rec.formation[ptype] = Formation(
+                    type=ptype,
+                    quantity=1 if first and ptype == "web" else 0,
+                    size=size,
+                    command=command,
+                    id=stable_id("formation", rec.id, ptype),
+                    created_at=now,
+                    updated_at=now,
+                )
+            else:
+                form.command = command
+        for ptype in [t for t in rec.formation if t not in types]:
+            del rec.formation[ptype]  # a type gone from the Procfile is scaled away
+            lifecycle.stop_type(rec, ptype, now)
+        outcome = body.get("release_phase")
+        if outcome is not None and not isinstance(outcome, dict):
+            raise invalid("Invalid params: 'release_phase' must be {seconds, exit, output}.")
+        description = str(body.get("description") or f"Deploy {slug_id[:8]}")
+        rel = self._new_release(rec, description, slug_id=slug_id, outcome=outcome)
+        return self._release_body(rec, rel)
+
+    @locked
     def release_output(self, app: str, version: str) -> tuple[str, bool]:
         """The release phase's output so far, and whether it has finished."""
         rec = self._app(app)
@@ -508,8 +586,17 @@ class Platform:
         raise not_found("dyno")
 
     @locked
-    def dyno_list(self, app: str) -> list[dict]:
-        return self._dynos(self._app(app))
+    def dyno_list(self, app: str, extended: bool = False) -> list[dict]:
+        """`extended` (`heroku ps --extended`, `?extended=true`): each dyno also carries an
+        `extended` object (region, instance, ip, port...). The schema has no such field and the
+        real API serves it to Heroku staff only ("only works with sudo privileges", heroku/cli
+        ps); the sandbox serves it to everyone so the CLI's extended table can be exercised."""
+        rec = self._app(app)
+        bodies = self._dynos(rec)
+        if extended:
+            for body in bodies:
+                body["extended"] = lifecycle.extended_info(rec, body)
+        return bodies
 
     @locked
     def dyno_info(self, app: str, dyno: str) -> dict:
@@ -575,7 +662,11 @@ class Platform:
         if not isinstance(body, dict) or not isinstance(body.get("scope"), list):
             raise invalid("Invalid params: 'scope' (an array of scopes) is required.")
         expires = body.get("expires_in")
-        if expires is not None and (not isinstance(expires, int) or expires <= 0):
+        if isinstance(expires, str) and expires.strip().isdigit():
+            expires = int(expires)  # `heroku authorizations:create --expires-in 3600` sends "3600"
+        if expires is not None and (
+            isinstance(expires, bool) or not isinstance(expires, int) or expires <= 0
+        ):
             raise invalid("Invalid params: 'expires_in' must be a positive integer.")
         auth = self.add_token(scope=body["scope"], description=str(body.get("description") or ""))
         auth.expires_in = expires
@@ -598,6 +689,203 @@ class Platform:
         if auth is None:
             raise not_found("authorization")
         return auth.to_api(self.account)
+
+    # -- what real clients also call: user apps, app update, add-ons, labs, generations ----------
+    @locked
+    def user_app_list(self, user: str) -> list[dict]:
+        """`GET /users/~/apps` (`heroku apps`): the account's apps (every app here is its own)."""
+        if user not in ("~", self.account.id, self.account.email):
+            raise not_found("user")
+        return self.app_list()
+
+    @locked
+    def app_update(self, app: str, body: object) -> dict:
+        """`PATCH /apps/{app}`: maintenance mode (maintenance:on/off), rename, build stack."""
+        rec = self._app(app)
+        if not isinstance(body, dict):
+            raise invalid("Invalid params: expected an object.")
+        unknown = sorted(set(body) - {"maintenance", "name", "build_stack"})
+        if unknown:
+            raise invalid(f"Invalid params: unknown field(s) {', '.join(unknown)}.")
+        if "maintenance" in body:
+            if not isinstance(body["maintenance"], bool):
+                raise invalid("Invalid params: 'maintenance' must be true or false.")
+            rec.maintenance = body["maintenance"]
+        if body.get("build_stack"):
+            rec.stack = str(body["build_stack"])
+        new = body.get("name")
+        if new is not None and new != rec.name:
+            if not isinstance(new, str) or not re.fullmatch(r"[a-z][a-z0-9-]{1,28}[a-z0-9]", new):
+                raise invalid(
+                    "Name must start with a letter, end with a letter or digit and can only "
+                    "contain lowercase letters, digits, and dashes."
+                )
+            if new in self.apps:
+                raise invalid("Name is already taken")
+            del self.apps[rec.name]
+            rec.name = new
+            self.apps[new] = rec
+        rec.updated_at = self.clock()
+        return rec.to_api(self.account)
+
+    @locked
+    def collaborator_list(self, app: str) -> list[dict]:
+        rec = self._app(app)
+        return [collaborator_body(rec, self.account)]
+
+    @locked
+    def addon_list(self, app: str) -> list[dict]:
+        rec = self._app(app)
+        return [addon_body(rec, a) for a in rec.addons]
+
+    @locked
+    def addon_create(self, app: str, body: object) -> dict:
+        """Provisioning an add-on makes a release ("Attach DATABASE ..."), as on Heroku, and
+        sets its config var (ATTACHMENT_URL)."""
+        rec = self._app(app)
+        if not isinstance(body, dict) or ":" not in str(body.get("plan") or ""):
+            raise invalid(
+                "Invalid params: 'plan' (e.g. heroku-postgresql:essential-0) is required."
+            )
+        addon = new_addon(rec, str(body["plan"]), body.get("name"))
+        rec.addons.append(addon)
+        var = addon_config_var(addon)
+        rec.config_vars[var] = f"sandbox://{addon['name']}"
+        self._new_release(rec, f"Attach {var.removesuffix('_URL')} (@ref:{addon['name']})")
+        return addon_body(rec, addon)
+
+    @locked
+    def addon_delete(self, app: str, addon: str) -> dict:
+        rec = self._app(app)
+        found = next((a for a in rec.addons if addon in (a["name"], addon_id(rec, a))), None)
+        if found is None:
+            raise not_found("add-on", "add on")
+        rec.addons.remove(found)
+        var = addon_config_var(found)
+        rec.config_vars.pop(var, None)
+        self._new_release(rec, f"Detach {var.removesuffix('_URL')} (@ref:{found['name']})")
+        return addon_body(rec, found)
+
+    def account_feature_list(self) -> list[dict]:
+        """`heroku labs` reads these; the sandbox account has no account-level lab features."""
+        return []
+
+    def generation_list(self) -> list[dict]:
+        return [generation_body(g) for g in (CEDAR, FIR)]
+
+    def generation_info(self, ident: str) -> dict:
+        for gen in (CEDAR, FIR):
+            if ident in (gen["id"], gen["name"]):
+                return generation_body(gen)
+        raise not_found("generation")
+
+    # -- pipelines and promotions (pipelines.py) ----------------------------------------------
+    def _pipeline(self, ident: str) -> Pipeline:
+        for pipe in self.pipelines.values():
+            if ident in (pipe.id, pipe.name):
+                return pipe
+        raise not_found("pipeline")
+
+    @locked
+    def add_pipeline(self, name: str, stages: dict[str, list[str]]) -> Pipeline:
+        """A pipeline coupling existing apps by stage: `{"staging": [app], "production": [...]}`."""
+        if not re.fullmatch(r"[a-z][a-z0-9-]{2,29}", name):
+            raise invalid(f"Pipeline name {name!r}: lowercase letters, digits and dashes.")
+        pipe = Pipeline(name=name, id=stable_id("pipeline", name), created_at=self.clock())
+        for stage, apps in stages.items():
+            if stage not in STAGES:
+                raise invalid(f"Unknown stage {stage!r}; use one of {', '.join(STAGES)}.")
+            for app in apps:
+                rec = self._app(app)
+                if any(rec.id in p.couplings for p in self.pipelines.values() if p is not pipe):
+                    raise invalid(f"App {rec.name} is already in a pipeline.")
+                pipe.couplings[rec.id] = stage
+                pipe.generation = rec.generation
+        self.pipelines[pipe.id] = pipe
+        return pipe
+
+    def _apps_by_id(self) -> dict[str, AppRecord]:
+        return {a.id: a for a in self.apps.values()}
+
+    @locked
+    def pipeline_list(self) -> list[dict]:
+        return [p.to_api(self.account.id) for p in self.pipelines.values()]
+
+    @locked
+    def pipeline_info(self, ident: str) -> dict:
+        return self._pipeline(ident).to_api(self.account.id)
+
+    @locked
+    def pipeline_coupling_list(self, pipeline: str) -> list[dict]:
+        pipe = self._pipeline(pipeline)
+        apps = self._apps_by_id()
+        return [pipe.coupling_body(apps[i]) for i in pipe.couplings if i in apps]
+
+    @locked
+    def app_pipeline_coupling(self, app: str) -> dict:
+        rec = self._app(app)
+        for pipe in self.pipelines.values():
+            if rec.id in pipe.couplings:
+                return pipe.coupling_body(rec)
+        raise not_found("pipeline-coupling", "pipeline coupling")
+
+    @locked
+    def filter_apps(self, body: object) -> list[dict]:
+        """`POST /filters/apps {"in": {"id": [...]}}`: the apps with those ids (team-app bodies)."""
+        ids = ((body or {}).get("in") or {}).get("id") if isinstance(body, dict) else None
+        if not isinstance(ids, list):
+            raise invalid('Invalid params: expected {"in": {"id": [...]}}.')
+        return [team_app_body(a.to_api(self.account)) for a in self.apps.values() if a.id in ids]
+
+    @locked
+    def pipeline_promotion_create(self, body: object) -> dict:
+        """Copy the source app's current slug to each target app as a new release there; each
+        runs its release phase and, with preboot, opens a window. No build."""
+        if not isinstance(body, dict):
+            raise invalid("Invalid params: expected an object.")
+        try:
+            pipe = self._pipeline(str(body["pipeline"]["id"]))
+            source = self._app(str(body["source"]["app"]["id"]))
+            targets = [self._app(str(t["app"]["id"])) for t in body["targets"]]
+        except (KeyError, TypeError) as exc:
+            raise invalid(
+                "Invalid params: pipeline.id, source.app.id and targets are required."
+            ) from exc
+        rel = source.current_release()
+        if rel is None or rel.slug_id is None:
+            raise invalid(f"{source.name} has no release to promote.")
+        now = self.clock()
+        promo = Promotion(
+            stable_id("promotion", pipe.id, now, secrets.token_hex(4)), pipe, source, rel, now
+        )
+        for target in targets:
+            if target.id not in pipe.couplings:
+                raise invalid(f"App {target.name} is not in pipeline {pipe.name}.")
+            target.slugs.setdefault(
+                rel.slug_id, source.slugs.get(rel.slug_id) or Slug(rel.slug_id, {})
+            )
+            made = self._new_release(
+                target, f"Promote {source.name} v{rel.version}", slug_id=rel.slug_id
+            )
+            promo.targets.append((target, made))
+        self.promotions[promo.id] = promo
+        return promo.to_api()
+
+    @locked
+    def pipeline_promotion_info(self, ident: str) -> dict:
+        return self._promotion(ident).to_api()
+
+    def _promotion(self, ident: str) -> Promotion:
+        promo = self.promotions.get(ident)
+        if promo is None:
+            raise not_found("pipeline-promotion", "pipeline promotion")
+        for app, _rel in promo.targets:  # replay the targets' release phases up to now
+            lifecycle.tick(app, self.runner, self.clock())
+        return promo
+
+    @locked
+    def pipeline_promotion_targets(self, ident: str) -> list[dict]:
+        return self._promotion(ident).targets_api()
 
     # -- sandbox control ---------------------------------------------------------------------
     def request_log(self) -> list[dict]:
