@@ -27,6 +27,11 @@ from zdd.runtime.router import CRASHED, DOWN, STARTING, STOPPING, UP, Route, Rou
 from zdd.runtime.timing import Timing
 
 SUPERVISE_EVERY_S = 0.05
+# Out of rotation before SIGTERM: the dyno manager tells the router first, so requests already
+# routed to a dyno reach it before it stops accepting. We wait for those (at most this long) ...
+ROUTED_WAIT_S = 1.0
+# ... and this much more, for the app to accept the connections they opened.
+ACCEPT_SETTLE_S = 0.05
 
 
 @dataclass
@@ -190,6 +195,11 @@ class LocalApp:
     def _stop_all(self, dynos: list[DynoProcess], record: DeployRecord | None) -> None:
         for dyno in dynos:
             self.table.set_state(dyno_key(dyno), STOPPING)
+        keys = {dyno_key(d) for d in dynos}
+        until = self.clock() + ROUTED_WAIT_S
+        while self.router.pending(keys) and self.clock() < until:
+            self.sleep(0.005)
+        self.sleep(ACCEPT_SETTLE_S)
 
         def stop(dyno: DynoProcess) -> None:
             self.note("sigterm", dyno)

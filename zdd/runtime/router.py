@@ -7,7 +7,8 @@
   holds the request up to `queue_hold_s` (75 s: H20 App boot timeout), as Heroku's router does.
 - It keeps idle connections to dynos open for `router_keepalive_s` (90 s) and reuses them without
   looking, so an app that closes idle connections sooner gets H13/H18 (see upstream.py).
-- A whole answer must come within `request_timeout_s` (30 s), else 503 H12 (the app keeps going).
+- A whole answer must come within `request_timeout_s` (30 s) of the request being routed to a
+  dyno (time held while dynos start is H20's, not H12's), else 503 H12 (the app keeps going).
 - When no dyno can serve it answers 503 with Heroku's error page and names the code
   (https://devcenter.heroku.com/articles/error-codes): H14 no web dynos, H10 every dyno crashed,
   H20 none came up within the hold, H21 the dyno refused the connection, H13 the dyno closed the
@@ -188,6 +189,7 @@ class Router:
         self._sock: socket.socket | None = None
         self.port = 0
         self.scan_errors: list[str] = []
+        self._pending: dict[str, int] = {}  # route key -> requests picked, not yet sent
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -243,6 +245,15 @@ class Router:
     def idle_closes(self):
         return list(self.watch.closes)
 
+    def pending(self, keys: set[str]) -> int:
+        """Requests already routed to these dynos whose headers are not yet sent."""
+        with self._lock:
+            return sum(n for k, n in self._pending.items() if k in keys)
+
+    def _hold(self, key: str, delta: int) -> None:
+        with self._lock:
+            self._pending[key] = self._pending.get(key, 0) + delta
+
     # -- ASGI --------------------------------------------------------------------------------
     async def _asgi(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -285,13 +296,7 @@ class Router:
                 self._records.append(rec)
 
         def fail(code: str, route: Route | None = None, detail: str | None = None) -> Response:
-            record(503, dyno=route.key if route else None, code=code, detail=detail)
-            return Response(
-                error_page(code),
-                status_code=503,
-                media_type="text/html; charset=utf-8",
-                headers=self._base_headers(rid, route),
-            )
+            return self._fail(record, rid, code, route, detail)
 
         hold_until = started + self.timing.queue_hold_s
         while True:
@@ -305,6 +310,14 @@ class Router:
                 return fail("H20")
             await asyncio.sleep(HOLD_POLL_S)
         route, set_cookie = self._pick(up, request.cookies.get(AFFINITY_COOKIE))
+        self._hold(route.key, 1)
+        sent = [False]
+
+        def release_hold() -> None:
+            if not sent[0]:
+                sent[0] = True
+                self._hold(route.key, -1)
+
         headers = [
             (k.encode("latin-1"), v.encode("latin-1"))
             for k, v in request.headers.items()
@@ -325,8 +338,32 @@ class Router:
         async def trace(name: str, info: dict) -> None:
             if name == "connection.connect_tcp.started":
                 opened.append(True)
+            elif name == "http11.send_request_headers.complete":
+                release_hold()
 
-        left = self.timing.request_timeout_s - (self.clock() - started)
+        left = self.timing.request_timeout_s  # from when it is routed: H20 covers the hold
+        try:
+            return await self._forward(
+                route, method, url, headers, body, trace, left, set_cookie, record, rid, opened
+            )
+        finally:
+            release_hold()
+
+    async def _forward(
+        self,
+        route: Route,
+        method: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+        trace: Callable,
+        left: float,
+        set_cookie: bool,
+        record: Callable[..., None],
+        rid: str,
+        opened: list[bool],
+    ) -> Response:
+        """Send the request upstream within `left` seconds; the app's answer or an H-code page."""
         got_head = False
         try:
             async with asyncio.timeout(max(0.001, left)):
@@ -337,21 +374,14 @@ class Router:
                     chunks = [chunk async for chunk in upstream.aiter_stream()]
         except TimeoutError:
             limit = self.timing.request_timeout_s
-            return fail("H12", route, f"no complete answer within {limit:g} s")
+            return self._fail(record, rid, "H12", route, f"no complete answer within {limit:g} s")
         except httpcore.ConnectError as exc:
-            return fail("H21", route, str(exc) or type(exc).__name__)
+            return self._fail(record, rid, "H21", route, str(exc) or type(exc).__name__)
         except (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError) as exc:
-            code = "H18" if got_head else "H13"
+            code = "H18" if got_head else "H13"  # closed part-way through an answer, or before
             reused = not opened
             why = f"{type(exc).__name__}: {exc}" + (" (kept-alive connection)" if reused else "")
-            rec_code = code
-            record(503, dyno=route.key, code=rec_code, reused=reused, detail=why[:200])
-            return Response(
-                error_page(code),
-                status_code=503,
-                media_type="text/html; charset=utf-8",
-                headers=self._base_headers(rid, route),
-            )
+            return self._fail(record, rid, code, route, why[:200], reused=reused)
         out = Response(b"".join(chunks), status_code=upstream.status)
         out.raw_headers = [
             (k, v) for k, v in upstream.headers if k.decode("latin-1").lower() not in _HOP_BY_HOP
@@ -367,6 +397,24 @@ class Router:
             )
         record(upstream.status, dyno=route.key, reused=not opened)
         return out
+
+    def _fail(
+        self,
+        record: Callable[..., None],
+        rid: str,
+        code: str,
+        route: Route | None,
+        detail: str | None,
+        reused: bool | None = None,
+    ) -> Response:
+        """Heroku's error page (503) naming `code`, recorded like any answer."""
+        record(503, dyno=route.key if route else None, code=code, detail=detail, reused=reused)
+        return Response(
+            error_page(code),
+            status_code=503,
+            media_type="text/html; charset=utf-8",
+            headers=self._base_headers(rid, route),
+        )
 
     def _base_headers(self, rid: str, route: Route | None) -> dict[str, str]:
         headers = {"Via": "1.1 zdd-rehearse-router", "X-Request-Id": rid}

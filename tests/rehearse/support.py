@@ -1,0 +1,38 @@
+"""What the rehearsal tests share: the fast schedule and a run helper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zdd.rehearse.flow import RehearsalReport, rehearse
+from zdd.rehearse.options import build_options
+
+# The fast schedule: Heroku's durations x0.05 (30 s grace -> 1.5 s, 90 s keepalive -> 4.5 s,
+# 30 s request timeout -> 1.5 s), long requests of 1 s in a fifth of the traffic, so some are
+# always in flight when a dyno gets SIGTERM.
+FAST = dict(
+    scale="0.05",
+    switch_delay="1s",
+    long_path="/slow?s=1",
+    long_share="0.2",
+    rate="20",
+    warmup="1s",
+    tail="1s",
+    timeout="10s",
+    request_timeout="5s",  # H12 stays out of the way of 1 s long requests on a loaded box
+)
+JVM_BOOT = "30s"  # a JVM on a shared 2-core CI box: far above its ~2-4 s, far below a fault's
+
+
+def run(app: Path, *env: str, **flags) -> RehearsalReport:
+    """One rehearsal of `app` on the fast schedule, with FAULT_* settings as KEY=VALUE."""
+    options = build_options(dir=str(app), env=env, **{**FAST, **flags})
+    return rehearse(options)
+
+
+def statuses(report: RehearsalReport) -> dict[str, str]:
+    return {f.id: f.status for f in report.findings}
+
+
+def failed(report: RehearsalReport) -> set[str]:
+    return {f.id for f in report.findings if f.status == "failed"}

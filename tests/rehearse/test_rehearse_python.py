@@ -1,0 +1,102 @@
+"""Each finding catches its fault on the Python test app, and the healthy app passes them all.
+
+Real processes and a real router on loopback, on the fast schedule (tests/rehearse/support.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.rehearse.support import failed, run, statuses
+
+pytestmark = pytest.mark.slow
+
+
+def test_healthy_app_passes_a_preboot_deploy_with_no_false_alarm(python_app):
+    report = run(python_app)
+    assert statuses(report) == {
+        "boot.r10": "passed",
+        "shutdown.inflight_dropped": "passed",  # long requests were in flight and finished
+        "shutdown.sigkill": "passed",
+        "router.keepalive": "passed",
+        "memory.overlap": "passed",
+        "release.unhealthy": "passed",
+        "requests.failed": "passed",
+    }
+    assert report.exit_code == 0
+    v = report.verify
+    assert v.requests > 40 and v.failed == 0
+    assert v.switch is not None and (v.switch.from_value, v.switch.to_value) == ("v1", "v2")
+    assert v.marker_values.keys() == {"v1", "v2"}
+    assert any(r["kind"] == "switched" for r in report.events)
+    assert v.affinity["assigned_at_s"] is not None  # the router set heroku-session-affinity
+    posts = [s for s in v.samples if s.status == 200]
+    assert len(posts) == v.requests
+
+
+def test_healthy_app_passes_a_restart_without_preboot_requests_are_held(python_app):
+    report = run(python_app, preboot=False)
+    assert failed(report) == set(), [f.message for f in report.findings]
+    restart = report.deploys[0]
+    assert restart["preboot"] is False
+    assert restart["old"] == {"v1/web.1": "exited", "v1/web.2": "exited"}
+
+
+@pytest.mark.parametrize(
+    ("env", "flags", "finding"),
+    [
+        (("FAULT_SIGTERM=exit",), {}, "shutdown.inflight_dropped"),
+        (("FAULT_SIGTERM=ignore",), {}, "shutdown.sigkill"),
+        (("FAULT_KEEPALIVE=0.3",), {}, "router.keepalive"),
+        (("FAULT_MEMORY_MB=80",), {"memory_quota": "64"}, "memory.overlap"),
+        (("FAULT_500=1", "FAULT_RELEASE=v2"), {}, "release.unhealthy"),
+        (("FAULT_CRASH_AFTER=0.2", "FAULT_RELEASE=v2"), {}, "release.unhealthy"),
+        (("FAULT_BOOT_DELAY=4", "FAULT_RELEASE=v2"), {"boot_timeout": "1.5s"}, "boot.r10"),
+    ],
+    ids=["sigterm-exit", "sigterm-ignore", "keepalive", "memory", "500", "crash", "r10"],
+)
+def test_each_fault_is_caught(python_app, env, flags, finding):
+    report = run(python_app, *env, **flags)
+    caught = failed(report)
+    assert finding in caught, [f.to_dict() for f in report.findings]
+    assert report.exit_code == 1
+    by_id = {f.id: f for f in report.findings}
+    assert by_id[finding].remedy  # a failed finding says what to do
+    # no false alarm on the rows the fault cannot touch
+    assert "boot.r10" not in caught or finding == "boot.r10"
+    assert "memory.overlap" not in caught or finding == "memory.overlap"
+
+
+def test_dropped_requests_are_counted_at_sigterm_and_in_requests_failed(python_app):
+    report = run(python_app, "FAULT_SIGTERM=exit")
+    by_id = {f.id: f for f in report.findings}
+    drop = by_id["shutdown.inflight_dropped"].figure
+    assert drop["dropped"] >= 1 and drop["dropped"] <= drop["in_flight_at_sigterm"]
+    lost = by_id["requests.failed"].figure
+    assert lost["failed"] >= drop["dropped"]
+    assert set(lost["by_kind"]) <= {"H13", "H18"}
+
+
+def test_sigkill_after_the_grace(python_app):
+    report = run(python_app, "FAULT_SIGTERM=ignore")
+    assert report.deploys[0]["old"] == {"v1/web.1": "sigkilled", "v1/web.2": "sigkilled"}
+    kills = [e for e in report.events if e["kind"] == "sigkilled"]
+    terms = {e["dyno"]: e["at_s"] for e in report.events if e["kind"] == "sigterm"}
+    grace = report.options.timing.sigterm_grace_s
+    for e in kills:
+        assert e["at_s"] - terms[e["dyno"]] >= grace - 0.05
+
+
+def test_keepalive_race_becomes_h13_on_ordinary_traffic(python_app):
+    report = run(python_app, "FAULT_KEEPALIVE=0.3", long_share="0")
+    figure = {f.id: f for f in report.findings}["router.keepalive"].figure
+    assert figure["app_closed_idle"] >= 1
+    assert figure["shortest_idle_s"] < report.options.timing.router_keepalive_s
+
+
+def test_v1_that_never_binds_exits_3(python_app):
+    report = run(python_app, "FAULT_BOOT_DELAY=5", boot_timeout="1s")
+    assert report.stopped_because == "v1_down"
+    assert report.exit_code == 3
+    assert statuses(report)["boot.r10"] == "failed"
+    assert report.verify.requests == 0
