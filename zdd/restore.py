@@ -13,7 +13,15 @@ from dataclasses import replace
 from zdd.cost import canonical_size, formation_cost, monthly_price
 from zdd.plan import BLOCKED, PENDING, UNCHANGED, Plan, Step, simulate
 from zdd.snapshot import Snapshot
-from zdd.state import AFFINITY, OWNED_CONFIG_VARS, PREBOOT, AppState, is_companion
+from zdd.state import (
+    AFFINITY,
+    OWNED_CONFIG_VARS,
+    PREBOOT,
+    ZDD_OPT_OUT_VAR,
+    AppState,
+    is_companion,
+    parse_opt_outs,
+)
 
 
 def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> list[Step]:
@@ -171,18 +179,25 @@ def undo_plan(
     else:
         before = set(snap.config_vars_present or ())
         unset = [v for v in OWNED_CONFIG_VARS if v in state.config_vars and v not in before]
-        if unset:
+        reset = {}
+        if snap.opt_out is not None and state.opt_outs != parse_opt_outs(snap.opt_out):
+            reset[ZDD_OPT_OUT_VAR] = snap.opt_out  # it existed before setup: its old value back
+        if unset or reset:
+            parts = [f"remove {' and '.join(unset)}"] if unset else []
+            parts += [f"set {k} back to {v}" for k, v in reset.items()]
+            commands = [f"heroku config:unset {' '.join(unset)} --app {app}"] if unset else []
+            commands += [f"heroku config:set {k}={v} --app {app}" for k, v in reset.items()]
             steps.append(
                 Step(
                     "release_check",
                     "config",
                     PENDING,
-                    f"remove {' and '.join(unset)}",
+                    "; ".join(parts),
                     "zdd setup set them",
                     restarts=True,
-                    note="removing config vars makes a new release and restarts every dyno",
-                    commands=(f"heroku config:unset {' '.join(unset)} --app {app}",),
-                    payload={"unset": unset},
+                    note="changing config vars makes a new release and restarts every dyno",
+                    commands=tuple(commands),
+                    payload={"unset": unset, **({"set": reset} if reset else {})},
                 )
             )
         else:

@@ -15,19 +15,35 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 from zdd.errors import ConfigError, ZddError
-from zdd.state import AFFINITY, OWNED_CONFIG_VARS, PREBOOT, AppState, Process, processes
+from zdd.state import (
+    AFFINITY,
+    OWNED_CONFIG_VARS,
+    PREBOOT,
+    ZDD_OPT_OUT_VAR,
+    AppState,
+    Process,
+    format_opt_outs,
+    processes,
+)
 
 FORMAT = 1
 
 
 class SnapshotError(ZddError):
     """No snapshot to restore, or a file that isn't one."""
+
+
+class NoSnapshot(SnapshotError):
+    """The app has no snapshot at all (undo can still revoke zdd's tokens nobody holds)."""
 
 
 def now_stamp() -> str:
@@ -49,6 +65,11 @@ class Snapshot:
     buildpacks: list[str]
     config_vars_present: list[str] | None
     authorization_id: str | None = None
+    #: ZDD_OPT_OUT's value before the run (None: unset or unreadable), so undo can put it back.
+    opt_out: str | None = None
+    #: The run id in the description of the token setup creates (zdd.heroku.marks), saved
+    #: before the create request, so a token whose answer was lost can still be found.
+    authorization_run: str | None = None
     #: The companion buildpack URL setup installs (`--buildpack`), so later runs recognise it.
     companion_url: str | None = None
     #: When `zdd undo` restored the chain this snapshot belongs to (None: not undone).
@@ -67,6 +88,9 @@ class Snapshot:
             formation=[p.to_dict() for p in state.formation],
             buildpacks=list(state.buildpacks),
             config_vars_present=present,
+            opt_out=format_opt_outs(state.opt_outs)
+            if present is not None and ZDD_OPT_OUT_VAR in present
+            else None,
             companion_url=companion_url,
         )
 
@@ -115,16 +139,20 @@ class Snapshot:
 
     @classmethod
     def load(cls, path: str | Path) -> Snapshot:
+        """Read and validate one file (zdd/data/snapshot.schema.json): a snapshot is input, and a
+        truncated or edited one must stop undo with the file's name, never restore wrongly."""
         path = Path(path)
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
-            doc.pop("format", None)
-            return cls(**doc, path=path)
-        except (OSError, ValueError, TypeError) as exc:
-            raise SnapshotError(
-                f"{path} is not a readable zdd snapshot ({exc}).",
-                remedy="Pass another file with --snapshot, or omit it to use the latest one.",
-            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _unreadable(path, getattr(exc, "strerror", None) or str(exc)) from None
+        except ValueError as exc:
+            raise _unreadable(path, f"not JSON: {exc}") from None
+        problem = schema_problem(doc)
+        if problem:
+            raise _unreadable(path, problem)
+        doc.pop("format", None)
+        return cls(**doc, path=path)
 
     @classmethod
     def all(cls, app: str, directory: Path | None = None) -> list[Snapshot]:
@@ -158,21 +186,71 @@ class Snapshot:
 
     @classmethod
     def companion_urls(cls, app: str, directory: Path | None = None) -> tuple[str, ...]:
-        """Companion URLs earlier setups of `app` installed (unreadable files are skipped)."""
-        urls: list[str] = []
+        """Companion URLs earlier setups of `app` installed. Read file by file: an unreadable
+        snapshot must not make setup forget the URL a good one recorded (it would add the
+        buildpack a second time), and from a broken file the URL is salvaged when it shows."""
+        folder = (directory or state_dir()) / app
         try:
-            snaps = cls.all(app, directory)
-        except SnapshotError:
-            return ()
-        for snap in snaps:
-            if snap.companion_url and snap.companion_url not in urls:
-                urls.append(snap.companion_url)
+            files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        except OSError:
+            files = []
+        urls: list[str] = []
+        for f in files:
+            try:
+                found = [cls.load(f).companion_url]
+            except SnapshotError:
+                found = _salvage_companion_urls(f)
+            urls += [u for u in found if u and u not in urls]
         return tuple(urls)
+
+
+_COMPANION_FIELD = re.compile(r'"companion_url"\s*:\s*"((?:[^"\\]|\\.)+)"')
+
+
+def _salvage_companion_urls(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    out = []
+    for raw in _COMPANION_FIELD.findall(text):
+        try:
+            out.append(json.loads(f'"{raw}"'))
+        except ValueError:
+            continue
+    return out
+
+
+def schema_problem(doc: object) -> str | None:
+    """What makes `doc` not a snapshot (the first schema error, with where it is), or None."""
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    err = errors[0]
+    where = "/".join(str(p) for p in err.absolute_path) or "the document"
+    return f"{where}: {err.message}"
+
+
+@cache
+def _validator():
+    """The schema's validator, built on first use (jsonschema imports take a while)."""
+    from jsonschema import Draft202012Validator
+
+    text = resources.files("zdd").joinpath("data", "snapshot.schema.json").read_text("utf-8")
+    return Draft202012Validator(json.loads(text))
+
+
+def _unreadable(path: Path, why: str) -> SnapshotError:
+    return SnapshotError(
+        f"{path} is not a valid zdd snapshot ({why}); nothing was changed.",
+        remedy="Move that file out of the way (or fix it), or pass another file with "
+        "--snapshot FILE.",
+    )
 
 
 def _none_for(app: str, directory: Path | None) -> SnapshotError:
     folder = (directory or state_dir()) / app
-    return SnapshotError(
+    return NoSnapshot(
         f"No snapshot for {app} in {folder}: zdd setup saves one before changing an app.",
         remedy="Pass --snapshot FILE if it was saved elsewhere (another machine or user).",
     )

@@ -39,7 +39,7 @@ def test_missing_or_broken_snapshot_errors_say_what_to_do(tmp_path):
     assert "--snapshot" in e.value.remedy
     bad = tmp_path / "bad.json"
     bad.write_text("{")
-    with pytest.raises(SnapshotError, match="not a readable zdd snapshot"):
+    with pytest.raises(SnapshotError, match="not a valid zdd snapshot"):
         Snapshot.load(bad)
 
 
