@@ -258,9 +258,12 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     targets = dict(sorted(targets.items(), key=lambda kv: (kv[0] != "web", kv[0])))
     check_limits(state, targets, opts)
 
-    why = "2+ web dynos keep serving while one restarts; preboot needs Standard or Performance"
+    why = (
+        "with 2+ web dynos another can serve while one restarts (a crash, its daily cycling); "
+        "preboot needs Standard or Performance"
+    )
     if state.on_private:
-        why = "2+ web dynos keep serving while one restarts (Private Space deploys roll)"
+        why = "with 2+ web dynos another can serve while one restarts (a crash, its daily cycling)"
     if not state.formation:
         return Step(
             "formation",
@@ -714,7 +717,10 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
     )
     notes = []
     if opts.min_web < 2:
-        notes.append(f"--min-web {opts.min_web}: one web dyno drops requests on every restart")
+        notes.append(
+            f"--min-web {opts.min_web}: while the only web dyno restarts (a crash, its daily "
+            "cycling), nothing serves requests"
+        )
     if opts.size and state.formation and not any(is_hobby(p.size) for p in state.formation):
         notes.append(f"--size {opts.size} not used: no process type is on Eco/Basic")
     next_command = ""
