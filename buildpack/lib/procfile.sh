@@ -45,6 +45,23 @@ procfile::unwrap() {
 	fi
 }
 
+# The command of process type NAME in PROCFILE (`name: command`, CRLF or LF), and true; false
+# when the file or the type is missing or the command is empty.
+# Usage: command="$(procfile::command /app/Procfile web)" || ...
+procfile::command() {
+	local procfile="${1}" name="${2}" line
+	[[ -f "${procfile}" ]] || return 1
+	while IFS= read -r line || [[ -n "${line}" ]]; do
+		line="${line%$'\r'}"
+		if [[ "${line}" =~ ^[[:space:]]*([A-Za-z0-9_-]+)[[:space:]]*:[[:space:]]*(.*[^[:space:]])[[:space:]]*$ ]] &&
+			[[ "${BASH_REMATCH[1]}" == "${name}" ]]; then
+			printf '%s\n' "${BASH_REMATCH[2]}"
+			return 0
+		fi
+	done <"${procfile}"
+	return 1
+}
+
 # Wire the check into BUILD_DIR/Procfile, keeping the file's line endings. Sets PROCFILE_RESULT to
 # one of:
 #   absent     no Procfile (left alone: creating one would drop the JVM buildpack's default web)

@@ -24,7 +24,15 @@ RUNTIME_SCRIPTS = [
     BUILDPACK / "opt" / "release-check",
     *(
         BUILDPACK / "lib" / name
-        for name in ("api.sh", "checks.sh", "release_check.sh", "warmup.sh", "jvm.sh")
+        for name in (
+            "api.sh",
+            "checks.sh",
+            "release_check.sh",
+            "procfile.sh",
+            "smoke.sh",
+            "warmup.sh",
+            "jvm.sh",
+        )
     ),
 ]
 
