@@ -12,11 +12,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from zdd.authorize import install_token
 from zdd.errors import PrebootInProgress, ZddError
 from zdd.heroku.models import FormationUpdate
 from zdd.plan import BLOCKED, PENDING, Plan, Step
 from zdd.snapshot import Snapshot
-from zdd.state import ZDD_APP_VAR, ZDD_TOKEN_VAR, AppState, buildpack_key
+from zdd.state import (
+    ZDD_APP_VAR,
+    ZDD_OPT_OUT_VAR,
+    ZDD_TOKEN_VAR,
+    AppState,
+    buildpack_key,
+    parse_opt_outs,
+)
 
 CHANGED, UNCHANGED, BLOCKED_, FAILED, NOT_ATTEMPTED = (
     "changed",
@@ -117,7 +125,7 @@ class Applier:
         elif step.kind == "buildpacks":
             c.buildpack_replace(app, p["buildpacks"])
         elif step.kind == "config":
-            self._config(p)
+            return self._config(step)
         elif step.kind == "authorization":
             c.oauth_authorization_delete(p["revoke"])
         else:  # pragma: no cover - plan.py makes only the kinds above
@@ -166,31 +174,24 @@ class Applier:
                 )
                 self.sleep(self.poll)
 
-    def _config(self, p) -> None:
+    def _config(self, step: Step) -> StepResult | None:
+        p = step.payload
         changes: dict[str, str | None] = {v: None for v in p.get("unset", ())}
-        auth = None
-        if p.get("create_token"):
-            auth = self.client.oauth_authorization_create(
-                scope=["read"], description=f"zdd release check for {self.app}"
-            )
-            if self.snapshot is not None:
-                self.snapshot.authorization_id = auth.id
-                self.snapshot.save()
-            changes[ZDD_TOKEN_VAR] = auth.access_token
+        changes.update(p.get("set", {}))  # ZDD_OPT_OUT: recorded in the same config update
         if p.get("set_app"):
             changes[ZDD_APP_VAR] = self.app
-        try:
+        if not (p.get("create_token") or p.get("rotate_token")):
             self.client.config_vars_update(self.app, changes)
-        except ZddError:
-            if auth is not None:  # don't leave a live token nobody holds
-                try:
-                    self.client.oauth_authorization_delete(auth.id)
-                    if self.snapshot is not None:
-                        self.snapshot.authorization_id = None
-                        self.snapshot.save()
-                except ZddError:
-                    pass
-            raise
+            return None
+        # zdd.authorize: marked, retry-safe create; conditional write; extras revoked
+        done = install_token(
+            self.client,
+            self.app,
+            changes,
+            snapshot=self.snapshot,
+            rotate=bool(p.get("rotate_token")),
+        )
+        return StepResult(step, CHANGED, done.note) if done.note else None
 
 
 def satisfied(step: Step, state: AppState) -> bool:
@@ -216,6 +217,8 @@ def satisfied(step: Step, state: AppState) -> bool:
         if state.config_vars is None:
             return False
         ok = not any(v in state.config_vars for v in p.get("unset", ()))
+        if ZDD_OPT_OUT_VAR in p.get("set", {}):
+            ok = ok and state.opt_outs == parse_opt_outs(p["set"][ZDD_OPT_OUT_VAR])
         if p.get("create_token"):
             ok = ok and ZDD_TOKEN_VAR in state.config_vars
         if p.get("set_app"):

@@ -12,6 +12,7 @@
         ├── Forbidden         403: no access to the resource, or the token lacks an OAuth scope
         ├── NotFound          404: ``.resource`` says what is missing (app, feature, formation...)
         ├── InvalidParams     422 invalid_params: e.g. tier rules (Basic and Standard mixed)
+        ├── PreconditionFailed 412: a conditional write (If-Match) found the resource changed
         ├── PrebootInProgress formation change refused while a preboot runs (matched by message)
         ├── RateLimited       429: the account's API budget is spent
         └── ServerError       5xx: Heroku-side failure
@@ -33,6 +34,7 @@ __all__ = [
     "InvalidResponse",
     "NotFound",
     "PrebootInProgress",
+    "PreconditionFailed",
     "RateLimited",
     "ServerError",
     "Unauthorized",
@@ -190,6 +192,12 @@ class InvalidParams(HerokuAPIError):
     """Raised on 422 invalid_params: the request broke a platform rule (e.g. dyno tier mixing)."""
 
     default_remedy = "Change the request to satisfy the rule in the message, then run again."
+
+
+class PreconditionFailed(HerokuAPIError):
+    """Raised on 412: the resource changed since zdd read it (an If-Match write was refused)."""
+
+    default_remedy = "Something else changed it at the same time: run the command again."
 
 
 class PrebootInProgress(HerokuAPIError):

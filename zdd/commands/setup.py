@@ -30,6 +30,7 @@ HELP = {
     "no-java": "don't treat the app as a JVM app even if its buildpacks say so",
     "buildpack": f"companion buildpack URL for JVM apps (default {COMPANION_BUILDPACK_URL})",
     "release-check": "JVM apps: set ZDD_API_TOKEN (read-only) + ZDD_APP for the release check",
+    "rotate-token": "replace the release check's ZDD_API_TOKEN with a new token (old revoked)",
     "yes": "apply without asking (needed when stdin is not a terminal)",
     "dry-run": "show the plan and change nothing (exit 0: nothing to do, 3: changes pending)",
     "print-commands": "print the plan as the equivalent `heroku ...` commands; change nothing",
@@ -67,6 +68,7 @@ def setup(
     no_java=False,
     buildpack=COMPANION_BUILDPACK_URL,
     release_check=True,
+    rotate_token=False,
     yes=False,
     dry_run=False,
     print_commands=False,
@@ -99,6 +101,7 @@ def setup(
             java=tristate(java, no_java, "java"),
             buildpack=buildpack,
             release_check=None if release_check else False,
+            rotate_token=bool(rotate_token),
         )
         check_options(opts)
         opts = replace(opts, known_companions=Snapshot.companion_urls(name))
@@ -174,6 +177,7 @@ def setup(
         if not json:
             out.print(f"Snapshot saved to {path} (undo: zdd undo --app {name})", markup=False)
         verify_error = None
+        writes_before = client.stats.writes
         with progress.running(f"applying {len(pending)} change(s) to {name}") as prog:
             applier = Applier(client, name, snapshot=snap, wait=float(wait), progress=prog.update)
             results = applier.run(the_plan)
@@ -200,9 +204,19 @@ def setup(
         if not json:
             out.print("Result:")
             render_results(out, results)
-        if not changed and snap.authorization_id is None:
+        # A failed write may still have taken effect (its answer lost): keep the snapshot
+        # whenever a write was sent, so undo can restore.
+        if not changed and client.stats.writes == writes_before:
             snap.discard()  # nothing to undo: don't leave a snapshot behind
             doc["snapshot"] = None
+        if bad and not changed and doc["snapshot"] is not None:
+            finish(
+                NOT_DONE,
+                f"Setup stopped on {name} (see above). A failed write may have taken effect, "
+                "so the snapshot is kept: fix the cause and run it again, or "
+                f"`zdd undo --app {name}`.",
+            )
+            return
         if bad and not changed:
             finish(
                 NOT_DONE,

@@ -52,20 +52,26 @@ def undo(
     from zdd.apply import FAILED, NOT_ATTEMPTED, Applier, unverified, verify
     from zdd.appname import resolve_app
     from zdd.errors import UsageError, ZddError
+    from zdd.heroku.marks import orphans
     from zdd.output import Progress, consoles, render_plan, render_results
     from zdd.reader import read_state
-    from zdd.restore import undo_plan
-    from zdd.snapshot import Snapshot, now_stamp
+    from zdd.restore import token_cleanup_plan, undo_plan
+    from zdd.snapshot import NoSnapshot, Snapshot, now_stamp
+    from zdd.state import ZDD_TOKEN_VAR
 
     out, err = consoles()
     client = None
     with errors_exit("undo", json, lambda: client.stats.to_dict() if client else {}):
         chain = [Snapshot.load(snapshot)] if snapshot else []
         name = resolve_app(app or (chain[0].app if chain else None))
+        no_snapshot = None  # without one, undo can still revoke zdd's tokens nobody holds
         if not chain:
-            chain = Snapshot.to_undo(name)
-        snap, later = chain[0], chain[1:]
-        if snap.app != name:
+            try:
+                chain = Snapshot.to_undo(name)
+            except NoSnapshot as exc:
+                no_snapshot = exc
+        snap, later = (chain[0], chain[1:]) if chain else (None, [])
+        if snap is not None and snap.app != name:
             raise UsageError(
                 f"the snapshot {snap.path} is for {snap.app}, not {name}",
                 remedy=f"Pass --app {snap.app}, or a snapshot of {name}.",
@@ -74,22 +80,34 @@ def undo(
         progress = Progress(err)
         with progress.running(f"reading {name}"):
             state = read_state(client, name)
-            live: set[str] = set()
-            if any(s.authorization_id for s in chain):
-                live = {a.id for a in client.oauth_authorization_list()}
-        the_plan = undo_plan(
-            state,
-            snap,
-            restore_sizes=restore_sizes,
-            authorization_exists=snap.authorization_id in live,
-            later=later,
-            live_authorizations=live,
-        )
+            auths = client.oauth_authorization_list()
+            live = {a.id for a in auths}
+            unheld: list[str] = []
+            if state.config_vars is not None:  # else ZDD_API_TOKEN's holder can't be known
+                keeps = ZDD_TOKEN_VAR in state.config_vars and (
+                    snap is None or ZDD_TOKEN_VAR in (snap.config_vars_present or ())
+                )
+                held = client.config_vars(name).get(ZDD_TOKEN_VAR) if keeps else None
+                unheld = [a.id for a in orphans(auths, name, held)[0]]
+        if snap is None:
+            the_plan = token_cleanup_plan(name, unheld)
+            if not the_plan.pending:
+                raise no_snapshot
+        else:
+            the_plan = undo_plan(
+                state,
+                snap,
+                restore_sizes=restore_sizes,
+                authorization_exists=snap.authorization_id in live,
+                later=later,
+                live_authorizations=live,
+                unheld_authorizations=unheld,
+            )
         run = Finisher("undo", json, out, lambda: client.stats.to_dict())
         doc = run.doc
         doc.update(
             app=name,
-            snapshot=str(snap.path),
+            snapshot=str(snap.path) if snap else None,
             snapshots=[str(s.path) for s in chain],
             dry_run=bool(dry_run),
             state=state.to_dict(),
@@ -107,7 +125,13 @@ def undo(
                         s.mark_undone(when)
             finish(code, message)
 
-        if not json:
+        if not json and snap is None:
+            out.print(
+                f"No snapshot for {name}: only zdd's OAuth tokens for it that nobody holds "
+                "can be revoked.",
+                markup=False,
+            )
+        elif not json:
             out.print(f"Snapshot {snap.path} (taken {snap.taken_at})", markup=False)
             if later:
                 out.print(

@@ -249,9 +249,27 @@ class HerokuClient:
     def config_vars(self, app: str) -> dict[str, str]:
         return self._one(_config, "GET", f"/apps/{_seg(app)}/config-vars")
 
-    def config_vars_update(self, app: str, changes: Mapping[str, str | None]) -> dict[str, str]:
-        """Set keys (None deletes one); returns the full merged config. Creates a release."""
-        return self._one(_config, "PATCH", f"/apps/{_seg(app)}/config-vars", dict(changes))
+    def config_vars_versioned(self, app: str) -> tuple[dict[str, str], str | None]:
+        """The config vars and their ETag (for a conditional `config_vars_update`)."""
+        path = f"/apps/{_seg(app)}/config-vars"
+        page = self._transport.request("GET", path)
+        config = _parse(_config, page.body, f"GET {path}", server_request_id(page.headers))
+        return config, page.headers.get("etag") or page.headers.get("ETag")
+
+    def config_vars_update(
+        self, app: str, changes: Mapping[str, str | None], *, if_match: str | None = None
+    ) -> dict[str, str]:
+        """Set keys (None deletes one); returns the full merged config. Creates a release.
+
+        With `if_match` (an ETag from `config_vars_versioned`) the update applies only if nothing
+        changed the config since that read; otherwise PreconditionFailed (412).
+        """
+        path = f"/apps/{_seg(app)}/config-vars"
+        headers = {"If-Match": if_match} if if_match else None
+        page = self._transport.request(
+            "PATCH", path, json=dict(changes), headers=headers, idempotency=Idempotency.IDEMPOTENT
+        )
+        return _parse(_config, page.body, f"PATCH {path}", server_request_id(page.headers))
 
     # -- buildpacks -----------------------------------------------------------------------------
 
@@ -312,10 +330,15 @@ class HerokuClient:
         scope: Sequence[str] = ("read",),
         description: str | None = None,
         expires_in: int | None = None,
+        *,
+        retry_safe: bool = False,
     ) -> OAuthAuthorization:
         """POST a new authorization; its token is only in this response (``.access_token``).
 
-        Never retried once the request may have reached Heroku: a repeat would mint a second token.
+        By default never retried once the request may have reached Heroku: a repeat would mint a
+        second token. `retry_safe=True` is for a caller that marks the description (zdd.heroku.
+        marks) and revokes the extra tokens a retry may leave: then 429s, 5xx and lost answers
+        are retried like any idempotent write.
         """
         body: dict[str, Any] = {"scope": list(scope)}
         if description is not None:
@@ -327,7 +350,7 @@ class HerokuClient:
             "POST",
             "/oauth/authorizations",
             body,
-            Idempotency.NON_IDEMPOTENT,
+            Idempotency.IDEMPOTENT if retry_safe else Idempotency.NON_IDEMPOTENT,
         )
 
     def oauth_authorization_list(self) -> list[OAuthAuthorization]:

@@ -7,6 +7,7 @@ Timestamps stay ISO-8601 strings: zdd compares and prints them, it never does da
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ __all__ = [
     "RateLimit",
     "Release",
     "same_size",
+    "token_digest",
 ]
 
 Raw = Mapping[str, Any]
@@ -322,12 +324,18 @@ def _redact_tokens(body: Raw) -> dict[str, Any]:
     return out
 
 
+def token_digest(token: str) -> str:
+    """SHA-256 of a token (hex): lets zdd tell which authorization a config var holds."""
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 @dataclass(frozen=True)
 class OAuthAuthorization:
     """An OAuth authorization; ``access_token`` is kept only from the create response.
 
     The token lives only in ``access_token`` (hidden from repr); ``.raw`` has it replaced by
-    ``[redacted]`` so that logging a model can never leak it.
+    ``[redacted]`` so that logging a model can never leak it. ``token_digest`` is the token's
+    SHA-256 when the body shows the token (listings may), never the token itself.
     """
 
     id: str
@@ -336,6 +344,7 @@ class OAuthAuthorization:
     created_at: str | None = None
     expires_in: int | None = None
     access_token: str | None = field(default=None, repr=False)
+    token_digest: str | None = field(default=None, repr=False)
     raw: Raw = _raw()
 
     @classmethod
@@ -349,5 +358,10 @@ class OAuthAuthorization:
             created_at=body.get("created_at"),
             expires_in=token.get("expires_in") if isinstance(token, Mapping) else None,
             access_token=token.get("token") if with_token and isinstance(token, Mapping) else None,
+            token_digest=(
+                token_digest(token["token"])
+                if isinstance(token, Mapping) and isinstance(token.get("token"), str)
+                else None
+            ),
             raw=_redact_tokens(body),
         )

@@ -18,6 +18,7 @@ from zdd.errors import (
     InvalidResponse,
     NotFound,
     PrebootInProgress,
+    PreconditionFailed,
     RateLimited,
     ServerError,
     Unauthorized,
@@ -270,6 +271,8 @@ def error_from_response(
             remedy=_not_found_remedy(resource, path),
             **kw,
         )
+    if status == 412:
+        return PreconditionFailed(status, err_id, message, **kw)
     if status == 429:
         return RateLimited(status, err_id or "rate_limit", message, **kw)
     if status >= 500:

@@ -175,6 +175,10 @@ class SandboxApp:
             await drop_connection(send)
             return
         answer, oauth_scope, accepted = await self.answer(request, method, path, faults)
+        if "drop_after" in faults:  # the write took effect; its answer is lost
+            self.platform.requests.record(method, path, 0)
+            await drop_connection(send)
+            return
         headers = self.protocol_headers(request, answer, oauth_scope, accepted, started)
         self.platform.requests.record(method, path, answer.status, answer.authorization)
         if "slow_body" in faults and answer.raw:

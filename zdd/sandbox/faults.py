@@ -11,7 +11,9 @@ import fnmatch
 import threading
 from dataclasses import asdict, dataclass, field
 
-KINDS = ("status", "latency", "drop", "slow_body", "rate_limit")
+KINDS = ("status", "latency", "drop", "drop_after", "slow_body", "rate_limit")
+"""drop: the connection closes before the request is handled; drop_after: the request takes
+effect, then the connection closes before the answer (a lost answer)."""
 
 
 class FaultError(ValueError):
