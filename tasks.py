@@ -58,5 +58,18 @@ def buildpack(c, out="dist"):
     c.run(f"{PY} -m tools.package_buildpack --out {out}", pty=False)
 
 
-ns = Collection(test, lint, sandbox, demo, bench, buildpack)
+@task
+def plugin(c):
+    """Build the Heroku CLI plugin (plugin/): flags regenerated from zdd, compiled, manifest."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent / "plugin"
+    with c.cd(str(folder)):
+        if not (folder / "node_modules").is_dir():
+            c.run("npm ci --no-audit --no-fund", pty=False)
+        c.run("node scripts/generate.mjs", env={"ZDD_PYTHON": PY}, pty=False)
+        c.run("npm run build", pty=False)
+
+
+ns = Collection(test, lint, sandbox, demo, bench, buildpack, plugin)
 ns.add_collection(zdd_collection, name="zdd")
