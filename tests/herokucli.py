@@ -46,7 +46,8 @@ class CLIResult:
     argv: tuple[str, ...]
 
     def __str__(self) -> str:  # what a failed assert shows
-        return f"heroku {' '.join(self.argv)} -> {self.code}\n--- stdout\n{self.out}--- stderr\n{self.err}"
+        head = f"heroku {' '.join(self.argv)} -> {self.code}"
+        return f"{head}\n--- stdout\n{self.out}--- stderr\n{self.err}"
 
 
 class NetNamespace:

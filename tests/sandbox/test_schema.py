@@ -232,6 +232,17 @@ def test_every_endpoint_response_validates(api, sandbox):
     assert seen == {(r.method, r.path) for r in ROUTES}, "some route was not walked"
 
 
+def test_an_authorization_without_scope_is_global_as_the_cli_expects(api):
+    """The schema requires `scope`, but `heroku authorizations:create` omits it without --scope
+    and gets a global token from the real API; the sandbox does the same."""
+    assert request_errors("POST", "/oauth/authorizations", {"description": "no scope"})
+    made = api.post("/oauth/authorizations", json={"description": "x", "expires_in": "3600"})
+    assert made.status_code == 201, made.text
+    validate("POST", "/oauth/authorizations", made.json())
+    assert made.json()["scope"] == ["global"]
+    assert made.json()["access_token"]["expires_in"] == 3600
+
+
 def test_extended_dynos_differ_from_the_schema_only_by_extended(api):
     dynos = api.get("/apps/zdd-demo/dynos?extended=true").json()
     assert dynos and all(set(d["extended"]) >= {"region", "instance", "ip", "port"} for d in dynos)
@@ -261,7 +272,7 @@ SCHEMA_INVALID_BODIES = [
     ("PUT", "/apps/zdd-demo/buildpack-installations", {}),
     ("PUT", "/apps/zdd-demo/buildpack-installations", {"updates": [{}]}),
     ("POST", "/apps/zdd-demo/releases", {}),
-    ("POST", "/oauth/authorizations", {"description": "no scope"}),
+    ("POST", "/oauth/authorizations", {"scope": "global"}),
 ]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from zdd.cost import load_table
+
 # Namespace for the sandbox's stable, reproducible UUIDs (uuid5 of a readable key).
 SANDBOX_NS = uuid.UUID("6c1b1a6e-2f0e-4b6e-9d55-5a9d2f1f0c11")
 
@@ -83,57 +85,26 @@ class DynoSize:
         }
 
 
-# Prices: Dev Center "Usage & Billing" and heroku/cli COST_MONTHLY (platform-api.md §6).
-DYNO_SIZES: tuple[DynoSize, ...] = (
-    DynoSize("Eco", 0.5, 500, 1, False, 0, "eco"),
-    DynoSize("Basic", 0.5, 700, 1, False, 0.28, "basic"),
-    DynoSize("Standard-1X", 0.5, 2500, 1, False, 1, "standard"),
-    DynoSize("Standard-2X", 1, 5000, 2, False, 2, "standard"),
-    DynoSize("Performance-M", 2.5, 25000, 2, True, 8, "performance"),
-    DynoSize("Performance-L", 14, 50000, 8, True, 16, "performance"),
-    DynoSize("Performance-L-RAM", 30, 50000, 4, True, 24, "performance"),
-    DynoSize("Performance-XL", 62, 75000, 8, True, 32, "performance"),
-    DynoSize("Performance-2XL", 126, 150000, 16, True, 64, "performance"),
-    DynoSize("Private-S", 1, 22500, 2, True, 2, "private", True),
-    DynoSize("Private-M", 2.5, 45000, 2, True, 8, "private", True),
-    DynoSize("Private-L", 14, 90000, 8, True, 16, "private", True),
-    DynoSize("Shield-S", 1, 27000, 2, True, 2, "shield", True),
-    DynoSize("Shield-M", 2.5, 54000, 2, True, 8, "shield", True),
-    DynoSize("Shield-L", 14, 108000, 8, True, 16, "shield", True),
-)
-
-
-def _fir(name: str, cents: int) -> DynoSize:
-    """A Fir size from its name, `dyno-<cores>c-<memory>gb` (lower case, as Fir answers)."""
-    cores, memory = name.removeprefix("dyno-").split("-")
+def _row(r: dict) -> DynoSize:
+    """One row of zdd/data/dyno_sizes.json (the one dyno-size table) as the sandbox serves it."""
     return DynoSize(
-        name, float(memory[:-2]), cents, int(cores[:-1]), True, 0, "fir", generation="fir"
+        r["name"],
+        r["memory_mb"] / 1024,
+        r["monthly_usd"] * 100,
+        r["compute"],
+        r["dedicated"],
+        r["precise_dyno_units"],
+        r["tier"],
+        r["private_space_only"],
+        generation=r["generation"],
     )
 
 
-# The Fir size list and prices: heroku/cli src/commands/ps/type.ts COST_MONTHLY (v11).
-FIR_SIZES: tuple[DynoSize, ...] = tuple(
-    _fir(name, usd * 100)
-    for name, usd in (
-        ("dyno-1c-0.5gb", 25),
-        ("dyno-1c-4gb", 80),
-        ("dyno-1c-8gb", 100),
-        ("dyno-2c-1gb", 50),
-        ("dyno-2c-4gb", 150),
-        ("dyno-2c-8gb", 160),
-        ("dyno-2c-16gb", 250),
-        ("dyno-4c-8gb", 300),
-        ("dyno-4c-16gb", 320),
-        ("dyno-4c-32gb", 500),
-        ("dyno-8c-16gb", 600),
-        ("dyno-8c-32gb", 640),
-        ("dyno-8c-64gb", 750),
-        ("dyno-16c-32gb", 1200),
-        ("dyno-16c-64gb", 1000),
-        ("dyno-16c-128gb", 1500),
-        ("dyno-32c-64gb", 2400),
-    )
-)
+# Every size Heroku sells, from the one table zdd's planner and the buildpack read too (sources and
+# date in the file); the retired Free/Hobby rows are not served.
+_ROWS = [r for r in load_table()["sizes"] if r["billing"] != "retired"]
+DYNO_SIZES: tuple[DynoSize, ...] = tuple(_row(r) for r in _ROWS if r["generation"] == "cedar")
+FIR_SIZES: tuple[DynoSize, ...] = tuple(_row(r) for r in _ROWS if r["generation"] == "fir")
 ALL_SIZES = DYNO_SIZES + FIR_SIZES
 SIZES_BY_KEY = {s.name.lower(): s for s in ALL_SIZES} | {s.id: s for s in ALL_SIZES}
 
@@ -169,17 +140,20 @@ FEATURES: tuple[FeatureSpec, ...] = (
         "https://devcenter.heroku.com/articles/preboot",
         stable_id("feature", "preboot"),
     ),
+    # Dev Center documents these two as Heroku Labs features (`heroku labs:enable ...`): beta.
     FeatureSpec(
         "runtime-dyno-metadata",
-        "Provide metadata about the app and dyno as environment variables [general]",
+        "Provide metadata about the app and dyno as environment variables [beta]",
         "https://devcenter.heroku.com/articles/dyno-metadata",
         stable_id("feature", "runtime-dyno-metadata"),
+        state="beta",
     ),
     FeatureSpec(
         "log-runtime-metrics",
-        "Emit dyno resource usage information into app logs [general]",
+        "Emit dyno resource usage information into app logs [beta]",
         "https://devcenter.heroku.com/articles/log-runtime-metrics",
         stable_id("feature", "log-runtime-metrics"),
+        state="beta",
     ),
     FeatureSpec(
         "spaces-dns-discovery",

@@ -659,8 +659,12 @@ class Platform:
 
     @locked
     def oauth_authorization_create(self, body: object) -> dict:
-        if not isinstance(body, dict) or not isinstance(body.get("scope"), list):
-            raise invalid("Invalid params: 'scope' (an array of scopes) is required.")
+        if not isinstance(body, dict):
+            raise invalid("Invalid params: expected an object.")
+        if body.get("scope") is None:  # `heroku authorizations:create` without --scope
+            body = {**body, "scope": ["global"]}
+        if not isinstance(body["scope"], list):
+            raise invalid("Invalid params: 'scope' must be an array of scopes.")
         expires = body.get("expires_in")
         if isinstance(expires, str) and expires.strip().isdigit():
             expires = int(expires)  # `heroku authorizations:create --expires-in 3600` sends "3600"
