@@ -111,7 +111,7 @@ aot::compile() {
 aot::train() {
 	local build_dir="${1}" env_dir="${2}" buildpack_dir="${3}" web="${4}" cache="${5}" java_home="${6}"
 	local port boot_s train_s stop_s max_mb opts name pid start bound_ms="" deadline status=0
-	local summary="" log size_mb took
+	local summary="" log size_mb took exited=""
 	local -a env_args=()
 	port="$(aot::free_port)"
 	boot_s="$(aot::int "$(env::get "${env_dir}" ZDD_AOT_BOOT_SECONDS)" 90)"
@@ -146,6 +146,11 @@ aot::train() {
 		(($(aot::now_ms) >= deadline)) && break
 		sleep 0.1
 	done
+	if [[ -z "${bound_ms}" ]] && ! kill -0 "${pid}" 2>/dev/null; then
+		# It exited by itself: a failure, or a start-up-only training (spring.context.exit).
+		exited=0
+		wait "${pid}" 2>/dev/null || exited="$?"
+	fi
 	if [[ -n "${bound_ms}" ]]; then
 		# Warm-up requests, as a web dyno gets them (ZDD_WARMUP_PATHS, ZDD_WARMUP_HEADERS).
 		summary="$(PORT="${port}" ZDD_WARMUP_WAIT=0 ZDD_WARMUP_SECONDS="${train_s}" \
@@ -174,6 +179,11 @@ aot::train() {
 	rm -f "${log}" "${cache}.config"
 	if ((status == 124)); then
 		aot::skip "the training run did not stop within ${stop_s}s of SIGTERM (ZDD_AOT_STOP_SECONDS)"
+		return 0
+	fi
+	# Exiting non-zero before it bound $PORT is a failed start (whatever the JVM wrote on its way out).
+	if [[ -n "${exited}" && "${exited}" != "0" ]]; then
+		aot::skip "the training run exited (status ${exited}) before it accepted connections on \$PORT"
 		return 0
 	fi
 	if [[ ! -s "${cache}" ]]; then

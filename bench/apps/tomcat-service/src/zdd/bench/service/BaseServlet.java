@@ -131,9 +131,18 @@ final class SlowServlet extends BaseServlet {
     @Override
     protected void doGet(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         long ms = Long.parseLong(req.getParameter("ms") == null ? "1000" : req.getParameter("ms"));
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
+        // Work that does not stop when interrupted (a JDBC call, say): Tomcat's stop interrupts
+        // its workers, and a request like this one still takes its time.
+        long deadline = System.nanoTime() + ms * 1_000_000;
+        boolean interrupted = false;
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
         json(resp, 200, new Json.Writer().object().field("slept_ms", ms).end());
