@@ -631,3 +631,65 @@ def test_build_time_check_never_prints_an_invalid_app_name(tmp_path, bp_sandbox,
     )
     assert "SECRET" not in result.output and (len(app) < 3 or app not in result.output)
     assert "checking" not in result.stdout
+
+
+# --- opt-outs, worker-only apps and the companion's place, at build time too ---------------------
+
+
+def vector_app(stem: str) -> dict:
+    return json.loads(next(p for p in VECTORS if p.stem == stem).read_text())["seed"]["apps"][0]
+
+
+def test_build_time_check_honours_zdd_opt_out(tmp_path, bp_sandbox):
+    """An app whose only failing check the user opted out of: no warning, and strict passes."""
+    app = vector_app("opted-out-affinity")
+    config = creds(bp_sandbox, app["name"], ZDD_OPT_OUT=app["config_vars"]["ZDD_OPT_OUT"])
+    result = Build(tmp_path, "maven-procfile", {**config, "ZDD_STRICT": "1"}).compile()
+    assert result.returncode == 0, result.output
+    assert "       affinity.enabled skipped: opted out (ZDD_OPT_OUT)" in result.stdout
+    assert "zdd: affinity.enabled failed" not in strip_ansi(result.stderr)
+    # without the opt-out the same app fails the strict build
+    strict = Build(
+        tmp_path / "b", "maven-procfile", {**creds(bp_sandbox, app["name"]), "ZDD_STRICT": "1"}
+    )
+    assert strict.compile().returncode == 1
+
+
+def test_release_check_honours_zdd_opt_out_in_strict_mode(slug, bp_sandbox):
+    app = vector_app("opted-out-affinity")
+    result = run_check(slug, **creds(bp_sandbox, app["name"], ZDD_STRICT="1"))
+    assert result.returncode == 1  # affinity fails: the app's ZDD_OPT_OUT is not in the env
+    result = run_check(
+        slug, **creds(bp_sandbox, app["name"], ZDD_STRICT="1", ZDD_OPT_OUT=" AFFINITY.enabled ,")
+    )
+    assert result.returncode == 0, result.stdout
+    assert findings(result.stdout)["affinity.enabled"]["message"] == "opted out (ZDD_OPT_OUT)"
+
+
+def test_a_worker_only_app_skips_what_only_web_traffic_needs(tmp_path, slug, bp_sandbox):
+    app = vector_app("worker-only-java-basic")
+    result = run_check(slug, **creds(bp_sandbox, app["name"], ZDD_STRICT="1"))
+    assert result.returncode == 0, result.stdout
+    got = findings(result.stdout)
+    assert {f["status"] for f in got.values()} == {"skipped"}
+    assert got["preboot.enabled"]["message"] == (
+        "no web process type: the router sends this app no HTTP traffic"
+    )
+    build = Build(tmp_path, "maven-procfile", creds(bp_sandbox, app["name"], ZDD_STRICT="1"))
+    compiled = build.compile()
+    assert compiled.returncode == 0 and "failed" not in strip_ansi(compiled.stderr)
+
+
+def test_a_companion_after_the_jvm_buildpack_fails_at_build_time_with_the_fix(tmp_path, bp_sandbox):
+    app = vector_app("java-companion-after-jvm")
+    result = Build(tmp_path, "maven-procfile", creds(bp_sandbox, app["name"])).compile()
+    warnings = strip_ansi(result.stderr)
+    assert " !     zdd: buildpack.companion failed: the zdd buildpack comes after heroku/java" in (
+        warnings
+    )
+    companion = app["buildpacks"][1]
+    assert (
+        f" !     Fix: heroku buildpacks:remove {companion} --app {app['name']} && "
+        f"heroku buildpacks:add --index 1 {companion} --app {app['name']}"
+    ) in warnings
+    assert result.returncode == 0
