@@ -46,6 +46,8 @@ class SizeInfo:
 
 
 TABLE = load_table()
+#: The Cedar rows: Fir sizes are in the table (the sandbox serves them) but zdd doesn't plan for
+#: Fir apps yet, so their names stay unknown here.
 SIZES: tuple[SizeInfo, ...] = tuple(
     SizeInfo(
         r["name"],
@@ -57,6 +59,7 @@ SIZES: tuple[SizeInfo, ...] = tuple(
         r["max_per_type"],
     )
     for r in TABLE["sizes"]
+    if r["generation"] == "cedar"
 )
 BY_KEY = {s.name.lower(): s for s in SIZES}
 MAX_DYNOS_PER_APP: int = TABLE["limits"]["max_dynos_per_app"]

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from zdd.cost import SIZES
+
 #: The companion buildpack's default URL: the release tarball built by `invoke buildpack`.
 #: Defined once here; `--buildpack URL` overrides it.
 COMPANION_BUILDPACK_URL = (
@@ -39,7 +41,10 @@ JVM_BUILDPACKS = frozenset(
     }
 )
 
-HOBBY_SIZES = frozenset({"eco", "basic", "free", "hobby"})
+#: Eco/Basic and the retired Free/Hobby, from the one dyno-size table (zdd/data/dyno_sizes.json).
+HOBBY_SIZES = frozenset(
+    s.name.lower() for s in SIZES if s.tier in ("eco", "basic", "free", "hobby")
+)
 PROFESSIONAL_PREFIXES = ("standard-", "performance-")
 PRIVATE_PREFIXES = ("private-", "shield-")
 
