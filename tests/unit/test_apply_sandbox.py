@@ -178,3 +178,26 @@ def test_a_size_change_still_goes_through_when_the_quantity_is_kept(server, clie
     results = Applier(client, app).run(p)
     assert read_state(client, app).web == Process("web", 2, "Standard-1X")
     assert [r.outcome for r in results if r.step.id == "formation"] == [CHANGED]
+
+
+def test_no_affinity_is_recorded_on_the_app_and_check_honours_it(server, client):
+    """Issue 8 item 10 through the real API: one config update records ZDD_OPT_OUT beside
+    ZDD_API_TOKEN/ZDD_APP; the re-read check reports affinity skipped (opted out)."""
+    app = seed(
+        server,
+        buildpacks=["heroku/java"],
+        formation=[{"type": "web", "quantity": 2, "size": "Standard-1X"}],
+        features={"preboot": True},
+    )
+    state = read_state(client, app)
+    p = plan(state, PlanOptions(affinity=False))
+    server.platform.clear_request_log()
+    results = Applier(client, app).run(p)
+    after = read_state(client, app)
+    assert [r.outcome for r in verify(results, after) if r.step.kind == "config"] == [CHANGED]
+    patches = [r for r in server.platform.request_log() if r["path"].endswith("/config-vars")]
+    assert [r["method"] for r in patches].count("PATCH") == 1  # one update, one release
+    assert after.opt_outs == {"affinity.enabled"}
+    affinity = next(f for f in check(after) if f.id == "affinity.enabled")
+    assert (affinity.status, affinity.message) == ("skipped", "opted out (ZDD_OPT_OUT)")
+    assert plan(after).pending == []
