@@ -21,7 +21,6 @@ FAST = dict(
     timeout="10s",
     request_timeout="5s",  # H12 stays out of the way of 1 s long requests on a loaded box
 )
-JVM_BOOT = "30s"  # a JVM on a shared 2-core CI box: far above its ~2-4 s, far below a fault's
 
 
 def run(app: Path, *env: str, **flags) -> RehearsalReport:
@@ -32,6 +31,15 @@ def run(app: Path, *env: str, **flags) -> RehearsalReport:
 
 def statuses(report: RehearsalReport) -> dict[str, str]:
     return {f.id: f.status for f in report.findings}
+
+
+def explain(report: RehearsalReport) -> list:
+    """What to print when a rehearsal test fails: the findings and the failed requests."""
+    return [f.to_dict() for f in report.findings if f.status != "passed"] + [
+        (s.seq, round(s.sent_s, 2), s.router_code, s.detail)
+        for s in report.verify.samples
+        if s.failed
+    ]
 
 
 def failed(report: RehearsalReport) -> set[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rehearse.support import failed, run, statuses
+from tests.rehearse.support import explain, failed, run, statuses
 
 pytestmark = pytest.mark.slow
 
@@ -36,7 +36,7 @@ def test_healthy_app_passes_a_preboot_deploy_with_no_false_alarm(python_app):
 
 def test_healthy_app_passes_a_restart_without_preboot_requests_are_held(python_app):
     report = run(python_app, preboot=False)
-    assert failed(report) == set(), [f.message for f in report.findings]
+    assert failed(report) == set(), explain(report)
     restart = report.deploys[0]
     assert restart["preboot"] is False
     assert restart["old"] == {"v1/web.1": "exited", "v1/web.2": "exited"}
@@ -58,7 +58,7 @@ def test_healthy_app_passes_a_restart_without_preboot_requests_are_held(python_a
 def test_each_fault_is_caught(python_app, env, flags, finding):
     report = run(python_app, *env, **flags)
     caught = failed(report)
-    assert finding in caught, [f.to_dict() for f in report.findings]
+    assert finding in caught, explain(report)
     assert report.exit_code == 1
     by_id = {f.id: f for f in report.findings}
     assert by_id[finding].remedy  # a failed finding says what to do

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from zdd.runtime.dyno import DynoProcess
+from zdd.runtime.memory import groups_rss_bytes
 from zdd.runtime.procfile import web_command
 from zdd.runtime.router import CRASHED, DOWN, STARTING, STOPPING, UP, Route, Router, RoutingTable
 from zdd.runtime.timing import Timing
@@ -85,7 +86,7 @@ class LocalApp:
         faithful_keepalive: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
-        memory_every_s: float = 0.1,
+        memory_every_s: float = 0.2,
         on_output: Callable[[str, str], None] | None = None,
     ) -> None:
         self.app_dir = Path(app_dir)
@@ -226,9 +227,10 @@ class LocalApp:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.memory_every_s):
-            live = [d for d in list(self.dynos) if d.exited_at is None]
+            live = [d for d in list(self.dynos) if d.exited_at is None and d.pid]
             if live:
-                sample = {dyno_key(d): d.rss_bytes() for d in live}
+                rss = groups_rss_bytes({d.pid for d in live})
+                sample = {dyno_key(d): rss.get(d.pid, 0) for d in live}
                 with self._lock:
                     self.memory.append((self.clock(), sample))
 

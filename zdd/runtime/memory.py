@@ -45,3 +45,18 @@ def rss_bytes(pid: int) -> int:
 
 def group_rss_bytes(pgid: int) -> int:
     return sum(rss_bytes(pid) for pid in group_pids(pgid))
+
+
+def groups_rss_bytes(pgids: set[int]) -> dict[int, int]:
+    """RSS per process group for several groups, from one pass over /proc (sampling each group on
+    its own would read every process's stat once per group)."""
+    totals = dict.fromkeys(pgids, 0)
+    for entry in os.scandir(PROC):
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        if fields and len(fields) > 2 and fields[0] != "Z":
+            pgrp = int(fields[2])
+            if pgrp in totals:
+                totals[pgrp] += rss_bytes(int(entry.name))
+    return totals

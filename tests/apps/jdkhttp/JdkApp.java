@@ -2,8 +2,8 @@
 // Healthy by default; the same switchable faults as tests/apps/python/app.py (env vars):
 //   FAULT_BOOT_DELAY=S, FAULT_SIGTERM=exit|ignore, FAULT_KEEPALIVE=S, FAULT_MEMORY_MB=N,
 //   FAULT_500=1, FAULT_CRASH_AFTER=S; FAULT_RELEASE=vN applies them only on that release.
-// Healthy shutdown: on SIGTERM HttpServer.stop(25) closes the listener and waits for the
-// exchanges in flight. Keep-alive: the server's idle interval (sun.net.httpserver.idleInterval,
+// Healthy shutdown: on SIGTERM HttpServer.stop(SHUTDOWN_WAIT, default 25 s) closes the listener
+// and waits for the exchanges in flight. Keep-alive: the server's idle interval (sun.net.httpserver.idleInterval,
 // seconds, JDK default 30 s) is set to 100 s unless FAULT_KEEPALIVE asks for less.
 import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;
@@ -71,7 +71,9 @@ public class JdkApp {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             if (sigterm.equals("exit")) Runtime.getRuntime().halt(143);
-            server.stop(25);
+            // stop() waits for every open connection, idle keep-alive ones too: keep it under the
+            // 30 s grace (SHUTDOWN_WAIT=S for a scaled-down rehearsal)
+            server.stop((int) Math.max(1, Double.parseDouble(env("SHUTDOWN_WAIT", "25"))));
         }));
         server.start();
         System.out.println(RELEASE + " " + env("DYNO", "") + " HttpServer listening on " + env("PORT", ""));

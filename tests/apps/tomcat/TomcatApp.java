@@ -90,7 +90,8 @@ public class TomcatApp {
             }
             try {
                 connector.pause();
-                long deadline = System.currentTimeMillis() + 25000;
+                long wait = (long) (1000 * Double.parseDouble(env("SHUTDOWN_WAIT", "25")));
+                long deadline = System.currentTimeMillis() + wait; // under Heroku's 30 s grace
                 while (INFLIGHT.get() > 0 && System.currentTimeMillis() < deadline) Thread.sleep(20);
                 tomcat.stop();
                 tomcat.destroy();
