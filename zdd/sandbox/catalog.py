@@ -66,8 +66,11 @@ class DynoSize:
 
     @property
     def mix_class(self) -> str:
-        """Sizes of different classes cannot share an app; Standard and Performance mix freely."""
-        return "professional" if self.professional else self.tier
+        """Sizes of different classes cannot share an app; Standard and Performance mix freely,
+        and so do Private-* and Shield-* (one instance type, two names: rules.size_refusal)."""
+        if self.professional:
+            return "professional"
+        return "private" if self.tier == "shield" else self.tier
 
     def to_api(self) -> dict:
         """The dyno-size body; compute and precise_dyno_units are inferred (no real payload)."""

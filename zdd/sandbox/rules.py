@@ -245,8 +245,11 @@ def size_refusal(app: AppRecord, size: DynoSize) -> str | None:
         if size.private_space_only:
             return f"{size.name} dynos are only available in Private Spaces."
         return None
+    # A Shield space runs Shield-* sizes; the Heroku CLI sends them as Private-* (heroku/cli
+    # ps:scale replaces "Shield-" with "Private-"), so a Shield space takes both spellings.
     kind = "shield" if app.space.get("shield") else "private"
-    if size.tier != kind:
+    allowed = ("private", "shield") if kind == "shield" else ("private",)
+    if size.tier not in allowed:
         where = "Shield" if kind == "shield" else "Private"
         return (
             f"Cannot use {size.name} dynos in the {where} Space {app.space['name']}: its apps "

@@ -15,7 +15,7 @@ import yaml
 
 from . import lifecycle
 from .catalog import FEATURES_BY_NAME, find_size, stable_id
-from .records import Formation, Slug
+from .records import Formation, Slug, new_addon
 from .rules import (
     PlatformError,
     buildpack_url,
@@ -302,7 +302,7 @@ def _seed_lifecycle(app, spec: dict, where: str) -> None:
             f"{where}.addons[{k}]",
             "needs a plan like heroku-postgresql:essential-0",
         )
-        app.addons.append(dict(addon))
+        app.addons.append({**addon, **new_addon(app, str(addon["plan"]), addon.get("name"))})
 
 
 def export_seed(platform: Platform) -> dict:
