@@ -6,19 +6,23 @@ Exit codes (README "Exit codes"):
   1  not done: a step is blocked (needs consent) or failed; check: some check failed
   2  usage, configuration, authentication or API error before anything was decided
   3  --dry-run only: changes are pending (so CI can gate on "already configured")
+  130 interrupted (Ctrl-C), at a prompt or while running; "Aborted"
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 
-from invoke import Exit, Task
+from invoke import Argument, Exit, Task
+from invoke.exceptions import ParseError
 
 from zdd.errors import UsageError, ZddError
 
 OK, NOT_DONE, ERROR, PENDING = 0, 1, 2, 3
+INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 #: Bump when a --json field changes meaning or goes away (additions keep the version).
 JSON_VERSION = 1
@@ -38,12 +42,58 @@ def make_client(wait: float = 0.0, deadline: float | None = None):
     return HerokuClient.from_env(deadline=deadline or deadline_for(wait))
 
 
+@dataclass(frozen=True)
+class WholeNumber:
+    """A flag whose value is a whole number in [low, high]: `-c 0`, `-m abc` or `--wait -5`
+    stop the parse with one line naming the flag (exit 2), never a traceback."""
+
+    low: int
+    high: int | None = None
+    unit: str = ""
+
+    def parse(self, flag: str, raw: str) -> int:
+        text = str(raw).strip()
+        bounds = f">= {self.low}" if self.high is None else f"from {self.low} to {self.high}"
+        what = f"a whole number{' of ' + self.unit if self.unit else ''} {bounds}"
+        try:
+            value = int(text, 10)
+        except ValueError:
+            raise ParseError(f"{flag}: expected {what}, got {raw!r}") from None
+        if value < self.low or (self.high is not None and value > self.high):
+            raise ParseError(f"{flag}: expected {what}, got {value}")
+        return value
+
+
+class TypedArgument(Argument):
+    """An Invoke Argument whose value is checked by a WholeNumber (its help still says INT)."""
+
+    def __init__(self, *args, value_type: WholeNumber, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.value_type = value_type
+
+    def set_value(self, value, cast: bool = True) -> None:
+        if not cast:
+            return super().set_value(value, cast=False)
+        flag = "--" + self.names[0]
+        parsed = self.value_type.parse(flag, value)
+        super().set_value(parsed, cast=False)
+        self.raw_value = value
+
+
 class ZddTask(Task):
     """An Invoke task with the short flags given explicitly (`shortflags={"json": "j"}`), so a
-    letter means the same option in every zdd command; options not listed have none."""
+    letter means the same option in every zdd command; options not listed have none. Flags in
+    `types` take checked whole numbers (`types={"wait": WholeNumber(0, unit="seconds")}`)."""
 
-    def __init__(self, *args, shortflags: dict[str, str] | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        shortflags: dict[str, str] | None = None,
+        types: Mapping[str, WholeNumber] | None = None,
+        **kwargs,
+    ) -> None:
         self.shortflags = dict(shortflags or {})
+        self.types = dict(types or {})
         kwargs["auto_shortflags"] = False
         super().__init__(*args, **kwargs)
 
@@ -54,9 +104,33 @@ class ZddTask(Task):
             opts["names"].append(short)
         return opts
 
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        args = super().get_arguments(ignore_unknown_help)
+        return [self._typed(a) if (a.attr_name or a.names[0]) in self.types else a for a in args]
+
+    def _typed(self, a: Argument) -> Argument:
+        return TypedArgument(
+            names=a.names,
+            kind=a.kind,
+            default=a.default,
+            help=a.help,
+            positional=a.positional,
+            optional=a.optional,
+            incrementable=a.incrementable,
+            attr_name=a.attr_name,
+            value_type=self.types[a.attr_name or a.names[0]],
+        )
+
 
 #: Short flags shared by setup, undo and check (each command adds its own).
-COMMON_SHORTFLAGS = {"app": "a", "json": "j", "yes": "y", "dry_run": "d", "wait": "w"}
+COMMON_SHORTFLAGS = {
+    "app": "a",
+    "remote": "r",
+    "json": "j",
+    "yes": "y",
+    "dry_run": "d",
+    "wait": "w",
+}
 
 
 def error_doc(command: str, exc: BaseException, **extra) -> dict:
@@ -141,5 +215,9 @@ class Finisher:
             raise Exit(f"zdd {self.command}: {exc}", code=ERROR)
         sys.stderr.write(f"Apply {n} change{'s' if n != 1 else ''} to {app}? [y/N] ")
         sys.stderr.flush()
-        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        try:
+            answer = sys.stdin.readline()
+        except KeyboardInterrupt:  # Ctrl-C at the prompt: nothing changed, the shell's code
+            raise Exit("\nAborted", code=INTERRUPTED) from None
+        if answer.strip().lower() not in ("y", "yes"):
             self.finish(NOT_DONE, "Nothing was changed.")

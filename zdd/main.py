@@ -12,7 +12,6 @@ commands (-d is setup's --dry-run), so they are refused, wherever they appear: e
 from __future__ import annotations
 
 import io
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -25,8 +24,7 @@ from zdd import __version__
 from zdd.tasks import ns
 
 USAGE_EXIT = 2  # the documented code for usage errors; Invoke's parser alone would exit 1
-INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a Ctrl-C
-BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, as `git log | head -1` leaves git
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a Ctrl-C (zdd.cli.INTERRUPTED)
 #: The only core options zdd has (Invoke's names): everything else Invoke offers is refused.
 ZDD_CORE = ("help", "version", "complete", "print-completion-script")
 SEE_HELP = "See `zdd --help` or `zdd <command> --help`."
@@ -88,18 +86,19 @@ class ZddProgram(Program):
             )
         self.argv = [args[0], "setup", *args[1:]]
 
+    def execute(self) -> None:
+        try:
+            super().execute()
+        except KeyboardInterrupt:  # Invoke's own handler would exit 1, zdd's "not done"
+            raise Exit("\nAborted", code=INTERRUPTED_EXIT) from None
+
     def run(self, argv=None, exit: bool = True) -> None:
         try:
             super().run(argv, exit=exit)
-        except KeyboardInterrupt:
-            print("\nAborted", file=sys.stderr)
-            sys.exit(INTERRUPTED_EXIT)
-        except BrokenPipeError:
-            # The reader went away (`zdd check | head -1`): no traceback, and nothing more to
-            # flush into the closed pipe when Python exits.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(BROKEN_PIPE_EXIT)
+        except BrokenPipeError:  # the reader went away (`zdd --help | head -1`)
+            from zdd.output import broken_pipe_exit
+
+            broken_pipe_exit()
 
     def print_task_help(self, name: str) -> None:
         """Invoke's task help with the usage line zdd accepts (no `[--core-opts]`, no
@@ -127,13 +126,34 @@ _NO_IDEA = re.compile(r"^No idea what '(?P<word>[^']*)' is!$")
 @contextmanager
 def usage_errors(program: ZddProgram) -> Iterator[None]:
     """Turn Invoke's ParseError into Exit(code=2) with a pointer to the help (and, for a word
-    after a command that isn't one, the `--app WORD` the user most likely meant)."""
+    after a command that isn't one, the `--app WORD` the user most likely meant); under -j/--json
+    the same as one JSON error document on stdout."""
     try:
         yield
     except ParseError as exc:
         message = str(exc)
-        hint = _app_hint(program, message)
-        raise Exit(f"{message}\n{hint or SEE_HELP}", code=USAGE_EXIT) from exc
+        remedy = _app_hint(program, message) or SEE_HELP
+        command = _command_in(program)
+        if command and _wants_json(program, command):
+            from zdd.cli import error_doc
+            from zdd.errors import UsageError
+            from zdd.output import print_json
+
+            print_json(error_doc(command, UsageError(message, remedy=remedy)))
+            raise Exit(code=USAGE_EXIT) from exc
+        raise Exit(f"{message}\n{remedy}", code=USAGE_EXIT) from exc
+
+
+def _command_in(program: ZddProgram) -> str | None:
+    commands = set(program.namespace.task_names)
+    return next((a for a in program.argv[1:] if a in commands), None)
+
+
+def _wants_json(program: ZddProgram, command: str) -> bool:
+    """-j/--json given after the command (alone, or last in a bundle of short flags: `-yj`)."""
+    argv = list(program.argv[1:])
+    after = argv[argv.index(command) + 1 :]
+    return any(a in ("-j", "--json") or re.fullmatch(r"-[a-z]*j", a) for a in after)
 
 
 def _app_hint(program: ZddProgram, message: str) -> str | None:
@@ -147,8 +167,11 @@ def _app_hint(program: ZddProgram, message: str) -> str | None:
     command = next((a for a in before if a in commands), None)
     if command is None:
         listed = ", ".join(sorted(commands))
-        return f"'{word}' is not a zdd command ({listed}); to name an app: `zdd --app {word}`."
-    return f"Apps are named with a flag: `zdd {command} --app {word}`."
+        return (
+            f"'{word}' is not a zdd command ({listed}); to name an app: `zdd --app {word}`; "
+            "see `zdd --help`."
+        )
+    return f"Apps are named with a flag: `zdd {command} --app {word}`; see `zdd {command} --help`."
 
 
 def make_program() -> Program:

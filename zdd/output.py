@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 from rich.console import Console
 from rich.markup import escape
@@ -34,11 +35,31 @@ STATUS_STYLE = {
 }
 
 
+#: Exit code when the reader of stdout went away (`zdd check | head -1`): 128 + SIGPIPE, as a
+#: shell reports `git log | head -1`; no traceback.
+BROKEN_PIPE = 141
+
+
+def broken_pipe_exit() -> NoReturn:
+    """Stop quietly: point stdout at /dev/null (Python flushes it once more at exit) and exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(BROKEN_PIPE)
+
+
+class ZddConsole(Console):
+    """rich's Console with zdd's exit code for a closed pipe (rich's 1 means "not ready")."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        broken_pipe_exit()
+
+
 def consoles() -> tuple[Console, Console]:
     """(stdout, stderr) consoles; no colour when NO_COLOR is set or the stream isn't a TTY."""
     plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
-    out = Console(highlight=False, soft_wrap=True, **plain)
-    err = Console(stderr=True, highlight=False, soft_wrap=True, **plain)
+    out = ZddConsole(highlight=False, soft_wrap=True, **plain)
+    err = ZddConsole(stderr=True, highlight=False, soft_wrap=True, **plain)
     return out, err
 
 

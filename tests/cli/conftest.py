@@ -62,12 +62,13 @@ class Env:
         spawn: bool = False,
         timeout=60,
         cwd=REPO,
+        extra_env: dict[str, str] | None = None,
     ) -> Run:
         """`zdd ARGS` in this process (or spawned; or `invoke zdd ARGS` from the repo, whose
         tasks.py adds the collection)."""
-        env = self.environ(token)
+        env = {**self.environ(token), **(extra_env or {})}
         if not (invoke or spawn):
-            return run_in_process(list(args), env)
+            return run_in_process(list(args), env, cwd)
         argv = [str(BIN / "invoke"), "zdd"] if invoke else [str(BIN / "zdd")]
         if invoke and args and args[0].startswith("--list"):
             argv = [str(BIN / "invoke")]
@@ -123,15 +124,17 @@ class Env:
         }
 
 
-def run_in_process(args: list[str], env: dict[str, str]) -> Run:
-    """The `zdd` Program on argv `args`, in this process, under `env`, stdin not a terminal."""
+def run_in_process(args: list[str], env: dict[str, str], cwd: Path = REPO) -> Run:
+    """The `zdd` Program on argv `args`, in this process, under `env` in `cwd`, stdin not a
+    terminal."""
     from zdd.main import make_program
 
     out, err = io.StringIO(), io.StringIO()
-    saved_env, saved_stdin = dict(os.environ), sys.stdin
+    saved_env, saved_stdin, saved_cwd = dict(os.environ), sys.stdin, os.getcwd()
     os.environ.clear()
     os.environ.update(env)
     sys.stdin = io.StringIO("")
+    os.chdir(cwd)
     code = 0
     try:
         with redirect_stdout(out), redirect_stderr(err):
@@ -139,6 +142,7 @@ def run_in_process(args: list[str], env: dict[str, str]) -> Run:
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     finally:
+        os.chdir(saved_cwd)
         os.environ.clear()
         os.environ.update(saved_env)
         sys.stdin = saved_stdin

@@ -129,11 +129,11 @@ def test_invoke_runs_the_same_task(tmp_path):
 
 
 def test_an_unwritable_picture_still_prints_the_report(tmp_path):
-    (tmp_path / "blocker").touch()  # a file where the picture's folder should be
+    (tmp_path / "x.png").mkdir()  # a folder where the picture file should be
     with Backend("v1") as backend:
         out = zdd(
             "--url", backend.url(), "--rate", "20", "--duration", "0.3s", "-j",
-            "--picture", str(tmp_path / "blocker" / "x.png"), cwd=tmp_path,
+            "--picture", str(tmp_path / "x.png"), cwd=tmp_path,
         )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["picture"] is None

@@ -11,6 +11,7 @@ from zdd.cli import (
     JSON_VERSION,
     NOT_DONE,
     OK,
+    WholeNumber,
     ZddTask,
     errors_exit,
     make_client,
@@ -19,20 +20,24 @@ from zdd.errors import UsageError
 from zdd.state import COMPANION_BUILDPACK_URL
 
 HELP = {
-    "app": "app to check; repeat for several (default: $HEROKU_APP, else the `heroku` git remote)",
+    "app": "app to check (name or id); repeat for several (default: $HEROKU_APP, else the app of "
+    "the repo's Heroku git remote)",
+    "remote": "git remote of the app to check (default: `git config heroku.remote`)",
     "all": "check every app the token can see",
-    "concurrency": "apps read at the same time (default 8)",
+    "concurrency": "apps read at the same time (default 8, at most 32)",
     "buildpack": "a custom companion buildpack URL that counts as the zdd buildpack (the default "
     "URL, any zdd-buildpack.tgz and URLs recorded by setup always count)",
     "json": "print one JSON document (see README) instead of text",
 }
 SHORTFLAGS = {
     "app": "a",
+    "remote": "r",
     "json": COMMON_SHORTFLAGS["json"],
     "all_": "l",
     "concurrency": "c",
     "buildpack": "b",
 }
+TYPES = {"concurrency": WholeNumber(1, 32)}
 #: Seconds of deadline per app beyond the base (a slow app read, paced near the rate limit).
 SECONDS_PER_APP = 2.0
 
@@ -47,14 +52,22 @@ def deadline_for_apps(n: int, concurrency: int) -> float:
     return BASE_DEADLINE + SECONDS_PER_APP * n + 10.0 * rounds
 
 
-@task(klass=ZddTask, shortflags=SHORTFLAGS, iterable=["app"], help=HELP)
-def check(c, app=None, all_=False, concurrency=8, buildpack=COMPANION_BUILDPACK_URL, json=False):
+@task(klass=ZddTask, shortflags=SHORTFLAGS, types=TYPES, iterable=["app"], help=HELP)
+def check(
+    c,
+    app=None,
+    remote=None,
+    all_=False,
+    concurrency=8,
+    buildpack=COMPANION_BUILDPACK_URL,
+    json=False,
+):
     """Report whether apps are ready for zero-downtime deploys (exit 0 ready, 1 not, 2 error).
 
     Checks: professional dyno tier, 2+ web dynos, session affinity, preboot, and for JVM apps the
     zdd buildpack and the release-check credentials. Read-only: it never changes an app.
     """
-    from zdd.appname import resolve_app
+    from zdd.appname import app_name, check_app_ref, resolve_app
     from zdd.checks import FAILED
     from zdd.checks import check as run_checks
     from zdd.cost import formation_cost
@@ -66,9 +79,11 @@ def check(c, app=None, all_=False, concurrency=8, buildpack=COMPANION_BUILDPACK_
     out, err = consoles()
     client = None
     with errors_exit("check", json, lambda: client.stats.to_dict() if client else {}):
-        names = list(app or [])
-        if all_ and names:
+        names = [check_app_ref(a) for a in app or []]
+        if all_ and (names or remote is not None):
             raise UsageError("pass either --app (one or more) or --all, not both")
+        if names and remote is not None:
+            raise UsageError("--app and --remote both name an app; pass one of them")
         client = make_client()
         progress = Progress(err)
         infos = None
@@ -79,7 +94,9 @@ def check(c, app=None, all_=False, concurrency=8, buildpack=COMPANION_BUILDPACK_
             infos = {a.name: a for a in listed}
             client.restart_deadline(deadline_for_apps(len(names), int(concurrency)))
         elif not names:
-            names = [resolve_app(None)]
+            names = [resolve_app(None, remote=remote)]
+        if not all_:
+            names = list(dict.fromkeys(app_name(client, n) for n in names))
         if len(names) > 1 and not all_:
             client.restart_deadline(deadline_for_apps(len(names), int(concurrency)))
         if len(names) > 1:

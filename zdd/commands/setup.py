@@ -12,6 +12,7 @@ from zdd.cli import (
     OK,
     PENDING,
     Finisher,
+    WholeNumber,
     ZddTask,
     deadline_for,
     error_fields,
@@ -22,7 +23,8 @@ from zdd.cli import (
 from zdd.state import COMPANION_BUILDPACK_URL
 
 HELP = {
-    "app": "app name (default: $HEROKU_APP, else the repo's `heroku` git remote)",
+    "app": "app name or id (default: $HEROKU_APP, else the app of the repo's Heroku git remote)",
+    "remote": "git remote of the app to use (default: `git config heroku.remote`)",
     "min-web": "at least this many web dynos (default 2; never scales down)",
     "affinity": "enable http-session-affinity (--no-affinity for apps that keep no session state)",
     "size": "consent to move every process type off Eco/Basic to SIZE (e.g. Standard-1X)",
@@ -44,6 +46,7 @@ SHORTFLAGS = {
     "buildpack": "b",
     "print_commands": "p",
 }
+TYPES = {"min_web": WholeNumber(1), "wait": WholeNumber(0, unit="seconds")}
 
 
 def plan_changes(old, new) -> list[str]:
@@ -57,10 +60,11 @@ def plan_changes(old, new) -> list[str]:
     return lines
 
 
-@task(klass=ZddTask, shortflags=SHORTFLAGS, help=HELP)
+@task(klass=ZddTask, shortflags=SHORTFLAGS, types=TYPES, help=HELP)
 def setup(
     c,
     app=None,
+    remote=None,
     min_web=2,
     affinity=True,
     size=None,
@@ -82,7 +86,7 @@ def setup(
     saved first, so `zdd undo` can put things back.
     """
     from zdd.apply import CHANGED, FAILED, NOT_ATTEMPTED, Applier, unverified, verify
-    from zdd.appname import resolve_app
+    from zdd.appname import app_name, resolve_app
     from zdd.checks import check
     from zdd.errors import ZddError
     from zdd.output import Progress, consoles, render_commands, render_plan, render_results
@@ -93,7 +97,7 @@ def setup(
     out, err = consoles()
     client = None
     with errors_exit("setup", json, lambda: client.stats.to_dict() if client else {}):
-        name = resolve_app(app)
+        name = resolve_app(app, remote=remote)
         opts = PlanOptions(
             min_web=int(min_web),
             affinity=affinity,
@@ -104,8 +108,9 @@ def setup(
             rotate_token=bool(rotate_token),
         )
         check_options(opts)
-        opts = replace(opts, known_companions=Snapshot.companion_urls(name))
         client = make_client(float(wait))
+        name = app_name(client, name)
+        opts = replace(opts, known_companions=Snapshot.companion_urls(name))
         progress = Progress(err, enabled=not print_commands)
         with progress.running(f"reading {name}"):
             state = read_state(client, name)

@@ -10,6 +10,7 @@ from zdd.cli import (
     OK,
     PENDING,
     Finisher,
+    WholeNumber,
     ZddTask,
     deadline_for,
     error_fields,
@@ -18,7 +19,8 @@ from zdd.cli import (
 )
 
 HELP = {
-    "app": "app name (default: $HEROKU_APP, else the repo's `heroku` git remote)",
+    "app": "app name or id (default: $HEROKU_APP, else the app of the repo's Heroku git remote)",
+    "remote": "git remote of the app to use (default: `git config heroku.remote`)",
     "snapshot": "snapshot file to restore (default: the app's earliest not yet undone in "
     "~/.local/state/zdd)",
     "restore-sizes": "consent to change dyno sizes back (e.g. Standard-1X -> Basic)",
@@ -27,13 +29,17 @@ HELP = {
     "wait": "seconds to wait for a preboot in progress before scaling (default 600)",
     "json": "print one JSON document (see README) instead of text",
 }
-SHORTFLAGS = {**COMMON_SHORTFLAGS, "snapshot": "s", "restore_sizes": "r"}
+# -r is --remote, as in the Heroku CLI (0.1's -r for --restore-sizes is gone: a letter that means
+# "which app" elsewhere must not change dyno sizes here).
+SHORTFLAGS = {**COMMON_SHORTFLAGS, "remote": "r", "snapshot": "s"}
+TYPES = {"wait": WholeNumber(0, unit="seconds")}
 
 
-@task(klass=ZddTask, shortflags=SHORTFLAGS, help=HELP)
+@task(klass=ZddTask, shortflags=SHORTFLAGS, types=TYPES, help=HELP)
 def undo(
     c,
     app=None,
+    remote=None,
     snapshot=None,
     restore_sizes=False,
     yes=False,
@@ -50,7 +56,7 @@ def undo(
     for here. Dyno sizes change back only with --restore-sizes.
     """
     from zdd.apply import FAILED, NOT_ATTEMPTED, Applier, unverified, verify
-    from zdd.appname import resolve_app
+    from zdd.appname import app_name, check_app_ref, resolve_app
     from zdd.errors import UsageError, ZddError
     from zdd.heroku.marks import orphans
     from zdd.output import Progress, consoles, render_plan, render_results
@@ -63,7 +69,14 @@ def undo(
     client = None
     with errors_exit("undo", json, lambda: client.stats.to_dict() if client else {}):
         chain = [Snapshot.load(snapshot)] if snapshot else []
-        name = resolve_app(app or (chain[0].app if chain else None))
+        if app is not None:
+            check_app_ref(app)
+        if chain and app is None and remote is None:
+            name = chain[0].app
+        else:
+            name = resolve_app(app, remote=remote)
+        client = make_client(float(wait))
+        name = app_name(client, name)
         no_snapshot = None  # without one, undo can still revoke zdd's tokens nobody holds
         if not chain:
             try:
@@ -76,7 +89,6 @@ def undo(
                 f"the snapshot {snap.path} is for {snap.app}, not {name}",
                 remedy=f"Pass --app {snap.app}, or a snapshot of {name}.",
             )
-        client = make_client(float(wait))
         progress = Progress(err)
         with progress.running(f"reading {name}"):
             state = read_state(client, name)

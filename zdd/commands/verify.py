@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json as _json
 import sys
+from pathlib import Path
 
 from invoke import Exit, task
 
-from zdd.cli import ZddTask
+from zdd.cli import ZddTask, error_doc
 from zdd.verify.options import UsageError, build_options, parse_duration
 from zdd.verify.report import EXIT_OK, EXIT_USAGE
 from zdd.verify.runner import run_verify
@@ -25,8 +26,8 @@ NO_PICTURE = ("", "none", "off", "no")
 
 
 @task(
-    klass=ZddTask,  # no generated short flags (-a for --rate would mislead); -j as everywhere
-    shortflags={"json": "j"},
+    klass=ZddTask,  # no generated short flags (-a for --rate would mislead); -j, -a as everywhere
+    shortflags={"json": "j", "app": "a"},
     help={
         "url": "the page to probe, e.g. https://my-app.example.com/health (the only URL contacted)",
         "during": "a command to run while probing, e.g. 'git push heroku main'; probing goes on "
@@ -90,13 +91,13 @@ def verify(
             raise UsageError("--api-interval: at least 5s, to stay far from the API rate limit")
         if api_interval and not app:
             raise UsageError("--api-interval only applies with --app")
-    except UsageError as exc:
-        raise Exit(f"zdd verify: {exc}", code=EXIT_USAGE) from None
-    picture_path = picture
-    if picture_path is None or str(picture_path).strip().lower() in NO_PICTURE:
-        picture_path = None
-    elif not str(picture_path).lower().endswith((".png", ".svg")):
-        raise Exit(f"zdd verify: --picture must end in .png or .svg, got {picture!r}", EXIT_USAGE)
+        if app is not None:
+            from zdd.appname import check_app_ref
+
+            check_app_ref(app)
+        picture_path = picture_target(picture)
+    except ValueError as exc:  # verify's UsageError, and zdd.errors.UsageError (a bad --app)
+        _usage_exit(exc, json)
     watcher = _watcher(app, interval) if app else None
     if not json:
         print(f"zdd verify: probing {options.url} at {options.rate:g}/s ...", file=sys.stderr)
@@ -115,6 +116,30 @@ def verify(
         print(render(report, picture=picture_path))
     if report.exit_code != EXIT_OK:
         raise Exit(code=report.exit_code)
+
+
+def picture_target(picture: str | None) -> str | None:
+    """The --picture file, or None; a usage error for a wrong suffix or a folder that doesn't
+    exist (zdd writes the file, it never creates folders the user didn't make)."""
+    if picture is None or str(picture).strip().lower() in NO_PICTURE:
+        return None
+    if not str(picture).lower().endswith((".png", ".svg")):
+        raise UsageError(f"--picture must end in .png or .svg, got {picture!r}")
+    folder = Path(picture).expanduser().parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"--picture {picture}: the folder {folder} does not exist; create it first or "
+            "pick another path"
+        )
+    return picture
+
+
+def _usage_exit(exc: Exception, as_json: bool):
+    """Exit 2 with one line (or, under -j, one JSON error document on stdout)."""
+    if as_json:
+        print(_json.dumps(error_doc("verify", exc), indent=2))
+        raise Exit(code=EXIT_USAGE) from None
+    raise Exit(f"zdd verify: {exc}", code=EXIT_USAGE) from None
 
 
 def _watcher(app: str, interval: float):

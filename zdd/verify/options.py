@@ -73,6 +73,12 @@ def check_url(url: str | None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"--url: expected an http(s) URL with a host, got {url!r}")
+    try:
+        port = parts.port
+    except ValueError:  # urllib: "Port out of range 0-65535" or not a number
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"--url: the port must be from 1 to 65535, got {url!r}")
     return url
 
 
