@@ -6,6 +6,7 @@ without HTTP. ``scrub`` removes the token from any server-supplied text before i
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
@@ -30,6 +31,7 @@ __all__ = [
     "error_from_response",
     "parse_scopes",
     "resource_from_path",
+    "body_snippet",
     "scrub",
     "server_request_id",
 ]
@@ -55,11 +57,53 @@ _PATH_RESOURCES = {
 }
 
 
+#: A run of this many characters of the token found in a text counts as an echo of it: it
+#: catches a token cut by a snippet's end or split by a tag or a line break.
+FRAGMENT = 8
+#: How much of a non-JSON body is read to build its snippet.
+SNIPPET_SCAN = 64 * 1024
+SNIPPET_CHARS = 120
+WITHHELD = "[body not shown: it echoes the API token]"
+
+_TAG = re.compile(r"<[^>]*>")
+
+
 def scrub(text: str, token: str | None) -> str:
-    """``text`` with every occurrence of ``token`` replaced by ``[redacted]``."""
-    if token and token in text:
-        return text.replace(token, REDACTED)
-    return text
+    """``text`` with the token, and every run of 8+ of its characters, replaced by
+    ``[redacted]`` (a partial echo is still a leak)."""
+    if not token:
+        return text
+    text = text.replace(token, REDACTED)
+    if len(token) < FRAGMENT or len(text) < FRAGMENT:
+        return text
+    windows = {token[i : i + FRAGMENT] for i in range(len(token) - FRAGMENT + 1)}
+    marked = [False] * len(text)
+    for i in range(len(text) - FRAGMENT + 1):
+        if text[i : i + FRAGMENT] in windows:
+            marked[i : i + FRAGMENT] = [True] * FRAGMENT
+    if not any(marked):
+        return text
+    out, i = [], 0
+    while i < len(text):
+        if marked[i]:
+            while i < len(text) and marked[i]:
+                i += 1
+            out.append(REDACTED)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def body_snippet(content: bytes, token: str | None, limit: int = SNIPPET_CHARS) -> str:
+    """A short, token-free line from a non-JSON body: scrubbed before it is cut, and withheld
+    whole when the token shows up once tags, entities and line breaks are taken out."""
+    text = scrub(html.unescape(content[:SNIPPET_SCAN].decode("utf-8", "replace")), token)
+    if token:  # what is left: short pieces split by tags or line breaks, joined up again
+        compact = "".join(_TAG.sub("", text).split())
+        if scrub(compact, token) != compact:
+            return WITHHELD
+    return scrub(" ".join(_TAG.sub(" ", text).split()), token)[:limit]
 
 
 def server_request_id(headers: Mapping[str, str]) -> str | None:
@@ -127,7 +171,7 @@ def _not_json(
     sent: str | None,
 ) -> InvalidResponse:
     ctype = headers.get("content-type", "no content type")
-    snippet = scrub(content[:120].decode("utf-8", "replace"), token).strip().replace("\n", " ")
+    snippet = body_snippet(content, token)
     rid = server_request_id(headers) or sent
     return InvalidResponse(
         f"{method} {path}: HTTP {status} with a body that is not JSON ({ctype}): {snippet!r}"

@@ -15,6 +15,7 @@ import logging
 import re
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ __all__ = [
     "RequestStats",
     "Transport",
     "api_base_url",
+    "check_token",
     "check_token_transport",
     "netrc_machine",
     "user_agent",
@@ -113,6 +115,29 @@ def netrc_machine(env: Mapping[str, str]) -> str:
     if host.startswith("http"):
         return urlsplit(api_base_url(env)).hostname or ""
     return urlsplit(api_base_url(env)).hostname or "api.heroku.com"
+
+
+def check_token(token: str, source: str | None = None) -> None:
+    """Refuse a token that can't be a header value: CR/LF or other control characters would
+    inject headers; non-ASCII ones are usually smart quotes pasted around it. The message names
+    the character and its position, never the token."""
+    where = f" from {source}" if source and source != "explicit" else ""
+    for i, ch in enumerate(token):
+        if ch in "\r\n" or unicodedata.category(ch) == "Cc":
+            raise ConfigError(
+                f"The Heroku API token{where} contains a control character "
+                f"(U+{ord(ch):04X} at position {i + 1}); zdd refuses to send it as a header.",
+                remedy="Set the token again without line breaks, e.g. "
+                "`export HEROKU_API_KEY=$(heroku auth:token)`.",
+            )
+        if ord(ch) > 126:
+            name = unicodedata.name(ch, "a non-ASCII character")
+            raise ConfigError(
+                f"The Heroku API token{where} contains a non-ASCII character (U+{ord(ch):04X} "
+                f"{name} at position {i + 1}); Heroku tokens are plain ASCII.",
+                remedy="It was probably pasted with smart quotes: set it again as plain text, "
+                "e.g. `export HEROKU_API_KEY=$(heroku auth:token)`.",
+            )
 
 
 def check_token_transport(base_url: str) -> None:
@@ -251,12 +276,19 @@ class Transport:
             raise ConfigError(
                 "No Heroku API token given.", remedy="Pass a token or use from_env()."
             )
+        check_token(token, token_source)
         check_token_transport(base_url)
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.token_source = token_source
         self._owns_http = http is None
-        self._http = http or httpx.Client(timeout=timeout, follow_redirects=False)
+        # Loopback never goes through a proxy: HTTP_PROXY/ALL_PROXY would otherwise receive
+        # every request, bearer token included, in plain http (trust_env=False ignores them).
+        self._http = http or httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=not is_loopback(urlsplit(base_url).hostname),
+        )
         self.timeout = timeout
         self.max_retries = max_retries
         # initial * 2**(n-1), capped, plus up to `jitter` seconds so clients don't retry in step
