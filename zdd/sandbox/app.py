@@ -229,7 +229,10 @@ class SandboxApp:
             spec = parse_range(header, route.ranges)
             items = answer.payload
             tie = "id" if all("id" in it for it in items) else None  # buildpacks have no id
-            page = paginate(items, spec, lambda item, field: item[field], tiebreak=tie)
+            first = route.ranges[0]
+            page = paginate(
+                items, spec, lambda item, field: item.get(field, item.get(first)), tiebreak=tie
+            )
         except RangeError as exc:
             raise PlatformError("requested_range_not_satisfiable", str(exc)) from exc
         headers = {"Accept-Ranges": ", ".join(route.ranges)}

@@ -93,7 +93,9 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/apps/{app}/buildpack-installations",
         lambda p, a, b: p.buildpack_installation_list(a["app"]),
-        ranges=("ordinal",),
+        # heroku3 sends `Range: id ..` on every list and the real API serves it; installations
+        # have no id, so `id` pages in ordinal order (app.page falls back to the first field).
+        ranges=("ordinal", "id"),
     ),
     Route(
         "PUT",
