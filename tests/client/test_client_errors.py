@@ -258,3 +258,9 @@ def test_error_from_response_is_pure():
         token=TOKEN,
     )
     assert isinstance(err, NotFound) and err.request_id == "abc" and err.resource == "app"
+
+
+def test_batch_formation_404_remedy_is_not_about_a_type_named_formation():
+    body = b'{"id": "not_found", "resource": "formation", "message": "Couldn\'t find it."}'
+    err = error_from_response(404, {}, body, method="PATCH", path="/apps/a/formation", token="t")
+    assert "'formation'" not in err.remedy and "Procfile" in err.remedy

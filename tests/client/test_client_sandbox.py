@@ -306,3 +306,12 @@ def test_token_never_logged_end_to_end(sandbox, clock, caplog):
         texts = [str(err.value), repr(err.value), repr(c), caplog.text]
     assert caplog.text  # something was logged (retries, requests)
     assert all(token not in t for t in texts)
+
+
+def test_a_404_on_a_batch_formation_update_names_the_process_types(client):
+    """Issue 8 item 13: not "no process type 'formation'" (the path's last segment)."""
+    with pytest.raises(NotFound) as err:
+        client.formation_batch_update(APP, [FormationUpdate("clock", 1, None)])
+    text = str(err.value)
+    assert "'formation'" not in text
+    assert "'clock'" in text and "Procfile" in text and f"heroku ps --app {APP}" in text

@@ -242,7 +242,17 @@ class HerokuClient:
         if not items:
             raise ValueError("formation_batch_update needs at least one update")
         path = f"/apps/{_seg(app)}/formation"
-        return self._many(Formation.from_api, "PATCH", path, {"updates": items})
+        try:
+            return self._many(Formation.from_api, "PATCH", path, {"updates": items})
+        except NotFound as exc:
+            if exc.resource == "formation":  # name the types sent, not the path's last segment
+                types = ", ".join(repr(u.type) for u in updates)
+                exc.remedy = (
+                    f"One of the process types {types} is not in {app}'s formation: process "
+                    "types come from the Procfile of the last release (an app never deployed "
+                    f"has none). `heroku ps --app {app}` lists them; deploy, then run again."
+                )
+            raise
 
     # -- config vars ----------------------------------------------------------------------------
 

@@ -200,6 +200,12 @@ def _not_found_remedy(resource: str | None, path: str) -> str:
         return (
             f"`heroku features --app {app}` lists the features this app has ({leaf!r} is not one)."
         )
+    if resource == "formation" and leaf == "formation":  # the batch update names no type
+        return (
+            "A process type in the update is not in the app's formation: process types come "
+            "from the Procfile of the app's last release (an app never deployed has none). "
+            f"`heroku ps --app {app}` lists them; deploy first, then run again."
+        )
     if resource == "formation":
         return (
             f"The app has no process type {leaf!r}: add it to the Procfile and deploy, "
