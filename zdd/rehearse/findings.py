@@ -99,6 +99,7 @@ class Facts:
     probe_requests: int
     probe_failures: tuple[ProbeFailure, ...]
     long_requests: bool  # the traffic held long requests (--long-path)
+    interrupted: bool = False  # Ctrl-C / SIGTERM ended the rehearsal early
 
 
 def _fmt_s(x: float) -> str:

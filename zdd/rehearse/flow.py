@@ -339,6 +339,7 @@ def _report(
             if s.failed
         ),
         long_requests=bool(options.long_path),
+        interrupted=stopped_because not in ("done", "v1_down"),
     )
     findings = judge(facts) if stopped_because != "v1_down" else judge_boot_only(facts)
     base = app.started_at or t0

@@ -135,7 +135,9 @@ class LocalApp:
         live = [d for d in self.dynos if d.alive() or d.group_alive()]
         if live:
             with ThreadPoolExecutor(max_workers=len(live)) as pool:
-                list(pool.map(lambda d: d.stop(grace, self.sleep), live))
+                # time.sleep, not self.sleep: a stop asked for (which may make self.sleep raise)
+                # must not cut the cleanup short
+                list(pool.map(lambda d: d.stop(grace, time.sleep), live))
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=2)
