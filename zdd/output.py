@@ -14,8 +14,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from zdd.checks import FAILED, PASSED, Finding
 from zdd.cost import ECO_NOTE, formation_cost, usd, uses_eco
@@ -56,11 +58,36 @@ class ZddConsole(Console):
 
 
 def consoles() -> tuple[Console, Console]:
-    """(stdout, stderr) consoles; no colour when NO_COLOR is set or the stream isn't a TTY."""
+    """(stdout, stderr) consoles; no colour when NO_COLOR is set or the stream isn't a TTY.
+
+    On a terminal, text wraps to its width (continuation lines under their text column); into a
+    pipe or file, a line stays one line (what grep and scripts expect)."""
     plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
-    out = ZddConsole(highlight=False, soft_wrap=True, **plain)
-    err = ZddConsole(stderr=True, highlight=False, soft_wrap=True, **plain)
+    out = ZddConsole(highlight=False, **plain)
+    err = ZddConsole(stderr=True, highlight=False, **plain)
+    for console in (out, err):
+        console.soft_wrap = not console.is_terminal
     return out, err
+
+
+def header(out: Console, title: str, rest: str = "") -> None:
+    """A section title as the Heroku CLI prints one (`=== my-app`, its styledHeader): `title`
+    in bold, then `rest` (both rich markup)."""
+    row(out, "[dim]===[/] ", f"[bold]{title}[/]" + (f" {rest}" if rest else ""))
+
+
+def row(out: Console, prefix: str, body: str) -> None:
+    """`prefix` then `body` (both rich markup) on one line; on a terminal a long body wraps
+    under itself, not under the prefix."""
+    if out.soft_wrap:
+        out.print(prefix + body)
+        return
+    left = Text.from_markup(prefix)
+    indent = cell_len(left.plain)
+    lines = Text.from_markup(body).wrap(out, max(out.width - indent, 20), overflow="fold")
+    for i, line in enumerate(lines):
+        line.rstrip()
+        out.print(Text.assemble(left if i == 0 else " " * indent, line), crop=False)
 
 
 def print_json(doc: dict) -> None:
@@ -116,19 +143,18 @@ def describe_state(state: AppState) -> str:
 
 def render_plan(out: Console, plan: Plan, state: AppState, title: str = "Plan") -> None:
     kind = "JVM app" if state.is_jvm else "app"
-    out.print(
-        f"[bold]{escape(title)} for {escape(plan.app)}[/] "
-        f"({kind}; now: {escape(describe_state(state))})"
+    header(
+        out, f"{escape(title)} for {escape(plan.app)}", f"({kind}; now: {describe_state(state)})"
     )
     for i, s in enumerate(plan.steps, 1):
         cost = f"  [bold]{usd(s.cost_change, signed=True)}[/]" if s.cost_change else ""
-        out.print(f"  {i}. {_label(s.status)}{escape(s.what)}{cost}")
+        row(out, f"  {i}. {_label(s.status)}", f"{escape(s.what)}{cost}")
         if s.status != "unchanged" and s.why:
-            out.print(f"        why: {escape(s.why)}")
+            row(out, "        why: ", escape(s.why))
         if s.note and s.status != "unchanged":
-            out.print(f"        note: {escape(s.note)}")
+            row(out, "        note: ", escape(s.note))
     for note in plan.notes:
-        out.print(f"  note: {escape(note)}")
+        row(out, "  note: ", escape(note))
     blocked_cost = [s.cost_change for s in plan.blocked if s.cost_change]
     if plan.pending or blocked_cost:
         line = f"  Monthly cost change: [bold]{usd(plan.cost_change, signed=True)}[/]"
@@ -139,7 +165,7 @@ def render_plan(out: Console, plan: Plan, state: AppState, title: str = "Plan") 
     if plan.pending or plan.blocked:  # what remains to pay, whatever is done or left blocked
         out.print(f"  Monthly cost of the dynos after this: [bold]{usd(plan.cost_after)}[/]")
     if uses_eco(state.formation):
-        out.print(f"  ({escape(ECO_NOTE)})")
+        row(out, "  ", f"({escape(ECO_NOTE)})")
 
 
 def render_commands(out: Console, plan: Plan) -> None:
@@ -157,23 +183,23 @@ def render_commands(out: Console, plan: Plan) -> None:
 
 
 def render_results(out: Console, results: Iterable) -> None:
+    header(out, "Result")
     for r in results:
-        line = f"  {_label(r.outcome)}{escape(r.step.what)}"
-        out.print(line)
+        row(out, f"  {_label(r.outcome)}", escape(r.step.what))
         if r.detail:
             for part in str(r.detail).splitlines():
-                out.print(f"        {escape(part)}")
+                row(out, "        ", escape(part))
 
 
 def render_findings(out: Console, app: str, findings: list[Finding]) -> None:
     ok = all(f.status != FAILED for f in findings)
     verdict = "[green]ready[/]" if ok else "[bold red]not ready[/]"
-    out.print(f"[bold]{escape(app)}[/]: {verdict}")
+    header(out, f"{escape(app)}: {verdict}")
     for f in findings:
         label = f.status.capitalize()
         style = STATUS_STYLE[f.status]
         pad = " " * (9 - len(label))
-        out.print(f"  [{style}]{label}[/]{pad}{f.id:<27}{escape(f.message)}")
+        row(out, f"  [{style}]{label}[/]{pad}{f.id:<27}", escape(f.message))
         if f.status == FAILED:
-            out.print(f"  {'':9}{'':27}fix: {escape(f.command)}")
-            out.print(f"  {'':9}{'':27}see: {escape(f.doc)}")
+            row(out, f"  {'':9}{'':27}", f"fix: {escape(f.command)}")
+            row(out, f"  {'':9}{'':27}", f"see: {escape(f.doc)}")

@@ -49,3 +49,20 @@ def test_a_command_line_invoke_cannot_parse_is_a_usage_error():
         proc = subprocess.run([str(BIN / "zdd"), *argv], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2, (argv, proc.stderr)
         assert "zdd --help" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_text_wraps_to_the_terminal_under_heroku_style_headers(sandbox_for):
+    """On a terminal (FORCE_COLOR makes rich treat stdout as one) of 70 columns every line fits
+    and continuation lines stay under their text column; into a pipe a line stays one line."""
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    term = run(env, "check", "--app", "java-basic", FORCE_COLOR="1", NO_COLOR="1", COLUMNS="70")
+    lines = term.stdout.splitlines()
+    assert lines[0] == "=== java-basic: not ready", term.stdout
+    assert all(len(line) <= 70 for line in lines), term.stdout
+    continued = [line for line in lines if line.startswith(" " * 38) and line.strip()]
+    assert continued, term.stdout  # a message wrapped under its own column
+    piped = run(env, "check", "--app", "java-basic", COLUMNS="70")
+    assert piped.stdout.splitlines()[0] == "=== java-basic: not ready"
+    assert any(len(line) > 70 for line in piped.stdout.splitlines()), piped.stdout
+    setup = run(env, "setup", "--app", "java-basic", "--dry-run", "--size", "Standard-1X")
+    assert setup.stdout.startswith("=== Plan for java-basic (JVM app; now: "), setup.stdout

@@ -67,12 +67,21 @@ def check(
     Checks: professional dyno tier, 2+ web dynos, session affinity, preboot, and for JVM apps the
     zdd buildpack and the release-check credentials. Read-only: it never changes an app.
     """
+    from rich.markup import escape
+
     from zdd.appname import app_name, check_app_ref, resolve_app
     from zdd.checks import FAILED
     from zdd.checks import check as run_checks
     from zdd.cost import formation_cost
     from zdd.errors import ZddError
-    from zdd.output import Progress, consoles, describe_state, print_json, render_findings
+    from zdd.output import (
+        Progress,
+        consoles,
+        describe_state,
+        header,
+        print_json,
+        render_findings,
+    )
     from zdd.reader import AppResult, read_many, read_state, requests_needed
     from zdd.snapshot import Snapshot
 
@@ -136,7 +145,7 @@ def check(
                     "remedy": r.error.remedy,
                 }
                 if not json:
-                    out.print(f"[bold]{r.app}[/]: [bold red]error[/]", highlight=False)
+                    header(out, escape(r.app) + ": [bold red]error[/]")
                     out.print(f"  {r.error}", markup=False)
             else:
                 findings = run_checks(

@@ -207,7 +207,6 @@ def setup(
         doc["results"] = [r.to_dict() for r in results]
         bad = [r for r in results if r.outcome in (FAILED, NOT_ATTEMPTED)]
         if not json:
-            out.print("Result:")
             render_results(out, results)
         # A failed write may still have taken effect (its answer lost): keep the snapshot
         # whenever a write was sent, so undo can restore.

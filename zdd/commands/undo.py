@@ -183,7 +183,6 @@ def undo(
             doc["verify_error"] = error_fields(verify_error)
         doc["results"] = [r.to_dict() for r in results]
         if not json:
-            out.print("Result:")
             render_results(out, results)
         if any(r.outcome in (FAILED, NOT_ATTEMPTED) for r in results):
             finish(NOT_DONE, "Undo stopped part-way (see above); fix the cause and run it again.")
