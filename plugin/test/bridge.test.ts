@@ -49,6 +49,25 @@ describe('runChild', () => {
     for (const signal of FORWARDED_SIGNALS) assert.equal(signals.listenerCount(signal), 0)
   })
 
+  it("sets the CLI's own signal handlers aside while zdd runs, and puts them back after", async () => {
+    const signals = new EventEmitter()
+    const cliExits: string[] = []
+    const cliHandler = () => cliExits.push('exit(1)') // what the CLI's telemetry handler does
+    signals.on('SIGINT', cliHandler)
+    signals.on('SIGTERM', cliHandler)
+    const child = new FakeChild()
+    const running = runChild('zdd', [], {env: {}, signals, spawn: (() => child) as unknown as Spawn})
+    signals.emit('SIGINT')
+    signals.emit('SIGTERM')
+    assert.deepEqual(cliExits, [])
+    assert.deepEqual(child.killed, ['SIGINT', 'SIGTERM'])
+    child.exit(4)
+    assert.equal(await running, 4)
+    assert.deepEqual(signals.listeners('SIGINT'), [cliHandler])
+    assert.deepEqual(signals.listeners('SIGTERM'), [cliHandler])
+    assert.deepEqual(signals.listeners('SIGHUP'), [])
+  })
+
   it('rejects when the command cannot start, and stops listening', async () => {
     const signals = new EventEmitter()
     const spawn = (() => {

@@ -44,7 +44,9 @@ async function run(command: CommandSpec, argv: string[], result: {code?: number;
     process.stderr.write = writes.err
   }
 
-  return {calls, error, printed: printed.join('')}
+  const exitCode = process.exitCode
+  process.exitCode = undefined
+  return {calls, error, exitCode, printed: printed.join('')}
 }
 
 /** The CLI logged in the way users are: a netrc entry it reads itself (HEROKU_API_KEY unset). */
@@ -136,13 +138,14 @@ describe('every zdd command through the plugin', () => {
     })
 
     it(`${command.name}: passes zdd's exit code and a signal death through`, async () => {
-      for (const code of [1, 2, 3]) {
-        const {error} = await run(command, appArgs(command), {code})
-        assert.equal(error?.oclif?.exit, code)
+      for (const code of [0, 1, 2, 3]) {
+        const {error, exitCode} = await run(command, appArgs(command), {code})
+        assert.equal(error, undefined)
+        assert.equal(exitCode, code)
       }
 
-      const {error} = await run(command, appArgs(command), {signal: 'SIGINT'})
-      assert.equal(error?.oclif?.exit, 130)
+      const {exitCode} = await run(command, appArgs(command), {signal: 'SIGINT'})
+      assert.equal(exitCode, 130)
     })
   }
 })

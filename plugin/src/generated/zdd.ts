@@ -266,7 +266,7 @@ export const spec: ZddSpec = {
           "kind": "string",
           "name": "remote",
           "negatable": false,
-          "short": null
+          "short": "r"
         },
         {
           "help": "at least this many web dynos (default 2; never scales down)",

@@ -2,6 +2,10 @@
 // prompts pass through untouched), the token only in the child's environment, SIGINT/SIGTERM/SIGHUP
 // forwarded, and the child's exit code handed back (a child killed by a signal: 128 + its number,
 // as a shell reports it).
+//
+// While zdd runs, the bridge alone answers those signals: the Heroku CLI's own handlers (with
+// telemetry on, they call process.exit(1) at once) are set aside and put back when zdd exits, so an
+// interrupted zdd can finish its report and the CLI exits with zdd's code (verify: 4).
 import {type ChildProcess, spawn as nodeSpawn, type SpawnOptions} from 'node:child_process'
 import {constants} from 'node:os'
 
@@ -11,8 +15,9 @@ export type Spawn = (command: string, args: readonly string[], options: SpawnOpt
 
 /** The part of `process` the bridge listens on (a test passes an EventEmitter). */
 export interface SignalSource {
-  off(event: string, listener: () => void): unknown
-  on(event: string, listener: () => void): unknown
+  listeners(event: string): Function[]
+  off(event: string, listener: (...args: any[]) => void): unknown
+  on(event: string, listener: (...args: any[]) => void): unknown
 }
 
 export interface Token {
@@ -50,12 +55,17 @@ export function runChild(command: string, args: readonly string[], options: RunO
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {env: options.env, shell: false, stdio: 'inherit'})
     const forwarders = FORWARDED_SIGNALS.map(signal => {
+      const others = signals.listeners(signal) as Array<(...args: any[]) => void>
+      for (const listener of others) signals.off(signal, listener)
       const forward = () => {
         child.kill(signal)
       }
 
       signals.on(signal, forward)
-      return () => signals.off(signal, forward)
+      return () => {
+        signals.off(signal, forward)
+        for (const listener of others) signals.on(signal, listener)
+      }
     })
     const stopForwarding = () => {
       for (const stop of forwarders) stop()

@@ -73,7 +73,9 @@ export function bridgeCommand(name: string) {
         this.error(`cannot start ${launcher.command}: ${(error as Error).message}`, {exit: CONFIG_ERROR_EXIT})
       }
 
-      if (status !== 0) this.exit(status)
+      // Not this.exit(): the CLI would print "Error: EEXIT: 1" (its ExitError is another copy's
+      // class) and, with telemetry on, report zdd's findings (exit 1) as a CLI failure.
+      process.exitCode = status
     }
   }
 }
