@@ -15,7 +15,9 @@ def strip: sub("^\\s+"; "") | sub("\\s+$"; "");
 def key: strip | ascii_downcase;
 
 # --- dyno sizes, from the table (zdd/cost.py and zdd/state.py read the same file) ---------------
-def rows: $sizes[0].sizes;
+# The Cedar rows, as zdd/cost.py SIZES: zdd does not plan for Fir apps yet, so their names stay
+# unknown (spelled as given, never hobby).
+def rows: $sizes[0].sizes | map(select(.generation == "cedar"));
 # Eco/Basic (and the retired Free/Hobby): the only sizes that fail tier.professional.
 def hobby: key as $k
   | any(rows[]; (.tier | IN("eco", "basic", "free", "hobby")) and (.name | ascii_downcase) == $k);
