@@ -22,11 +22,16 @@ traffic through a local router, deploys v2 (the same dir or --next DIR) with or 
 and reports boot.r10, shutdown.inflight_dropped, shutdown.sigkill, router.keepalive,
 memory.overlap, release.unhealthy and requests.failed, each with the figure and the fix.
 
-A Java app in CI (build the jar first; the Procfile says how to run it):
-  mvn -q package -DskipTests
+A Java app in its own CI job (build first; the Procfile runs it, e.g.
+`web: java -Dserver.port=$PORT $JAVA_OPTS -jar target/app.jar`):
+  mvn -q package -DskipTests          # or ./gradlew build -x test
   zdd rehearse --dir . --long-path /slow --scale 0.1 --picture rehearse.png
-Spring Boot: add server.shutdown=graceful and server.tomcat.keep-alive-timeout=100s to
-application.properties when the report asks for them, and -Xmx for the --size quota.
+(--long-path: any page that takes a second or two, so requests are in flight at SIGTERM;
+--no-preboot rehearses a restart instead; --next DIR deploys another build as v2.)
+The job fails (exit 1) when a finding fails; each names its fix. For Spring Boot they are
+server.shutdown=graceful, server.tomcat.keep-alive-timeout=100s (Jetty:
+server.jetty.connection-idle-timeout=100s) and -Xmx in JAVA_OPTS for the --size quota.
+Exit codes: 0 passed, 1 a finding failed, 2 usage, 3 v1 never came up, 4 interrupted.
 """
 
 
@@ -38,7 +43,7 @@ application.properties when the report asks for them, and -Xmx for the --size qu
         "dir": "the app directory with its Procfile (default: .)",
         "next": "the app directory v2 runs (default: --dir again)",
         "dynos": "web dynos per release (default 2, at most 10)",
-        "preboot": "deploy with preboot (default) or, with --no-preboot, by restarting",
+        "preboot": "deploy with preboot (the default); --no-preboot restarts instead",
         "deploys": "how many deploys in a row (default 1, at most 5)",
         "scale": "multiply every Heroku duration by this (e.g. 0.1 for CI; default 1)",
         "boot-timeout": "time to bind $PORT before R10 (default 60s, 90s for JVM apps)",
