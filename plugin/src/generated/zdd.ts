@@ -5,6 +5,28 @@ export const spec: ZddSpec = {
   "commands": [
     {
       "default": false,
+      "description": "",
+      "flags": [
+        {
+          "help": "existing folder to write zdd-buildpack.tgz and zdd-buildpack.tgz.sha256 into (default: the current folder)",
+          "kind": "string",
+          "name": "out",
+          "negatable": false,
+          "short": "o"
+        },
+        {
+          "help": "print one JSON document instead of text",
+          "kind": "boolean",
+          "name": "json",
+          "negatable": false,
+          "short": "j"
+        }
+      ],
+      "name": "buildpack",
+      "summary": "Write the companion buildpack tarball (and its SHA-256) so you can host it yourself."
+    },
+    {
+      "default": false,
       "description": "Checks: professional dyno tier, 2+ web dynos, session affinity, preboot, and for JVM apps the zdd buildpack and the release-check credentials. Read-only: it never changes an app.",
       "flags": [
         {
@@ -55,7 +77,7 @@ export const spec: ZddSpec = {
     },
     {
       "default": false,
-      "description": "Runs the Procfile's web command as real dynos (PORT, DYNO, your .env and --env), sends probe traffic through a local router, deploys v2 (the same dir or --next DIR) with or without preboot, and reports boot.r10, shutdown.inflight_dropped, shutdown.sigkill, router.keepalive, memory.overlap, release.unhealthy and requests.failed, each with the figure and the fix. A Java app in CI (build the jar first; the Procfile says how to run it): mvn -q package -DskipTests zdd rehearse --dir . --long-path /slow --scale 0.1 --picture rehearse.png Spring Boot: add server.shutdown=graceful and server.tomcat.keep-alive-timeout=100s to application.properties when the report asks for them, and -Xmx for the --size quota.",
+      "description": "Runs the Procfile's web command as real dynos (PORT, DYNO, your .env and --env), sends probe traffic through a local router, deploys v2 (the same dir or --next DIR) with or without preboot, and reports boot.r10, shutdown.inflight_dropped, shutdown.sigkill, router.keepalive, memory.overlap, release.unhealthy and requests.failed, each with the figure and the fix. A Java app in its own CI job (build first; the Procfile runs it, e.g. `web: java -Dserver.port=$PORT $JAVA_OPTS -jar target/app.jar`): mvn -q package -DskipTests # or ./gradlew build -x test zdd rehearse --dir . --long-path /slow --scale 0.1 --picture rehearse.png (--long-path: any page that takes a second or two, so requests are in flight at SIGTERM; --no-preboot rehearses a restart instead; --next DIR deploys another build as v2.) The job fails (exit 1) when a finding fails; each names its fix. For Spring Boot they are server.shutdown=graceful, server.tomcat.keep-alive-timeout=100s (Jetty: server.jetty.connection-idle-timeout=100s) and -Xmx in JAVA_OPTS for the --size quota. Exit codes: 0 passed, 1 a finding failed, 2 usage, 3 v1 never came up, 4 interrupted.",
       "flags": [
         {
           "help": "the app directory with its Procfile (default: .)",
@@ -79,7 +101,7 @@ export const spec: ZddSpec = {
           "short": null
         },
         {
-          "help": "deploy with preboot (default) or, with --no-preboot, by restarting",
+          "help": "deploy with preboot (the default); --no-preboot restarts instead",
           "kind": "boolean",
           "name": "preboot",
           "negatable": true,
@@ -304,7 +326,7 @@ export const spec: ZddSpec = {
           "short": null
         },
         {
-          "help": "companion buildpack URL for JVM apps (default https://github.com/zdd-dev/zdd/releases/latest/download/zdd-buildpack.tgz)",
+          "help": "companion buildpack URL for JVM apps (default https://github.com/zdd-dev/zdd/releases/download/v0.1.0/zdd-buildpack.tgz)",
           "kind": "string",
           "name": "buildpack",
           "negatable": false,
