@@ -25,7 +25,13 @@ from starlette.responses import Response
 
 from . import registry
 from .catalog import ACCEPTED_SCOPES
-from .control import handle_control, stream_release_output
+from .control import (
+    BUILDPACK_PATH,
+    handle_control,
+    serve_app_web,
+    serve_buildpack,
+    stream_release_output,
+)
 from .ranges import RangeError, paginate, parse_range
 from .routes import ROUTES, Route
 from .rules import RATE_LIMIT_MESSAGE, RATE_LIMIT_URL, PlatformError
@@ -139,6 +145,12 @@ class SandboxApp:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
+        if re.fullmatch(r"/__sandbox/apps/[^/]+/web(/.*)?", scope["path"]):
+            await serve_app_web(self.platform, scope["path"], send)
+            return
+        if scope["path"] == BUILDPACK_PATH and request.method in ("GET", "HEAD"):
+            await serve_buildpack(request.method, send)
+            return
         if scope["path"].startswith("/__sandbox/streams/"):
             await stream_release_output(self.platform, scope["path"], send)
             return

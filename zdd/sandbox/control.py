@@ -7,6 +7,7 @@ No Heroku token is needed, but only loopback clients are served, so a sandbox st
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 from typing import TYPE_CHECKING
@@ -40,6 +41,24 @@ async def handle_control(platform: Platform, request: Request) -> tuple[int, obj
         return route(platform, method, path, body, dict(request.query_params))
     except ValueError as exc:  # includes JSON, seed and fault errors
         return 400, {"id": "bad_request", "message": str(exc)}
+
+
+#: The companion buildpack tarball this zdd ships, served so setup's URL check and a demo run
+#: offline: `zdd setup --buildpack <sandbox>/__sandbox/buildpack/zdd-buildpack.tgz`.
+BUILDPACK_PATH = "/__sandbox/buildpack/zdd-buildpack.tgz"
+
+
+async def serve_buildpack(method: str, send) -> None:
+    """GET/HEAD BUILDPACK_PATH: zdd.buildpack_archive.bundled() as application/gzip."""
+    from zdd.buildpack_archive import bundled
+
+    body = bundled()
+    headers = [
+        (b"content-type", b"application/gzip"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
 
 STREAM_POLL_S = 0.05  # real seconds between looks at a running release command's output
@@ -93,6 +112,46 @@ async def stream_release_output(platform: Platform, path: str, send) -> None:
         waited += STREAM_POLL_S
         text, done = platform.release_output(m.group(1), m.group(2))
     await send({"type": "http.response.body", "body": b""})
+
+
+# Heroku's router answers with this page when no web dyno can take a request (its error pages load
+# https://www.herokucdn.com/error-pages/application-error.html).
+APP_ERROR_PAGE = (
+    b"<!DOCTYPE html><html><head><title>Application Error</title></head><body>"
+    b'<iframe src="https://www.herokucdn.com/error-pages/application-error.html"></iframe>'
+    b"</body></html>"
+)
+
+
+async def serve_app_web(platform: Platform, path: str, send) -> None:
+    """`/__sandbox/apps/{app}/web[/...]`: the app's web traffic as the sandbox's router view sees
+    it, so a probe (`zdd verify --url`) can watch a deploy on the model: answered by the release
+    serving now (`X-Release: vN`, JSON `{"release": N, "dyno": "web.1"}`), or 503 with Heroku's
+    error page when no web dyno is serving (choice: at once; the real router may first hold the
+    request while a dyno boots) or the app is in maintenance mode."""
+    m = re.fullmatch(r"/__sandbox/apps/([^/]+)/web(/.*)?", path)
+    status, headers, body = 404, [(b"content-type", b"application/json")], b"{}"
+    try:
+        view = platform.router_view(m.group(1)) if m else None
+    except PlatformError as err:
+        view, body = None, json.dumps(err.body()).encode()
+    if view is not None and (view["maintenance"] or not view["dynos"]):
+        status, headers, body = 503, [(b"content-type", b"text/html")], APP_ERROR_PAGE
+    elif view is not None:
+        counter = next(_ROUND_ROBIN)
+        dyno = view["dynos"][counter % len(view["dynos"])]
+        status = 200
+        body = json.dumps({"release": dyno["release"], "dyno": dyno["name"]}).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"x-release", f"v{dyno['release']}".encode()),
+        ]
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+_ROUND_ROBIN = itertools.count()
 
 
 def clock_state(platform: Platform) -> dict:

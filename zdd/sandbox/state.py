@@ -31,6 +31,7 @@ from .catalog import (
     find_size,
     stable_id,
 )
+from .clock import clock_factor
 from .faults import FaultSet
 from .pipelines import STAGES, Pipeline, Promotion
 from .records import (
@@ -922,6 +923,7 @@ class Platform:
                 for d in sorted(dynos, key=lambda d: (d.release.version, d.name))
             ],
             "preboot_until": rec.preboot_until if lifecycle.preboot_in_progress(rec, now) else None,
+            "clock_factor": clock_factor(self.clock),
             "timeline": lifecycle.router_timeline(rec, now),
         }
 

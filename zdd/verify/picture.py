@@ -137,6 +137,19 @@ def draw(
         ax.text(at, top, f" v{event['version']} released", fontsize=8, va="top", color="#555555")
     if releases[1:]:
         handles.append(Line2D([], [], color="#555555", ls=":", label="release (Platform API)"))
+    router = (run.platform or {}).get("router") or {}
+    end_s = max(run.elapsed_s, 0.1)
+    for gap in router.get("gaps", []):  # the sandbox's router view: no web dyno serving
+        until = gap["until_s"] if gap["until_s"] is not None else end_s
+        if until > 0 and gap["from_s"] < end_s:
+            ax.axvspan(max(gap["from_s"], 0), min(until, end_s), ymin=0.96, color="#222222", lw=0)
+    for switch in router.get("switches", []):
+        if 0 <= switch["at_s"] <= end_s:
+            ax.axvline(switch["at_s"], ymin=0.9, color="#222222", lw=2)
+    if router.get("gaps"):
+        handles.append(Patch(color="#222222", label="no web dyno up (sandbox router)"))
+    if router.get("switches"):
+        handles.append(Line2D([], [], color="#222222", lw=2, label="router switch (sandbox)"))
     ax.set_xlim(0, max(run.elapsed_s, 0.1))
     ax.set_ylim(top=top * 1.6)
     latency_axis(ax)

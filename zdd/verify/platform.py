@@ -5,6 +5,11 @@ requests per poll stay far below the API's ~75/min refill) and keeps the changes
 fresh client deadline (the client's deadline is a total budget, so a run longer than it would
 otherwise fail every later poll). Errors, API or not, are recorded, never fatal: the probe's
 verdict does not depend on the API.
+
+Against the local sandbox (a loopback API URL) it also reads the sandbox's router view
+(`/__sandbox/apps/{app}/router`, outside the Heroku API): which release the router sent traffic to
+at each instant. The last look's timeline, moved onto the probe's time line, gives the platform's
+own switch-over time and any gap with no web dyno serving. A real Heroku API has no such view.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from zdd.errors import ZddError
+from zdd.loopback import is_loopback
 
 POLL_DEADLINE_S = 30.0  # one poll (two requests, with retries) gets this long
 # A poll in flight at stop time gets this long to finish (a little more than its deadline).
@@ -56,6 +62,9 @@ class PlatformWatcher:
         self._last_release: tuple | None = None
         self._last_dynos: dict | None = None
         self._wall0 = time.time()
+        self.router: dict | None = None  # the sandbox's last router view, when there is one
+        self._created: dict[int, str | None] = {}  # release version -> API created_at
+        self._router_url = sandbox_router_url(client, app)
 
     def start(self, t0: float) -> None:
         self._t0 = t0
@@ -103,11 +112,27 @@ class PlatformWatcher:
                         "created_s": self._probe_time(release.created_at),
                     }
                 )
+                self._created[release.version] = release.created_at
                 self._last_release = key
         if states != self._last_dynos:
             self.events.append({"type": "dynos", "at_s": at, "dynos": states})
             self._last_dynos = states
         self.polls.append(poll)
+        if self._router_url:
+            self._poll_router(at)
+
+    def _poll_router(self, at: float) -> None:
+        """One look at the sandbox's router view; kept with the probe time it was taken at."""
+        import httpx
+
+        try:
+            response = httpx.get(self._router_url, timeout=5.0, trust_env=False)
+            response.raise_for_status()
+            view = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            self._error(at, f"sandbox router view: {exc}")
+            return
+        self.router = {"at_s": at, "view": view}
 
     def _error(self, at: float, message: str) -> None:
         first = (message.splitlines() or [""])[0]
@@ -136,7 +161,7 @@ class PlatformWatcher:
             else:
                 self.poll()
         stats = getattr(self.client, "stats", None)
-        return {
+        out = {
             "app": self.app,
             "interval_s": self.interval_s,
             "api_requests": getattr(stats, "requests", None),
@@ -144,3 +169,76 @@ class PlatformWatcher:
             "events": self.events,
             "errors": self.errors,
         }
+        if self.router is not None:
+            view, seen = self.router["view"], self.router["at_s"]
+            out["router"] = router_on_probe_time(view, seen)
+            self._sandbox_created_times(view, seen)
+        return out
+
+    def _sandbox_created_times(self, view: dict, seen_at_s: float) -> None:
+        """On a sandbox whose clock runs faster than real time, API timestamps are sandbox time:
+        place releases with the router view's clock (its `now` was probe time `seen_at_s`)."""
+        factor = view.get("clock_factor") or 1.0
+        if factor == 1.0:
+            return
+        for event in self.events:
+            stamp = self._created.get(event.get("version")) if event["type"] == "release" else None
+            if not stamp:
+                continue
+            try:
+                when = datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+            except ValueError:
+                continue
+            event["created_s"] = round(seen_at_s + (when + 0.5 - float(view["now"])) / factor, 3)
+
+
+def sandbox_router_url(client, app: str) -> str | None:
+    """The sandbox's router view URL when the client talks to a loopback sandbox, else None."""
+    from urllib.parse import quote, urlsplit
+
+    base = str(getattr(client, "base_url", "") or "")
+    parts = urlsplit(base)
+    if parts.scheme != "http" or not is_loopback(parts.hostname or ""):
+        return None
+    return f"{base.rstrip('/')}/__sandbox/apps/{quote(app, safe='')}/router"
+
+
+def router_on_probe_time(view: dict, seen_at_s: float) -> dict:
+    """The router timeline in probe seconds: `segments` [{from_s, until_s, releases}], the
+    `switches` between releases and the `gaps` when no web dyno served. Sandbox time runs
+    `clock_factor` times faster than the probe's, and sandbox `now` was probe time `seen_at_s`."""
+    factor = view.get("clock_factor") or 1.0
+    now = float(view["now"])
+
+    def probe_s(t: float | None) -> float | None:
+        return None if t is None else round(seen_at_s + (float(t) - now) / factor, 3)
+
+    segments = [
+        {"from_s": probe_s(s["from"]), "until_s": probe_s(s["until"]), "releases": s["releases"]}
+        for s in view.get("timeline", [])
+    ]
+    switches, gaps = [], []
+    for before, after in zip(segments, segments[1:], strict=False):
+        if before["releases"] and after["releases"] and before["releases"] != after["releases"]:
+            switches.append(
+                {"at_s": after["from_s"], "from": before["releases"], "to": after["releases"]}
+            )
+    for seg in segments:
+        if not seg["releases"] and seg is not segments[0]:
+            gaps.append({"from_s": seg["from_s"], "until_s": seg["until_s"]})
+    # A gap between two releases is also a switch-over (the restart without preboot).
+    for k, seg in enumerate(segments[1:-1], start=1):
+        before, after = segments[k - 1], segments[k + 1]
+        if not seg["releases"] and before["releases"] and after["releases"]:
+            if before["releases"] != after["releases"]:
+                switches.append(
+                    {"at_s": after["from_s"], "from": before["releases"], "to": after["releases"]}
+                )
+    switches.sort(key=lambda s: s["at_s"])
+    return {
+        "clock_factor": factor,
+        "segments": segments,
+        "switches": switches,
+        "gaps": gaps,
+        "serving": view.get("releases", []),
+    }

@@ -165,6 +165,22 @@ def _platform_lines(platform: dict | None) -> list[str]:
     for e in [e for e in platform.get("events", []) if e.get("type") == "dynos"]:
         states = ", ".join(f"{k}={v}" for k, v in e["dynos"].items()) or "none"
         out.append(f"  dynos at {e['at_s']:.1f} s: {states}")
+    router = platform.get("router") or {}
+    for switch in router.get("switches", []):
+        was, now = _versions(switch["from"]), _versions(switch["to"])
+        out.append(f"  router (sandbox): traffic moved {was} -> {now} at {switch['at_s']:.1f} s")
+    for gap in router.get("gaps", []):
+        until = gap["until_s"]
+        span = (
+            f"{gap['from_s']:.1f}-{until:.1f} s"
+            if until is not None
+            else f"{gap['from_s']:.1f} s on"
+        )
+        out.append(f"  router (sandbox): no web dyno serving {span}")
     for err in platform.get("errors", [])[:3]:
         out.append(f"  API error at {err['at_s']:.1f} s: {err['message']}")
     return out
+
+
+def _versions(releases: list[int]) -> str:
+    return "+".join(f"v{v}" for v in releases) or "nothing"
