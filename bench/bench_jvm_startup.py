@@ -48,7 +48,7 @@ WEB = f"java $JAVA_OPTS -cp target/app.jar:lib/tomcat-embed-core.jar {MAIN_CLASS
 WARMUP_PATHS = "/api/catalog,/api/orders/7,/api/catalog?category=tools,/health"
 RUNS = 3
 USER_REQUESTS = 50
-STEADY_DRIVE = 1500
+STEADY_DRIVE = 1000
 STEADY_SAMPLES = 100
 MARGIN = 0.05
 # Router and server idle timeouts divided by SCALE: 90 s -> 4.5 s. Not more: Tomcat's poller
@@ -494,9 +494,9 @@ def report(versions, cases, b17, b25, cache_mb, defaults, keepalive, term, took_
         "in `.jdk`, then copied to another directory (built in `build_NN`, run from `app_NN`, as",
         "Heroku builds in /tmp/build_* and runs from /app). Each dyno: bash sources",
         "`.profile.d/zdd.sh`, then runs the Procfile web command. Latencies in ms, by the client,",
-        "one new connection per",
-        "request, loopback. The machine is shared (other sessions' tests run at the same time):",
-        "read ratios and verdicts, not decimals.",
+        "one new connection per request, loopback. The machine is shared (other sessions' tests",
+        f"run at the same time; load average at the start {os.getloadavg()[0]:.1f}): read ratios",
+        "and verdicts, not decimals.",
         "",
         "## Builds",
         "",

@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -320,3 +321,23 @@ def test_training_that_ignores_sigterm_is_killed_at_the_stop_bound(tmp_path):
     assert time.monotonic() - started < 20
     assert "AOT cache skipped: the training run did not stop within 1s of SIGTERM" in out
     assert wait_for(lambda: not pids_with_env("HOME", str(build.build_dir)), 5)
+
+
+@pytest.mark.slow
+def test_a_class_directory_on_the_class_path_means_no_cache_in_one_line(tmp_path, app_jar):
+    # As `-cp target/classes` (the maven-procfile fixture): the JVM refuses to cache it.
+    build = java_build(
+        tmp_path,
+        None,
+        jdk25(),
+        web=WEB.replace("target/app.jar", "target/classes"),
+        **{**FAST_TRAINING, "ZDD_AOT_TRAINING_SECONDS": "1"},
+    )
+    with zipfile.ZipFile(app_jar) as jar:
+        jar.extractall(build.build_dir / "target" / "classes")
+    out = compile_output(build)
+    assert SKIPPED.findall(out) == [
+        "       AOT cache skipped: the JVM wrote no cache (its class path must hold jars only, no "
+        "class directories); web dynos start without one"
+    ]
+    assert not (build.build_dir / ".zdd" / "aot").exists()
