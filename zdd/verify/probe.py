@@ -23,6 +23,7 @@ import httpx
 
 from zdd import __version__
 from zdd.verify.options import VerifyOptions
+from zdd.verify.progress import Live
 from zdd.verify.samples import AFFINITY_COOKIE, Sample, from_response
 
 BODY_LIMIT = 65536  # bytes read per answer: enough for a marker or a router error page
@@ -88,6 +89,14 @@ class Probe:
         self._inflight: dict[int, float] = {}  # seq -> clock time it was sent
         self._closed = False
         self._lock = threading.Lock()
+        self._sent = 0  # live counters for the progress line (progress.py)
+        self._failed = 0
+        self._marker: str | None = None
+
+    def live(self) -> Live:
+        """Seconds since the start, requests sent, failed so far, the latest answer's marker."""
+        with self._lock:
+            return Live(self.clock() - self._t0, self._sent, self._failed, self._marker)
 
     def run(
         self,
@@ -129,6 +138,7 @@ class Probe:
                 else:
                     pending.add(pool.submit(self._one, seq))
                     seq += 1
+                    self._sent = seq
                 next_slot += interval
         except KeyboardInterrupt:
             reason = "interrupted"
@@ -202,6 +212,8 @@ class Probe:
         with self._lock:
             if self._inflight.pop(seq, None) is not None and not self._closed:
                 self._samples.append(sample)
+                self._failed += sample.failed
+                self._marker = sample.marker or self._marker
 
     def _answer(
         self,

@@ -22,6 +22,8 @@ import httpx
 
 from zdd.verify.options import VerifyOptions
 from zdd.verify.probe import Probe
+from zdd.verify.progress import ProgressLine, progress_line
+from zdd.verify.progress import wanted as progress_wanted
 from zdd.verify.report import DuringResult, RunInfo, VerifyReport, summarise
 
 STOP_GRACE_S = 5.0  # SIGTERM, then SIGKILL after this
@@ -161,8 +163,10 @@ def run_verify(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     watcher=None,
+    progress: bool | None = None,
 ) -> VerifyReport:
-    """Probe the URL (running --during alongside) and summarise. `watcher`: a PlatformWatcher."""
+    """Probe the URL (running --during alongside) and summarise. `watcher`: a PlatformWatcher.
+    `progress`: draw the live progress line on stderr (default: when stderr is a terminal)."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     command = DuringCommand(options.during, clock) if options.during else None
     starts: list[float] = []
@@ -175,9 +179,22 @@ def run_verify(
             command.start(t0)
 
     probe = Probe(options, http=http, clock=clock, sleep=sleep)
+    line = None
+    if progress if progress is not None else progress_wanted():
+        line = ProgressLine(
+            probe.live,
+            lambda live: progress_line(
+                live,
+                duration_s=options.duration_s,
+                during_ended_s=command.ended_at() if command else None,
+                tail_s=options.tail_s,
+            ),
+        )
     stop_reason = "interrupted"  # what stops a command still running if anything below raises
     with StopSignals() as signals:  # held until the command is stopped: a SIGTERM can't orphan it
         try:
+            if line is not None:
+                line.start()
             result = probe.run(stop_rule(options, command, signals), on_start=on_start)
             stopped_because = stop_reason = result.stopped_because
             if command is not None and stopped_because == "max_requests":
@@ -186,6 +203,8 @@ def run_verify(
                 if why and why != "max_duration":  # interrupted while waiting: say so
                     stopped_because = why
         finally:
+            if line is not None:
+                line.stop()
             if command is not None:
                 command.stop(stop_reason)
             platform = watcher.stop() if watcher is not None else None
