@@ -312,7 +312,7 @@ def _report(
         skipped_slots=result_box[0].skipped_slots if result_box else 0,
         marker=f"header {MARKER_HEADER}",
         during=during,
-        platform={"app": "local", "events": events, "polls": []},
+        platform=None,  # no Platform API here: the deploys are drawn as the --during bar
     )
     verify = summarise(samples, run)
     dyno_facts = _dyno_facts(app)
