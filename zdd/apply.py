@@ -11,40 +11,60 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import StrEnum
+from typing import assert_never
 
+from zdd import changes
 from zdd.authorize import install_token
+from zdd.changes import (
+    AuthorizationCreate,
+    AuthorizationRevoke,
+    BuildpackInsert,
+    BuildpackMove,
+    BuildpackRemove,
+    Change,
+    ConfigUpdate,
+    FeatureToggle,
+    FormationUpdate,
+    ProcessUpdate,
+)
 from zdd.errors import PrebootInProgress, ZddError
-from zdd.heroku.models import FormationUpdate
-from zdd.plan import BLOCKED, PENDING, Plan, Step
+from zdd.heroku import models
+from zdd.plan import Plan, Step, StepStatus
 from zdd.snapshot import Snapshot
-from zdd.state import (
-    ZDD_APP_VAR,
-    ZDD_OPT_OUT_VAR,
-    ZDD_TOKEN_VAR,
-    AppState,
-    buildpack_key,
-    parse_opt_outs,
-)
+from zdd.state import AppState
 
-CHANGED, UNCHANGED, BLOCKED_, FAILED, NOT_ATTEMPTED = (
-    "changed",
-    "unchanged",
-    "blocked",
-    "failed",
-    "not_attempted",
+
+class Outcome(StrEnum):
+    """What applying a step did (the `outcome` of a result in --json)."""
+
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    BLOCKED = "blocked"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not_attempted"
+
+
+#: Short names kept for callers written before Outcome (same values).
+CHANGED, UNCHANGED, FAILED, NOT_ATTEMPTED = (
+    Outcome.CHANGED,
+    Outcome.UNCHANGED,
+    Outcome.FAILED,
+    Outcome.NOT_ATTEMPTED,
 )
+BLOCKED_ = Outcome.BLOCKED
 
 
 @dataclass(frozen=True)
 class StepResult:
     step: Step
-    outcome: str
+    outcome: Outcome
     detail: str = ""
 
     def to_dict(self) -> dict:
         return {
             "id": self.step.id,
-            "outcome": self.outcome,
+            "outcome": str(self.outcome),
             "what": self.step.what,
             "detail": self.detail,
         }
@@ -88,9 +108,9 @@ class Applier:
         results: list[StepResult] = []
         failed = False
         for step in plan.steps:
-            if step.status == BLOCKED:
-                results.append(StepResult(step, BLOCKED_, step.note or step.why))
-            elif step.status != PENDING:
+            if step.status == StepStatus.BLOCKED:
+                results.append(StepResult(step, Outcome.BLOCKED, step.note or step.why))
+            elif step.status != StepStatus.PLANNED or step.change is None:
                 results.append(StepResult(step, UNCHANGED))
             elif failed:
                 results.append(StepResult(step, NOT_ATTEMPTED, "stopped after the failure above"))
@@ -103,51 +123,67 @@ class Applier:
                     results.append(StepResult(step, FAILED, str(exc)))
         return results
 
-    # -- one write per kind ---------------------------------------------------------------------
+    # -- one write per change ---------------------------------------------------------------------
     def _write(self, step: Step) -> StepResult | None:
-        """One step's writes; a StepResult when the outcome isn't simply `changed`."""
-        p, app, c = step.payload, self.app, self.client
-        if step.kind == "feature":
-            c.feature_update(app, p["feature"], p["enabled"])
-        elif step.kind == "formation":
-            wanted = list(p["updates"])
-            kept = []
-            if self.never_lower:
-                wanted, kept = self._not_lower(wanted)
-            if kept:  # the result describes what was really sent; verify checks that
-                step = replace(step, payload={**p, "updates": wanted})
-            if wanted:
-                self._formation(
-                    [FormationUpdate(u["type"], u.get("quantity"), u.get("size")) for u in wanted]
-                )
-            detail = "; ".join(kept)
-            return StepResult(step, CHANGED if wanted else UNCHANGED, detail) if kept else None
-        elif step.kind == "buildpacks":
-            c.buildpack_replace(app, p["buildpacks"])
-        elif step.kind == "config":
-            return self._config(step)
-        elif step.kind == "authorization":
-            c.oauth_authorization_delete(p["revoke"])
-        else:  # pragma: no cover - plan.py makes only the kinds above
-            raise ValueError(f"unknown step kind {step.kind!r}")
+        """One step's write; a StepResult when the outcome isn't simply `changed`."""
+        assert step.change is not None
+        sent, detail = self._send(step.change)
+        if sent is None:
+            return StepResult(step, Outcome.UNCHANGED, detail)
+        if sent != step.change or detail:  # the result describes what was really sent
+            return StepResult(replace(step, change=sent), Outcome.CHANGED, detail)
+        return None
 
-    def _not_lower(self, updates: list[dict]) -> tuple[list[dict], list[str]]:
-        """Drop quantities below the current ones (re-read now); returns (updates, notes)."""
+    def _send(self, change: Change) -> tuple[Change | None, str]:
+        """Send `change`; returns what was really sent (None: nothing) and a note for the user."""
+        app, c = self.app, self.client
+        match change:
+            case FeatureToggle():
+                c.feature_update(app, change.feature, change.after)
+            case FormationUpdate():
+                kept: list[str] = []
+                if self.never_lower:
+                    change, kept = self._not_lower(change)
+                if not change.updates:
+                    return None, "; ".join(kept)
+                self._formation(
+                    [models.FormationUpdate(u.type, u.quantity, u.size) for u in change.updates]
+                )
+                return change, "; ".join(kept)
+            case BuildpackInsert() | BuildpackMove() | BuildpackRemove():
+                c.buildpack_replace(app, list(change.after))
+            case ConfigUpdate():
+                c.config_vars_update(app, change.changes())
+            case AuthorizationCreate():
+                # zdd.authorize: marked, retry-safe create; conditional write; extras revoked
+                done = install_token(
+                    c, app, change.config.changes(), snapshot=self.snapshot, rotate=change.rotate
+                )
+                return change, done.note
+            case AuthorizationRevoke():
+                c.oauth_authorization_delete(change.authorization_id)
+            case _:
+                assert_never(change)
+        return change, ""
+
+    def _not_lower(self, change: FormationUpdate) -> tuple[FormationUpdate, list[str]]:
+        """Drop quantities below the current ones (re-read now); returns (update, notes)."""
         now = {f.type: f.quantity for f in self.client.formation_list(self.app)}
-        out, kept = [], []
-        for u in updates:
-            current = now.get(u["type"])
-            if "quantity" in u and current is not None and current > u["quantity"]:
+        out: list[ProcessUpdate] = []
+        kept: list[str] = []
+        for u in change.updates:
+            current = now.get(u.type)
+            if u.quantity is not None and current is not None and current > u.quantity:
                 kept.append(
-                    f"{u['type']} kept at {current} (the plan said {u['quantity']}; it was "
+                    f"{u.type} kept at {current} (the plan said {u.quantity}; it was "
                     "scaled up meanwhile, and zdd never scales down)"
                 )
-                u = {k: v for k, v in u.items() if k != "quantity"}
-            if len(u) > 1:
+                u = replace(u, quantity=None)
+            if u.quantity is not None or u.size is not None:
                 out.append(u)
-        return out, kept
+        return FormationUpdate(tuple(out)), kept
 
-    def _formation(self, updates: list[FormationUpdate]) -> None:
+    def _formation(self, updates: list[models.FormationUpdate]) -> None:
         """One batch update; while a preboot runs, poll until it ends or `wait` runs out."""
         start = self.clock()
         while True:
@@ -174,57 +210,10 @@ class Applier:
                 )
                 self.sleep(self.poll)
 
-    def _config(self, step: Step) -> StepResult | None:
-        p = step.payload
-        changes: dict[str, str | None] = {v: None for v in p.get("unset", ())}
-        changes.update(p.get("set", {}))  # ZDD_OPT_OUT: recorded in the same config update
-        if p.get("set_app"):
-            changes[ZDD_APP_VAR] = self.app
-        if not (p.get("create_token") or p.get("rotate_token")):
-            self.client.config_vars_update(self.app, changes)
-            return None
-        # zdd.authorize: marked, retry-safe create; conditional write; extras revoked
-        done = install_token(
-            self.client,
-            self.app,
-            changes,
-            snapshot=self.snapshot,
-            rotate=bool(p.get("rotate_token")),
-        )
-        return StepResult(step, CHANGED, done.note) if done.note else None
-
 
 def satisfied(step: Step, state: AppState) -> bool:
     """Does `state` show the effect of `step`? (the verification after apply)."""
-    p = step.payload
-    if step.kind == "feature":
-        return state.feature(p["feature"]) == p["enabled"]
-    if step.kind == "formation":
-        for u in p["updates"]:
-            proc = state.process(u["type"])
-            if proc is None:
-                return False
-            if "quantity" in u and proc.quantity != u["quantity"]:
-                return False
-            if "size" in u and proc.size.lower() != u["size"].lower():
-                return False
-        return True
-    if step.kind == "buildpacks":
-        return [buildpack_key(b) for b in state.buildpacks] == [
-            buildpack_key(b) for b in p["buildpacks"]
-        ]
-    if step.kind == "config":
-        if state.config_vars is None:
-            return False
-        ok = not any(v in state.config_vars for v in p.get("unset", ()))
-        if ZDD_OPT_OUT_VAR in p.get("set", {}):
-            ok = ok and state.opt_outs == parse_opt_outs(p["set"][ZDD_OPT_OUT_VAR])
-        if p.get("create_token"):
-            ok = ok and ZDD_TOKEN_VAR in state.config_vars
-        if p.get("set_app"):
-            ok = ok and ZDD_APP_VAR in state.config_vars
-        return ok
-    return True  # authorization revoke: the DELETE's success is the evidence
+    return step.change is None or changes.satisfied(step.change, state)
 
 
 def verify(results: list[StepResult], after: AppState) -> list[StepResult]:

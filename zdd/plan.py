@@ -10,10 +10,24 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from zdd import changes
+from zdd.changes import (
+    AuthorizationCreate,
+    BuildpackInsert,
+    BuildpackMove,
+    Change,
+    ConfigUpdate,
+    FeatureToggle,
+    FormationUpdate,
+    Kind,
+    ProcessUpdate,
+    describe,
+)
 from zdd.checks import NO_WEB, private_reason
 from zdd.cost import (
     ECO_NOTE,
@@ -44,13 +58,22 @@ from zdd.state import (
     is_jvm_buildpack,
     is_private,
     is_professional,
-    parse_opt_outs,
 )
 
 if TYPE_CHECKING:
     from zdd.companion import UrlCheck
 
-PENDING, UNCHANGED, BLOCKED = "pending", "unchanged", "blocked"
+
+class StepStatus(StrEnum):
+    """A step's status in a plan. Not an exit code: `zdd.cli` has those (its PENDING is exit 3)."""
+
+    PLANNED = "pending"  # will write when applied
+    UNCHANGED = "unchanged"  # nothing to do (or opted out, with the reason)
+    BLOCKED = "blocked"  # needs the user's consent or another fix first
+
+
+#: Short names kept for callers written before StepStatus (same values).
+PENDING, UNCHANGED, BLOCKED = StepStatus.PLANNED, StepStatus.UNCHANGED, StepStatus.BLOCKED
 DEFAULT_SIZE = "Standard-1X"
 
 #: A plan adding at least this much to the monthly bill asks for an explicit confirmation of the
@@ -104,31 +127,46 @@ def setup_command(app: str, opts: PlanOptions, size: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class Step:
-    """One change (or a reason there is none). `payload` is what apply.py sends."""
+    """One step of a plan: the typed `change` apply.py sends (zdd.changes), or the reason there is
+    none. A blocked step keeps the change it would make once unblocked."""
 
     id: str
-    kind: str
-    status: str
+    kind: Kind
+    status: StepStatus
     what: str
     why: str
     cost_change: int | None = 0
     restarts: bool = False
     note: str = ""
     commands: tuple[str, ...] = ()
-    payload: Mapping = field(default_factory=dict)
+    change: Change | None = None
     opted_out: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", Kind(self.kind))
+        object.__setattr__(self, "status", StepStatus(self.status))
+        if self.change is not None and self.change.kind != self.kind:
+            raise ValueError(f"step {self.id}: a {type(self.change).__name__} is no {self.kind}")
+        if self.status == StepStatus.PLANNED and self.change is None:
+            raise ValueError(f"step {self.id}: pending without a change")
+
+    @property
+    def payload(self) -> Mapping:
+        """The change as plain data (what the step sends), {} when there is none."""
+        return self.change.payload() if self.change is not None else {}
 
     def to_dict(self) -> dict:
         return {
             "id": self.id,
-            "kind": self.kind,
-            "status": self.status,
+            "kind": str(self.kind),
+            "status": str(self.status),
             "what": self.what,
             "why": self.why,
             "monthly_cost_change_usd": self.cost_change,
             "restarts_dynos": self.restarts,
             "note": self.note,
             "commands": list(self.commands),
+            "change": describe(self.change) if self.change is not None else None,
         }
 
 
@@ -229,7 +267,7 @@ def _feature_step(
         f"enable {name}",
         why,
         commands=(f"heroku features:enable {name} --app {app}",),
-        payload={"feature": name, "enabled": True},
+        change=FeatureToggle(name, False, True),
     )
 
 
@@ -310,14 +348,16 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
             change.append(f"{canonical_size(b.size)} -> {p.size}")
         parts.append(f"{t}: {', '.join(change)}")
     what = "scale " + "; ".join(parts) + (" (one batch update)" if len(targets) > 1 else "")
-    updates = []
-    for t, p in targets.items():
-        u: dict = {"type": t}
-        if p.quantity != before[t].quantity:
-            u["quantity"] = p.quantity
-        if p.size.lower() != before[t].size.lower():
-            u["size"] = p.size
-        updates.append(u)
+    update = FormationUpdate(
+        tuple(
+            ProcessUpdate(
+                before[t],
+                quantity=p.quantity if p.quantity != before[t].quantity else None,
+                size=p.size if p.size.lower() != before[t].size.lower() else None,
+            )
+            for t, p in targets.items()
+        )
+    )
     command = _scale_command(app, list(targets.values()))
     note = ECO_NOTE if uses_eco(to_move) else ""
     if low and not size:
@@ -342,7 +382,7 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
                 if x
             ),
             commands=(command,),
-            payload={"updates": updates},
+            change=update,
         )
     return Step(
         "formation",
@@ -353,7 +393,7 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
         cost_change=cost,
         note=note,
         commands=(command,),
-        payload={"updates": updates},
+        change=update,
     )
 
 
@@ -440,7 +480,7 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
                 f"heroku buildpacks:remove {ref} --app {app}",
                 f"heroku buildpacks:add --index {anchor + 1} {ref} --app {app}",
             ),
-            payload={"buildpacks": target},
+            change=BuildpackMove(state.buildpacks, tuple(target), ref),
         )
     step = Step(
         "buildpack",
@@ -450,7 +490,7 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         why,
         note="takes effect on the next deploy",
         commands=(f"heroku buildpacks:add --index {anchor + 1} {url} --app {app}",),
-        payload={"buildpacks": target},
+        change=BuildpackInsert(state.buildpacks, tuple(target), url),
     )
     check = opts.url_check
     if check is not None and not check.ok:
@@ -523,10 +563,27 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         why,
         restarts=True,
         note="setting config vars makes a new release and restarts every dyno "
-        "(with preboot on, web dynos are replaced without downtime)",
+        "(with preboot on, new web dynos take traffic before the old ones stop)",
         commands=tuple(commands),
-        payload={"create_token": not has_token, "set_app": not has_app, "rotate_token": rotate},
+        change=_credentials(app, has_token, has_app, rotate),
     )
+
+
+def _credentials(app: str, has_token: bool, has_app: bool, rotate: bool) -> Change:
+    """The release check's credentials: a new token (with ZDD_APP beside it), or only ZDD_APP."""
+    config = ConfigUpdate(set={} if has_app else {ZDD_APP_VAR: app})
+    if has_token:
+        return config
+    return AuthorizationCreate(config, rotate=rotate)
+
+
+def _with_set(change: Change | None, values: Mapping[str, str]) -> Change:
+    """`change` (a config update or token creation) also setting `values`, in the same update."""
+    if isinstance(change, AuthorizationCreate):
+        return replace(change, config=_with_set(change.config, values))  # type: ignore[arg-type]
+    if isinstance(change, ConfigUpdate):
+        return replace(change, set={**change.set, **values})
+    raise TypeError(f"can't add config vars to {change!r}")
 
 
 def check_options(opts: PlanOptions) -> None:
@@ -614,7 +671,7 @@ def _record_opt_outs(state: AppState, opts: PlanOptions, config: Step) -> tuple[
                 config,
                 what=f"{config.what}; record {ZDD_OPT_OUT_VAR}={value}",
                 commands=tuple(commands),
-                payload={**config.payload, "set": {ZDD_OPT_OUT_VAR: value}},
+                change=_with_set(config.change, {ZDD_OPT_OUT_VAR: value}),
             ),
             None,
         )
@@ -636,7 +693,7 @@ def _record_opt_outs(state: AppState, opts: PlanOptions, config: Step) -> tuple[
         restarts=True,
         note="setting a config var makes a new release and restarts every dyno",
         commands=(set_cmd,),
-        payload={"set": {ZDD_OPT_OUT_VAR: value}},
+        change=ConfigUpdate(set={ZDD_OPT_OUT_VAR: value}),
     )
 
 
@@ -704,7 +761,7 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
             preboot.why,
             note="preboot needs Standard or Performance dynos: blocked by the formation step",
             commands=preboot.commands,
-            payload=preboot.payload,
+            change=preboot.change,
         )
     release_check, opt_out = _record_opt_outs(state, opts, _release_check_step(state, opts, java))
     steps = (
@@ -732,39 +789,7 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
 
 def simulate(state: AppState, p: Plan) -> AppState:
     """The state after applying every pending step: what apply.py should reach (for tests)."""
-    features = dict(state.features)
-    formation = list(state.formation)
-    buildpacks = state.buildpacks
-    config = state.config_vars
-    opt_outs = state.opt_outs
-    for s in p.pending:
-        if s.kind == "feature":
-            features[s.payload["feature"]] = s.payload["enabled"]
-        elif s.kind == "formation":
-            by_type = {u["type"]: u for u in s.payload["updates"]}
-            formation = [
-                Process(
-                    f.type,
-                    by_type.get(f.type, {}).get("quantity", f.quantity),
-                    by_type.get(f.type, {}).get("size", f.size),
-                )
-                for f in formation
-            ]
-        elif s.kind == "buildpacks":
-            buildpacks = tuple(s.payload["buildpacks"])
-        elif s.kind == "config" and config is not None:
-            add = {ZDD_TOKEN_VAR} if s.payload.get("create_token") else set()
-            add |= {ZDD_APP_VAR} if s.payload.get("set_app") else set()
-            add |= set(s.payload.get("set", {}))
-            config = (config | add) - set(s.payload.get("unset", ()))
-            if ZDD_OPT_OUT_VAR in s.payload.get("set", {}):
-                opt_outs = parse_opt_outs(s.payload["set"][ZDD_OPT_OUT_VAR])
-            if ZDD_OPT_OUT_VAR in s.payload.get("unset", ()):
-                opt_outs = frozenset()
-    return state.replace(
-        features=features,
-        formation=tuple(formation),
-        buildpacks=buildpacks,
-        config_vars=config,
-        opt_outs=opt_outs,
-    )
+    for step in p.pending:
+        assert step.change is not None  # a pending step always has one (Step.__post_init__)
+        state = changes.simulate(step.change, state)
+    return state

@@ -10,9 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 
+from zdd.changes import (
+    AuthorizationRevoke,
+    BuildpackRemove,
+    ConfigUpdate,
+    FeatureToggle,
+    FormationUpdate,
+    ProcessUpdate,
+)
 from zdd.cost import canonical_size, formation_cost, monthly_price
 from zdd.plan import BLOCKED, PENDING, UNCHANGED, Plan, Step, simulate
-from zdd.snapshot import Snapshot
+from zdd.snapshot_record import SnapshotRecord
 from zdd.state import (
     AFFINITY,
     OWNED_CONFIG_VARS,
@@ -24,7 +32,7 @@ from zdd.state import (
 )
 
 
-def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> list[Step]:
+def _formation_steps(state: AppState, snap: SnapshotRecord, restore_sizes: bool) -> list[Step]:
     app = state.app
     now = {p.type: p for p in state.formation}
     quantity, size = {}, {}
@@ -47,25 +55,24 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
     )
 
     def step(id_, types, with_size, status, extra_note=None):
-        updates, parts, cost = [], [], 0
+        updates: list[ProcessUpdate] = []
+        parts: list[str] = []
+        cost: int | None = 0
         for t in types:
-            u = {"type": t}
-            q = quantity.get(t, now[t].quantity)
-            q0 = now[t].quantity
-            s = size.get(t, now[t].size) if with_size else now[t].size
-            if t in quantity:
-                u["quantity"] = q
-            if with_size and t in size:
-                u["size"] = s
-            if len(u) == 1:
+            u = ProcessUpdate(
+                now[t],
+                quantity=quantity.get(t),
+                size=size.get(t) if with_size else None,
+            )
+            if u.quantity is None and u.size is None:
                 continue
             updates.append(u)
+            q0, q, s = now[t].quantity, u.after.quantity, u.after.size
             parts.append(f"{t}: {q0} x {canonical_size(now[t].size)} -> {q} x {s}")
             new, old = monthly_price(s), monthly_price(now[t].size)
-            cost = None if None in (cost, new, old) else cost + new * q - old * q0
+            cost = None if cost is None or new is None or old is None else cost + new * q - old * q0
         pairs = " ".join(
-            f"{u['type']}={u.get('quantity', now[u['type']].quantity)}"
-            f"{':' + u['size'] if 'size' in u else ''}"
+            f"{u.type}={u.after.quantity}{':' + u.size if u.size is not None else ''}"
             for u in updates
         )
         return Step(
@@ -77,7 +84,7 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
             cost_change=cost,
             note=note if extra_note is None else extra_note,
             commands=(f"heroku ps:scale {pairs} --app {app}",),
-            payload={"updates": updates},
+            change=FormationUpdate(tuple(updates)),
         )
 
     types = list(dict.fromkeys([*quantity, *size]))
@@ -107,11 +114,11 @@ def _formation_steps(state: AppState, snap: Snapshot, restore_sizes: bool) -> li
 
 def undo_plan(
     state: AppState,
-    snap: Snapshot,
+    snap: SnapshotRecord,
     *,
     restore_sizes: bool = False,
     authorization_exists: bool = False,
-    later: Sequence[Snapshot] = (),
+    later: Sequence[SnapshotRecord] = (),
     live_authorizations: Collection[str] = (),
     unheld_authorizations: Sequence[str] = (),
 ) -> Plan:
@@ -140,7 +147,7 @@ def undo_plan(
                     f"{verb} {name}",
                     f"it was {'on' if want else 'off'} before zdd setup",
                     commands=(f"heroku features:{verb} {name} --app {app}",),
-                    payload={"feature": name, "enabled": want},
+                    change=FeatureToggle(name, state.feature(name), want),
                 )
             )
     steps += _formation_steps(state, snap, restore_sizes)
@@ -161,7 +168,7 @@ def undo_plan(
                 f"remove {', '.join(removed)} (other buildpacks stay, in order)",
                 "zdd setup added it",
                 commands=tuple(f"heroku buildpacks:remove {b} --app {app}" for b in removed),
-                payload={"buildpacks": target},
+                change=BuildpackRemove(state.buildpacks, tuple(target), removed[0]),
             )
         )
 
@@ -197,7 +204,7 @@ def undo_plan(
                     restarts=True,
                     note="changing config vars makes a new release and restarts every dyno",
                     commands=tuple(commands),
-                    payload={"unset": unset, **({"set": reset} if reset else {})},
+                    change=ConfigUpdate(set=reset, unset=tuple(unset)),
                 )
             )
         else:
@@ -243,7 +250,7 @@ def authorization_steps(ids: Sequence[str], live: Callable[[str], bool]) -> list
                     f"revoke the OAuth authorization zdd created ({auth})",
                     "its token was only for the release check",
                     commands=(f"heroku authorizations:revoke {auth}",),
-                    payload={"revoke": auth},
+                    change=AuthorizationRevoke(auth),
                 )
             )
         else:

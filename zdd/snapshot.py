@@ -17,25 +17,15 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from zdd.errors import ConfigError, ZddError
-from zdd.state import (
-    AFFINITY,
-    OWNED_CONFIG_VARS,
-    PREBOOT,
-    ZDD_OPT_OUT_VAR,
-    AppState,
-    Process,
-    format_opt_outs,
-    processes,
-)
+from zdd.snapshot_record import FORMAT, SnapshotRecord, now_stamp
 
-FORMAT = 1
+__all__ = ["FORMAT", "NoSnapshot", "Snapshot", "SnapshotError", "now_stamp", "state_dir"]
 
 
 class SnapshotError(ZddError):
@@ -46,10 +36,6 @@ class NoSnapshot(SnapshotError):
     """The app has no snapshot at all (undo can still revoke zdd's tokens nobody holds)."""
 
 
-def now_stamp() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def state_dir(env: Mapping[str, str] | None = None) -> Path:
     env = os.environ if env is None else env
     base = env.get("XDG_STATE_HOME") or str(Path(env.get("HOME", "~")) / ".local" / "state")
@@ -57,51 +43,10 @@ def state_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 @dataclass
-class Snapshot:
-    app: str
-    taken_at: str
-    features: dict[str, bool]
-    formation: list[dict]
-    buildpacks: list[str]
-    config_vars_present: list[str] | None
-    authorization_id: str | None = None
-    #: ZDD_OPT_OUT's value before the run (None: unset or unreadable), so undo can put it back.
-    opt_out: str | None = None
-    #: The run id in the description of the token setup creates (zdd.heroku.marks), saved
-    #: before the create request, so a token whose answer was lost can still be found.
-    authorization_run: str | None = None
-    #: The companion buildpack URL setup installs (`--buildpack`), so later runs recognise it.
-    companion_url: str | None = None
-    #: When `zdd undo` restored the chain this snapshot belongs to (None: not undone).
-    undone_at: str | None = None
+class Snapshot(SnapshotRecord):
+    """A SnapshotRecord kept in a file: saved, loaded, chained and marked undone here."""
+
     path: Path | None = field(default=None, compare=False)
-
-    @classmethod
-    def of(cls, state: AppState, companion_url: str | None = None) -> Snapshot:
-        present = None
-        if state.config_vars is not None:
-            present = sorted(v for v in OWNED_CONFIG_VARS if v in state.config_vars)
-        return cls(
-            app=state.app,
-            taken_at=now_stamp(),
-            features={name: state.feature(name) for name in (PREBOOT, AFFINITY)},
-            formation=[p.to_dict() for p in state.formation],
-            buildpacks=list(state.buildpacks),
-            config_vars_present=present,
-            opt_out=format_opt_outs(state.opt_outs)
-            if present is not None and ZDD_OPT_OUT_VAR in present
-            else None,
-            companion_url=companion_url,
-        )
-
-    @property
-    def processes(self) -> tuple[Process, ...]:
-        return processes(self.formation)
-
-    def to_dict(self) -> dict:
-        out = asdict(self)
-        out.pop("path")
-        return {"format": FORMAT, **out}
 
     def save(self, directory: Path | None = None) -> Path:
         """Write atomically (tmp + rename); later saves (authorization id) rewrite the same file.

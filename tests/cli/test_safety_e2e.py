@@ -26,13 +26,16 @@ def test_private_space_web_is_neither_blocked_nor_downsized(sandbox_for):
     steps = {s["id"]: s for s in run.json["plan"]["steps"]}
     assert steps["formation"]["status"] == "unchanged"
     assert steps["preboot"]["status"] == "unchanged" and "rolling" in steps["preboot"]["why"]
+    # session affinity is not available in Private Spaces either: nothing to write
+    assert steps["affinity"]["status"] == "unchanged" and "Private" in steps["affinity"]["why"]
     assert "Standard-1X" not in run.out
     assert env.app_state("private-app")["formation"] == [("web", 2, "Private-M")]
-    assert [w["path"] for w in env.writes()] == ["/apps/private-app/features/http-session-affinity"]
+    assert env.writes() == []
     check = env.run("check", "--app", "private-app", "--json")
     assert check.code == 0, check
     found = {f["id"]: f["status"] for f in check.json["apps"][0]["findings"]}
     assert found["tier.professional"] == "passed" and found["preboot.enabled"] == "skipped"
+    assert found["affinity.enabled"] == "skipped"
 
 
 def test_a_custom_companion_url_is_recognised_by_check_a_rerun_and_undo(sandbox_for):

@@ -15,6 +15,7 @@ import pytest
 
 from zdd.apply import CHANGED, Applier
 from zdd.authorize import install_token
+from zdd.changes import AuthorizationCreate, ConfigUpdate
 from zdd.heroku.client import HerokuClient
 from zdd.heroku.marks import describe, marked_for
 from zdd.plan import PENDING, Plan, Step
@@ -65,8 +66,8 @@ def new_app(server) -> str:
 
 
 def token_plan(app: str, rotate: bool = False) -> Plan:
-    payload = {"create_token": True, "set_app": True, "rotate_token": rotate}
-    step = Step("release_check", "config", PENDING, "set the token", "", payload=payload)
+    change = AuthorizationCreate(ConfigUpdate(set={"ZDD_APP": app}), rotate=rotate)
+    step = Step("release_check", "config", PENDING, "set the token", "", change=change)
     return Plan(app, (step,), (), "")
 
 

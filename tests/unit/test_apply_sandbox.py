@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from zdd.apply import CHANGED, FAILED, NOT_ATTEMPTED, UNCHANGED, Applier, verify
+from zdd.changes import FormationUpdate, ProcessUpdate
 from zdd.checks import FAILED as CHECK_FAILED
 from zdd.checks import check
 from zdd.cost import PROFESSIONAL_SIZES
@@ -162,7 +163,7 @@ def test_formation_never_goes_below_what_the_applier_reads_just_before(server, c
         PENDING,
         "restore",
         "",
-        payload={"updates": [{"type": "web", "quantity": 1}]},
+        change=FormationUpdate((ProcessUpdate(after.web, quantity=1),)),
     )
     Applier(client, app, never_lower=False).run(Plan(app, (lower,)))
     assert read_state(client, app).web.quantity == 1

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from zdd.changes import ConfigUpdate
 from zdd.plan import BLOCKED, PENDING, UNCHANGED, PlanError, PlanOptions, check_options, plan
 from zdd.state import COMPANION_BUILDPACK_URL, AppState, Process
 
@@ -81,7 +82,7 @@ def test_companion_goes_just_before_the_last_buildpack():
 def test_existing_token_only_adds_the_app_var():
     state = AppState(app="a", buildpacks=("heroku/java",), config_vars=frozenset({"ZDD_API_TOKEN"}))
     step = plan(state).step("release_check")
-    assert step.payload == {"create_token": False, "set_app": True, "rotate_token": False}
+    assert step.change == ConfigUpdate(set={"ZDD_APP": "a"})  # no new token: only ZDD_APP
     assert step.commands == ("heroku config:set ZDD_APP=a --app a",)
 
 

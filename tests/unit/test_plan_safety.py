@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from zdd.changes import AuthorizationCreate, ConfigUpdate
 from zdd.checks import SKIPPED, check, statuses
 from zdd.plan import (
     BLOCKED,
@@ -82,7 +83,9 @@ def test_no_affinity_is_recorded_in_the_same_config_update_as_the_other_zdd_vars
     p = plan(state, PlanOptions(affinity=False))
     config = [s for s in p.steps if s.kind == "config" and s.status == PENDING]
     assert [s.id for s in config] == ["release_check"]  # one update, one release
-    assert config[0].payload["set"] == {"ZDD_OPT_OUT": "affinity.enabled"}
+    assert config[0].change == AuthorizationCreate(
+        ConfigUpdate(set={"ZDD_APP": "a", "ZDD_OPT_OUT": "affinity.enabled"})
+    )
     assert "ZDD_OPT_OUT=affinity.enabled ZDD_API_TOKEN=" in config[0].commands[-1]
     after = simulate(state, p)
     assert after.opt_outs == {"affinity.enabled"}

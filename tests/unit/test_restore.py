@@ -90,9 +90,7 @@ def test_a_token_that_existed_before_setup_is_kept():
     before = BASIC.replace(config_vars=frozenset({"ZDD_API_TOKEN"}))
     now = after_setup(before)
     assert plan(before, PlanOptions(size="Standard-1X")).step("release_check").payload == {
-        "create_token": False,
-        "set_app": True,
-        "rotate_token": False,
+        "set": {"ZDD_APP": "a"}
     }
     p = undo_plan(now, Snapshot.of(before))
     assert p.step("release_check").payload == {"unset": ["ZDD_APP"]}

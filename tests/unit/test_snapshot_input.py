@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from zdd.changes import ConfigUpdate
 from zdd.plan import PlanOptions, plan, simulate
 from zdd.restore import undo_plan
 from zdd.snapshot import Snapshot, SnapshotError
@@ -95,7 +96,7 @@ def test_undo_puts_a_prior_opt_out_back_and_removes_a_new_one(tmp_path):
     now = simulate(before, plan(before, PlanOptions(affinity=False, release_check=False)))
     assert now.opt_outs == {"preboot.enabled", "affinity.enabled", "release_check.credentials"}
     step = undo_plan(now, snap).step("release_check")
-    assert step.payload == {"unset": [], "set": {"ZDD_OPT_OUT": "preboot.enabled"}}
+    assert step.change == ConfigUpdate(set={"ZDD_OPT_OUT": "preboot.enabled"})
     assert simulate(now, undo_plan(now, snap)).opt_outs == {"preboot.enabled"}
     fresh = Snapshot.of(STATE)
     now = simulate(STATE, plan(STATE, PlanOptions(affinity=False)))
