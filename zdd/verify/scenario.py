@@ -34,8 +34,9 @@ def demo_seed(preboot_seconds: float) -> dict:
                 "formation": [web],
                 "features": {"preboot": True, "http-session-affinity": True},
                 "preboot_in_progress_seconds": preboot_seconds,
-                # the new dynos are up within the window (the sandbox's default boot is 5 s)
-                "boot_seconds": preboot_seconds / 2,
+                # the new dynos boot for most of the window (watchers see them `starting`) and
+                # are up before it ends (the sandbox's default boot is 5 s)
+                "boot_seconds": preboot_seconds * 0.75,
             }
         ]
     }
