@@ -152,8 +152,13 @@ checks::run() {
 	case "${worst}" in
 	"") ;;
 	401)
-		CHECKS_ERROR="the Heroku API rejected the token in ${token_var} (401 unauthorized)"
-		CHECKS_FIX="$(checks::credentials_fix "${app}")"
+		CHECKS_ERROR="the Heroku API rejected the token in ${token_var} (401 unauthorized: expired or revoked)"
+		# zdd setup's tokens expire after a year; --rotate-token makes a fresh one
+		if [[ "${token_var}" == ZDD_API_TOKEN ]]; then
+			CHECKS_FIX="zdd setup --rotate-token --app ${app}"
+		else
+			CHECKS_FIX="$(checks::credentials_fix "${app}")"
+		fi
 		;;
 	403)
 		CHECKS_ERROR="the token in ${token_var} may not read app ${app} (403 forbidden)"

@@ -68,16 +68,19 @@ smoke::cleanup() {
 	SMOKE_TMP=""
 }
 
-# A free loopback port: nothing answers a connection to it (random in 20000-59999, 20 tries).
+# A free loopback port below the kernel's ephemeral range (so no outgoing connection holds it):
+# nothing answers a connection to it. Random in 10000 up to that range (32768 by default), 20 tries.
 smoke::free_port() {
-	local port try
+	local port try low=32768 high
+	read -r low high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	[[ "${low}" =~ ^[0-9]+$ ]] && ((low > 11000)) || low=32768
 	for try in {1..20}; do
-		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+		port=$((10000 + (RANDOM * 32768 + RANDOM) % (low - 10000)))
 		if ! { : <"/dev/tcp/127.0.0.1/${port}"; } 2>/dev/null; then
 			echo "${port}"
 			return 0
 		fi
-		: "${try}"
+		: "${try}" "${high:-}"
 	done
 	return 1
 }

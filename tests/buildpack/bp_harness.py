@@ -132,6 +132,16 @@ class Build:
         return found
 
 
+#: A finding only the build could know (lib/server.sh writes it to .zdd/build-findings.tsv) that the
+#: release check repeats before its own lines: not part of the API check's output.
+BUILD_FINDING = re.compile(r"^zdd: jvm\.[a-z_]+ (passed|failed|skipped): ")
+
+
+def check_lines(stdout: str) -> list[str]:
+    """The release check's own non-empty output lines (build findings left out)."""
+    return [line for line in stdout.splitlines() if line.strip() and not BUILD_FINDING.match(line)]
+
+
 def strip_ansi(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 

@@ -15,6 +15,7 @@ from bp_harness import (
     Build,
     assert_no_secrets,
     capture,
+    check_lines,
     procfile_types,
     scrubbed_env,
     server_seed,
@@ -169,7 +170,7 @@ def test_the_check_sends_the_api_headers_and_only_reads(slug, bp_sandbox, clear_
 
 
 def one_skip_line(result) -> str:
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    lines = check_lines(result.stdout)
     assert len(lines) == 1, result.stdout
     assert lines[0].startswith("zdd: check skipped: ")
     assert result.returncode == 0
@@ -190,7 +191,8 @@ def test_api_errors_print_one_line_and_exit_0(slug, clear_faults, status, words)
 def test_a_wrong_token_is_a_401_line_without_the_token(slug, bp_sandbox):
     result = run_check(slug, **creds(bp_sandbox, ZDD_API_TOKEN="SECRET-not-a-valid-token-123"))
     line = one_skip_line(result)
-    assert "401" in line and "ZDD_API_TOKEN" in line
+    assert "401" in line and "ZDD_API_TOKEN" in line and "expired or revoked" in line
+    assert line.endswith("(fix: zdd setup --rotate-token --app zdd-demo)")
     assert "SECRET-not-a-valid-token-123" not in result.output
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bp_harness import Build, capture, scrubbed_env, strip_ansi
+from bp_harness import BUILD_FINDING, Build, capture, check_lines, scrubbed_env, strip_ansi
 
 DATA = Path(__file__).resolve().parent / "data" / "heroku-24-run-programs.txt"
 FINDING = re.compile(r"^zdd: [a-z_.]+ (passed|failed|skipped): ")
@@ -41,7 +41,7 @@ def creds(sandbox, app="zdd-demo", **extra) -> dict[str, str]:
 
 
 def one_skip_line(result) -> str:
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    lines = check_lines(result.stdout)
     assert len(lines) == 1, result.output
     assert lines[0].startswith("zdd: check skipped: "), result.output
     assert result.stderr == ""
@@ -50,7 +50,12 @@ def one_skip_line(result) -> str:
 
 
 def finding_lines(stdout: str) -> list[str]:
-    return [line for line in stdout.splitlines() if FINDING.match(line)]
+    """The API check's finding lines (a build finding repeated from the slug left out)."""
+    return [
+        line
+        for line in stdout.splitlines()
+        if FINDING.match(line) and not BUILD_FINDING.match(line)
+    ]
 
 
 def fault(sandbox, **spec) -> None:
