@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from zdd.cost import canonical_size
 from zdd.state import (
@@ -23,7 +24,16 @@ from zdd.state import (
     is_private,
 )
 
-PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+class CheckStatus(StrEnum):
+    """A finding's status (`status` in --json)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+PASSED, FAILED, SKIPPED = CheckStatus.PASSED, CheckStatus.FAILED, CheckStatus.SKIPPED
 
 #: Finding ids in report order (docs/design.md "Check findings").
 IDS = (
@@ -45,22 +55,42 @@ DOCS = {
 }
 
 
+#: The setup plan step (zdd.plan; its change in zdd.changes) that makes each finding pass.
+FIXED_BY = {
+    "tier.professional": "formation",
+    "web.redundancy": "formation",
+    "affinity.enabled": "affinity",
+    "preboot.enabled": "preboot",
+    "buildpack.companion": "buildpack",
+    "release_check.credentials": "release_check",
+}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One check result. `command` and `doc` form the remedy; both are empty when it passed."""
 
     id: str
-    status: str
+    status: CheckStatus
     message: str
     command: str = ""
     doc: str = ""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", CheckStatus(self.status))
+
+    @property
+    def fixed_by(self) -> str:
+        """The id of the setup step whose change fixes this finding."""
+        return FIXED_BY[self.id]
+
     def to_dict(self) -> dict:
         return {
             "id": self.id,
-            "status": self.status,
+            "status": str(self.status),
             "message": self.message,
             "remedy": {"command": self.command, "doc": self.doc} if self.status == FAILED else None,
+            "fixed_by": self.fixed_by,
         }
 
 
@@ -266,4 +296,4 @@ def private_reason(feature: str, sizes: list[str]) -> str:
 
 def statuses(findings: Iterable[Finding]) -> dict[str, str]:
     """{id: status}: the shape of a vector's "expected"."""
-    return {f.id: f.status for f in findings}
+    return {f.id: str(f.status) for f in findings}

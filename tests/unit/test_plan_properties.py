@@ -68,15 +68,6 @@ options = st.builds(
     release_check=st.none() | st.booleans(),
 )
 
-#: Which plan step answers for each finding id.
-STEP_FOR = {
-    "tier.professional": "formation",
-    "web.redundancy": "formation",
-    "affinity.enabled": "affinity",
-    "preboot.enabled": "preboot",
-    "buildpack.companion": "buildpack",
-    "release_check.credentials": "release_check",
-}
 
 
 @settings(max_examples=150, deadline=None)
@@ -87,7 +78,7 @@ def test_applying_the_plan_passes_every_check_or_the_plan_says_why(state, opts):
     for f in check(after):
         if f.status != FAILED:
             continue
-        step = p.step(STEP_FOR[f.id])
+        step = p.step(f.fixed_by)  # the finding names the step that fixes it
         explained = step.status == BLOCKED or step.opted_out
         if f.id == "web.redundancy":
             explained = explained or opts.min_web < 2
