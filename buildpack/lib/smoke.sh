@@ -133,8 +133,8 @@ smoke::collect_secrets() {
 	done
 }
 
-# The log's last SMOKE_LOG_LINES lines, scrubbed, as `zdd: smoke log: ` lines of at most 300
-# characters (control characters dropped).
+# The log's last SMOKE_LOG_LINES lines (of its last 64 kB), scrubbed, as `zdd: smoke log: ` lines
+# of at most 300 characters (control characters dropped).
 smoke::log_tail() {
 	local log="${1}" line
 	if [[ ! -s "${log}" ]]; then
@@ -146,7 +146,7 @@ smoke::log_tail() {
 		line="${line//[[:cntrl:]]/}"
 		line="$(smoke::scrub "${line}")"
 		echo "zdd: smoke log: ${line:0:300}"
-	done < <(tail -n "${SMOKE_LOG_LINES}" "${log}")
+	done < <(tail -c 65536 "${log}" | tail -n "${SMOKE_LOG_LINES}")
 }
 
 smoke::main() {
@@ -204,6 +204,11 @@ smoke::main() {
 		if ! kill -0 "${pid}" 2>/dev/null; then
 			status=0
 			wait "${pid}" 2>/dev/null || status=$?
+			if ((status == 125)); then # timeout(1) itself failed: we could not start it
+				smoke::line skipped "could not start the web command (timeout exit 125)"
+				return 0
+			fi
+			# 126/127 (the command not executable / not found) is the release's fault: it fails
 			reason="the web command exited (status ${status}) before it accepted connections on \$PORT"
 			break
 		fi

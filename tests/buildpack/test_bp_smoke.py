@@ -327,3 +327,25 @@ def test_the_time_a_smoke_boot_takes_is_its_boot_and_one_request(slug):
     result = release(slug, ZDD_SMOKE_PATH="/health")
     assert smoke_line(result)[0] == "passed"
     assert time.monotonic() - start < 5
+
+
+def test_a_web_command_that_cannot_be_started_skips_the_smoke(slug, tmp_path):
+    """`timeout` itself failing (exit 125) is the smoke's failure, not the release's."""
+    bin_dir = Path(path_without(tmp_path, "timeout"))
+    real = shutil.which("timeout")
+    wrapper = bin_dir / "timeout"
+    wrapper.write_text(f'#!/bin/bash\n[[ "$1" == -s ]] && exit 125\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    result = release(slug, path=str(bin_dir), ZDD_SMOKE_PATH="/health", ZDD_SMOKE="strict")
+    assert smoke_line(result) == ("skipped", "could not start the web command (timeout exit 125)")
+    assert result.returncode == 0
+    assert_nothing_left(slug)
+
+
+def test_a_web_command_that_is_not_found_fails_the_release(slug):
+    """A Procfile web command missing from the slug is a broken release: failed, not skipped."""
+    (slug / "Procfile").write_text("web: exec bin/no-such-start-script\n")
+    result = release(slug, ZDD_SMOKE_PATH="/health", ZDD_SMOKE="strict")
+    status, message = smoke_line(result)
+    assert status == "failed" and message.startswith("the web command exited (status 127)")
+    assert result.returncode == 1
