@@ -22,12 +22,30 @@ if [[ -z "${ZDD_BUILDPACK_VERSION:-}" && -r "${LIB_DIR}/../VERSION" ]]; then
 	[[ "${ZDD_BUILDPACK_VERSION}" =~ ^[0-9A-Za-z.+-]{1,32}$ ]] || ZDD_BUILDPACK_VERSION=""
 fi
 
+# Findings only the build could know (lib/server.sh writes jvm.server_defaults into the slug's
+# .zdd/build-findings.tsv), one line each; informational: they never stop a release.
+release_check::build_findings() {
+	local file="${LIB_DIR}/../build-findings.tsv" id status message fix opt_out
+	[[ -r "${file}" ]] || return 0
+	opt_out="${ZDD_OPT_OUT:-}"
+	opt_out=",${opt_out//[[:space:]]/},"
+	while IFS=$'\t' read -r id status message fix; do
+		[[ -n "${id}" ]] || continue
+		if [[ "${opt_out,,}" == *",${id},"* ]]; then
+			echo "zdd: ${id} skipped: opted out (ZDD_OPT_OUT)"
+		else
+			echo "zdd: ${id} ${status}: ${message}${fix:+ (fix: ${fix})}"
+		fi
+	done <"${file}"
+}
+
 release_check::main() {
 	local token="" token_var="" app="" app_var="ZDD_APP" id status message fix
 	if [[ "${ZDD_RELEASE_CHECK:-on}" == "off" ]]; then
 		echo "zdd: check skipped: ZDD_RELEASE_CHECK=off"
 		return 0
 	fi
+	release_check::build_findings
 	if [[ -n "${ZDD_API_TOKEN:-}" ]]; then
 		token="${ZDD_API_TOKEN}"
 		token_var="ZDD_API_TOKEN"

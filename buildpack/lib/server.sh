@@ -293,7 +293,7 @@ server::plan() {
 		SERVER_STATUS="failed"
 		SERVER_MESSAGE="Spring Boot (${SERVER_LABEL}): $(server::join "; " "${problems[@]}")"
 		SERVER_FIX="$(server::join " and " "${fixes[@]}")"
-		[[ "${SERVER_FIX}" == *=* ]] && SERVER_FIX="set ${SERVER_FIX} (application.properties)"
+		[[ "${SERVER_FIX}" == *=* ]] && SERVER_FIX="set ${SERVER_FIX} in application.properties or .yml"
 	else
 		SERVER_STATUS="passed"
 		if ((${#SERVER_FLAGS[@]} > 0)); then

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bp_harness import APPS, Build, boot_script, dyno_env, strip_ansi
+from bp_harness import APPS, Build, boot_script, capture, dyno_env, scrubbed_env, strip_ansi
 
 TOMCAT_FLAGS = [
     "-Dserver.tomcat.keep-alive-timeout=95s",
@@ -91,7 +91,9 @@ def test_one_property_set_in_application_properties_leaves_only_that_flag_out(
     assert [f for f in TOMCAT_FLAGS if flag_left_out not in f] == flags
     if "immediate" in line:
         assert "server.shutdown=immediate drops requests in flight" in strip_ansi(result.stderr)
-        assert "Fix: set server.shutdown=graceful (" in strip_ansi(result.stderr)
+        assert "Fix: set server.shutdown=graceful in application.properties" in strip_ansi(
+            result.stderr
+        )
 
 
 def test_an_old_spring_boot_without_graceful_shutdown_is_a_finding(tmp_path):
@@ -188,3 +190,18 @@ def test_a_real_jvm_on_a_web_dyno_sees_the_properties(spring_slug):
     assert "server.shutdown = graceful" in result.stderr
     assert "spring.lifecycle.timeout-per-shutdown-phase = 25s" in result.stderr
     assert "zdd: added to JAVA_TOOL_OPTIONS: " + " ".join(TOMCAT_FLAGS) in result.stderr
+
+
+def test_the_release_phase_repeats_the_build_finding_and_never_fails_for_it(tmp_path):
+    build, _, _ = compiled(tmp_path, "spring-jetty-gradle", ZDD_STRICT="1")
+    env = scrubbed_env(build.build_dir, DYNO="release.7", PORT="5000", ZDD_STRICT="1")
+    result = capture([".zdd/bin/release-check"], env=env, cwd=build.build_dir, timeout=30)
+    assert result.returncode == 0, result.output
+    assert (
+        "zdd: jvm.server_defaults failed: Spring Boot (Jetty): server.jetty.connection-idle-timeout"
+        "=30s closes idle connections before the router's 90 s (fix: set "
+        "server.jetty.connection-idle-timeout=95s in application.properties or .yml)"
+    ) in result.stdout
+    env["ZDD_OPT_OUT"] = "preboot.enabled, JVM.server_defaults"
+    result = capture([".zdd/bin/release-check"], env=env, cwd=build.build_dir, timeout=30)
+    assert "zdd: jvm.server_defaults skipped: opted out (ZDD_OPT_OUT)" in result.stdout
