@@ -205,3 +205,25 @@ def test_the_release_phase_repeats_the_build_finding_and_never_fails_for_it(tmp_
     env["ZDD_OPT_OUT"] = "preboot.enabled, JVM.server_defaults"
     result = capture([".zdd/bin/release-check"], env=env, cwd=build.build_dir, timeout=30)
     assert "zdd: jvm.server_defaults skipped: opted out (ZDD_OPT_OUT)" in result.stdout
+
+
+def test_a_crash_in_the_jvm_steps_never_fails_the_build(tmp_path):
+    """Break both JVM steps on purpose (a copy of the buildpack; lib/aot.sh is sourced last):
+    a plain failing command in server::detect, an exit in aot::compile. The build goes on."""
+    from bp_harness import BUILDPACK
+
+    broken = tmp_path / "buildpack"
+    shutil.copytree(BUILDPACK, broken)
+    with (broken / "lib" / "aot.sh").open("a") as lib:
+        lib.write(
+            "\nserver::detect() {\n\tfalse\n\techo 'zdd-test: went on after a failing command'\n}\n"
+            "aot::compile() { exit 9; }\n"
+        )
+    build = Build(tmp_path / "b", "spring-tomcat", {"ZDD_JVM_PRESET": "aot"}, broken)
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    err = strip_ansi(result.stderr)
+    assert "zdd: server::compile stopped unexpectedly (exit 1); the build goes on." in err
+    assert "zdd: aot::compile stopped unexpectedly (exit 9); the build goes on." in err
+    assert "went on after a failing command" not in result.output
+    assert (build.build_dir / ".zdd" / "bin" / "release-check").exists()
