@@ -75,7 +75,7 @@ server::detect() {
 			SERVER_BOOT_VERSION="$(grep -h -o -E "org\.springframework\.boot['\"]?\)? +version +['\"][0-9][^'\"]*" "${files[@]}" 2>/dev/null |
 				grep -o -E "[0-9][^'\"]*$" | head -n1 || true)"
 		fi
-	elif server::mentions 'org\.eclipse\.jetty|jetty-server|org/eclipse/jetty/server/Server\.class'; then
+	elif server::mentions 'artifactId>jetty-server<|jetty-server:|org/eclipse/jetty/server/Server\.class'; then
 		SERVER_FRAMEWORK="plain"
 		SERVER_KIND="jetty"
 	elif server::mentions 'tomcat-embed-core|org/apache/catalina/startup/Tomcat\.class'; then

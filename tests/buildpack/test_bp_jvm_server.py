@@ -227,3 +227,66 @@ def test_a_crash_in_the_jvm_steps_never_fails_the_build(tmp_path):
     assert "zdd: aot::compile stopped unexpectedly (exit 9); the build goes on." in err
     assert "went on after a failing command" not in result.output
     assert (build.build_dir / ".zdd" / "bin" / "release-check").exists()
+
+
+SPRING_POM = """<project><parent><groupId>org.springframework.boot</groupId>
+<artifactId>spring-boot-starter-parent</artifactId><version>3.4.0</version></parent>
+<dependencies>{deps}</dependencies></project>
+"""
+
+
+def dep(artifact: str, group: str = "org.springframework.boot") -> str:
+    return f"<dependency><groupId>{group}</groupId><artifactId>{artifact}</artifactId></dependency>"
+
+
+@pytest.mark.parametrize(
+    ("files", "flag", "finding"),
+    [
+        (
+            {
+                "pom.xml": SPRING_POM.format(
+                    deps=dep("spring-boot-starter-undertow") + dep("spring-boot-starter-web")
+                )
+            },
+            "-Dserver.undertow.no-request-timeout=95s",
+            "passed",
+        ),
+        (
+            {"pom.xml": SPRING_POM.format(deps=dep("spring-boot-starter-webflux"))},
+            "-Dserver.netty.idle-timeout=95s",
+            "passed",
+        ),
+        (
+            {
+                "build.gradle": "dependencies {\n"
+                "  implementation 'org.eclipse.jetty:jetty-server:12.0.9'\n}\n"
+            },
+            None,
+            "failed",
+        ),
+        # a Jetty plugin for local runs is not the app's server
+        (
+            {
+                "pom.xml": "<project><build><plugins><plugin><groupId>org.eclipse.jetty</groupId>"
+                "<artifactId>jetty-maven-plugin</artifactId></plugin></plugins></build></project>"
+            },
+            None,
+            "skipped",
+        ),
+    ],
+    ids=["spring-undertow", "spring-webflux", "plain-jetty-gradle", "jetty-plugin-only"],
+)
+def test_servers_zdd_recognises(tmp_path, files, flag, finding):
+    build = Build(tmp_path, None)
+    for name, text in files.items():
+        (build.build_dir / name).write_text(text)
+    result = build.compile()
+    assert result.returncode == 0, result.output
+    defaults = build.build_dir / ".zdd" / "server-defaults"
+    if flag:
+        assert defaults.read_text().split()[0] == flag
+    else:
+        assert not defaults.exists()
+    assert findings(build)[0][1] == finding
+    if finding == "failed":
+        assert "Fix: connector.setIdleTimeout(95_000)" in strip_ansi(result.stderr)
