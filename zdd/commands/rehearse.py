@@ -101,7 +101,13 @@ def rehearse(
     max_duration=None,
 ):
     """Rehearse a deploy locally: real dynos, a local router, findings with fixes."""
-    from zdd.rehearse.flow import rehearse as run
+    try:
+        from zdd.rehearse.flow import rehearse as run
+    except ImportError as exc:  # the router's HTTP stack is the [rehearse] extra
+        raise Exit(
+            f"zdd rehearse: {exc.name or exc} is missing; pip install 'zdd-heroku[rehearse]'",
+            code=EXIT_USAGE,
+        ) from None
     from zdd.rehearse.options import build_options
     from zdd.rehearse.text import render
     from zdd.verify.runner import StopSignals
