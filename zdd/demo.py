@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from rich.console import Console
 from rich.rule import Rule
@@ -59,13 +60,63 @@ def _zdd(argv: list[str]) -> int:
     return 0
 
 
+# The demo's sandbox clock runs this many times faster than real time: the JVM app's preboot
+# window (90 s boot timeout + 2 min) takes 7 s, its 15 s boot half a second.
+DEMO_CLOCK_FACTOR = 30
+DEPLOY_BEFORE = (
+    "A deploy today, watched by `zdd verify` (the sandbox's clock runs 30x): with one Basic web "
+    "dyno and no preboot, the old dyno stops before the new one is up, so requests fail until "
+    "it boots."
+)
+DEPLOY_AFTER = (
+    "The same deploy now: with preboot the new web dynos start beside the old ones, which keep "
+    "serving until traffic moves (boot timeout + 2 min after the deploy, 7 s here): no gap."
+)
+
+
+def _deploy(console: Console, api: str, when: str, picture: Path, why: str) -> int:
+    """Deploy a new slug through the Platform API while `zdd verify` probes the app's traffic as
+    the sandbox's router serves it; the text report and the picture show the gap or the overlap."""
+    from zdd.verify import scenario
+
+    tail = "2s" if when == "before" else "9s"  # the restart gap / the whole preboot window
+    argv = [
+        "verify",
+        "--url",
+        f"{api}/__sandbox/apps/{APP}/web/",
+        "--app",
+        APP,
+        "--during",
+        scenario.command(APP, None, preboot_s=0, new_slug=True),
+        "--rate",
+        "20",
+        "--tail",
+        tail,
+        "--marker-header",
+        "X-Release",
+        "--picture",
+        str(picture),
+    ]
+    console.print()
+    console.print(
+        Rule(f"Deploy {when} setup: zdd verify --app {APP} --during <deploy>", align="left")
+    )
+    console.print(f"[dim]{why}[/]")
+    code = _zdd(argv)
+    console.print(
+        f"[dim](exit code {code}: {'requests failed' if code else 'no request failed'})[/]"
+    )
+    return code
+
+
 def run_demo(console: Console | None = None) -> int:
     """The main job on the sandbox; returns 0 when the app ends up ready."""
-    from zdd.sandbox import Platform, SandboxServer
+    from zdd.sandbox import Platform, SandboxClock, SandboxServer
 
     plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
     console = console or Console(highlight=False, soft_wrap=True, **plain)
-    platform = Platform.demo()
+    clock = SandboxClock(factor=DEMO_CLOCK_FACTOR)
+    platform = Platform.demo(clock=clock)
     server = SandboxServer(platform).start()
     state_dir = tempfile.mkdtemp(prefix="zdd-demo-state-")
     try:
@@ -82,12 +133,16 @@ def run_demo(console: Console | None = None) -> int:
             XDG_STATE_HOME=state_dir,
         ):
             os.environ.pop("HEROKU_APP", None)
+            pictures = Path(state_dir)
+            _deploy(console, server.url, "before", pictures / "deploy-before.png", DEPLOY_BEFORE)
             for i, (why, argv) in enumerate(STEPS, 1):
                 console.print()
                 console.print(Rule(f"Step {i}/{len(STEPS)}: zdd {' '.join(argv)}", align="left"))
                 console.print(f"[dim]{why}[/]")
                 code = _zdd(argv)
                 console.print(f"[dim](exit code {code})[/]")
+            clock.advance(600)  # let setup's own release and its preboot window finish
+            _deploy(console, server.url, "after", pictures / "deploy-after.png", DEPLOY_AFTER)
         console.print()
         if code == 0:
             console.print(

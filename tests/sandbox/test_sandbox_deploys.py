@@ -246,3 +246,18 @@ def test_daily_cycling_restarts_dynos_one_at_a_time(clock):
     clock.advance(60)
     assert [s for _, _, s in ps(platform)].count("starting") == 1
     assert serving(platform) == [2]  # the other web dyno kept serving each time
+
+
+def test_a_release_while_dynos_boot_keeps_them_booting_beside_the_new_ones(clock):
+    """Setup's order: a resize restarts web (no preboot), then a config change makes a release
+    with preboot on. The resized dynos still boot and serve until the window ends: no gap."""
+    platform = seeded(clock)
+    platform.formation_update(APP, "web", {"size": "Standard-2X"})  # restart, boot 10 s
+    clock.advance(2)
+    platform.config_var_update(APP, {"FOO": "bar"})  # v3 while the resized v2 dynos boot
+    clock.advance(8)
+    assert serving(platform) == [2]  # the resized ones came up and took traffic
+    clock.advance(180)
+    assert serving(platform) == [3]
+    gaps = [s for s in platform.router_view(APP)["timeline"] if not s["releases"]]
+    assert [(g["from"], g["until"]) for g in gaps] == [(clock() - 190, clock() - 180)]

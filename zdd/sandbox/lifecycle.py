@@ -214,11 +214,12 @@ def roll_out(
         olds = _current(app, ptype)
         quantity = app.formation[ptype].quantity
         if ptype == "web" and preboot:
-            # choice: a release during an open window drops that window's not-yet-serving dynos
-            # and starts over; the dynos serving now keep serving until the new window ends.
+            # choice: a release during an open window drops that window's new dynos (still held
+            # from traffic) and starts over; every other old dyno, serving or still booting,
+            # keeps its place until the new window ends.
             for old in olds:
                 old.current = False
-                if not old.serving(at) and old.routed_at is None:
+                if old.hold_until is not None and old.routed_at is None:
                     stop_dyno(old, at)
             until = at + (window if window is not None else window_seconds(app))
             app.preboot_until, app.preboot_switched = until, False

@@ -52,6 +52,7 @@ DEMO_SEED: dict = {
             ],
             "features": {"preboot": False, "http-session-affinity": False},
             "config_vars": {"JAVA_OPTS": "-Xss512k"},
+            "boot_seconds": 15,  # a JVM web app binds its port ~15 s after start
         }
     ],
 }

@@ -217,6 +217,8 @@ def router_on_probe_time(view: dict, seen_at_s: float) -> dict:
         {"from_s": probe_s(s["from"]), "until_s": probe_s(s["until"]), "releases": s["releases"]}
         for s in view.get("timeline", [])
     ]
+    # only what the probe could see: from the segment serving at its start on
+    segments = [s for s in segments if s["until_s"] is None or s["until_s"] > 0]
     switches, gaps = [], []
     for before, after in zip(segments, segments[1:], strict=False):
         if before["releases"] and after["releases"] and before["releases"] != after["releases"]:

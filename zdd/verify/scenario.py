@@ -13,6 +13,7 @@ import os
 import shlex
 import sys
 import time
+import uuid
 from urllib.parse import urlsplit
 
 import httpx
@@ -46,8 +47,16 @@ def _loopback(url: str) -> bool:
     return is_loopback(urlsplit(url).hostname or "")
 
 
-def deploy(api: str, token: str, app: str, switch_url: str | None, preboot_s: float) -> int:
-    """Create a release (a rollback to the current one: same slug, new version), then switch."""
+def deploy(
+    api: str,
+    token: str,
+    app: str,
+    switch_url: str | None,
+    preboot_s: float,
+    new_slug: bool = False,
+) -> int:
+    """Create a release, then switch: a rollback to the current release (same slug, new version),
+    or with `new_slug` a deploy of a new slug (what a `git push` ends in, minus the build)."""
     for url in (api, switch_url or api):
         if not _loopback(url):
             raise SystemExit(f"scenario: refusing non-loopback URL {url!r} (sandbox only)")
@@ -58,7 +67,12 @@ def deploy(api: str, token: str, app: str, switch_url: str | None, preboot_s: fl
         )
         latest.raise_for_status()
         version = latest.json()[0]["version"]
-        made = http.post(f"/apps/{app}/releases", json={"release": str(version)})
+        if new_slug:
+            slug = str(uuid.uuid4())
+            body = {"slug": slug, "description": f"Deploy {slug[:8]}"}
+        else:
+            body = {"release": str(version)}
+        made = http.post(f"/apps/{app}/releases", json=body)
         made.raise_for_status()
         print(f"scenario: released v{made.json()['version']} of {app}", file=sys.stderr)
     time.sleep(preboot_s)
@@ -68,11 +82,13 @@ def deploy(api: str, token: str, app: str, switch_url: str | None, preboot_s: fl
     return 0
 
 
-def command(app: str, switch_url: str | None, preboot_s: float) -> str:
+def command(app: str, switch_url: str | None, preboot_s: float, new_slug: bool = False) -> str:
     """The shell command line for --during."""
     args = [sys.executable, "-m", "zdd.verify.scenario", "--app", app, "--preboot", str(preboot_s)]
     if switch_url:
         args += ["--switch", switch_url]
+    if new_slug:
+        args.append("--new-slug")
     return shlex.join(args)
 
 
@@ -81,12 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", required=True)
     parser.add_argument("--switch", help="the test router's /__switch?to=NAME URL")
     parser.add_argument("--preboot", type=float, default=0.0, help="seconds before the switch")
+    parser.add_argument("--new-slug", action="store_true", help="deploy a new slug (no rollback)")
     args = parser.parse_args(argv)
     api = os.environ.get("HEROKU_HOST", "")
     token = os.environ.get("HEROKU_API_KEY", "")
     if not api.startswith("http") or not token:
         raise SystemExit("scenario: set HEROKU_HOST=http://127.0.0.1:PORT and HEROKU_API_KEY")
-    return deploy(api, token, args.app, args.switch, args.preboot)
+    return deploy(api, token, args.app, args.switch, args.preboot, args.new_slug)
 
 
 if __name__ == "__main__":
