@@ -111,7 +111,7 @@ aot::compile() {
 aot::train() {
 	local build_dir="${1}" env_dir="${2}" buildpack_dir="${3}" web="${4}" cache="${5}" java_home="${6}"
 	local port boot_s train_s stop_s max_mb opts name pid start bound_ms="" deadline status=0
-	local summary="" log size_mb took exited=""
+	local summary="" size_mb took exited=""
 	local -a env_args=()
 	port="$(aot::free_port)"
 	boot_s="$(aot::int "$(env::get "${env_dir}" ZDD_AOT_BOOT_SECONDS)" 90)"
@@ -127,7 +127,6 @@ aot::train() {
 	done
 	rm -rf "${cache%/*}"
 	mkdir -p "${cache%/*}"
-	log="$(mktemp)"
 	start="$(aot::now_ms)"
 	(
 		cd "${build_dir}" || exit 1
@@ -135,7 +134,7 @@ aot::train() {
 			LANG="${LANG:-C.UTF-8}" STACK="${STACK:-}" PORT="${port}" ZDD_AOT_TRAINING=1 \
 			JAVA_TOOL_OPTIONS="-XX:AOTCacheOutput=${cache}${opts:+ ${opts}}" "${env_args[@]}" \
 			setsid bash -c "${web}"
-	) </dev/null >"${log}" 2>&1 &
+	) </dev/null >/dev/null 2>&1 &
 	pid="$!"
 	deadline=$((start + boot_s * 1000))
 	while kill -0 "${pid}" 2>/dev/null; do
@@ -176,22 +175,22 @@ aot::train() {
 	done
 	wait "${pid}" 2>/dev/null || true
 	took=$(($(aot::now_ms) - start))
-	rm -f "${log}" "${cache}.config"
+	rm -f "${cache}.config"
 	if ((status == 124)); then
 		aot::skip "the training run did not stop within ${stop_s}s of SIGTERM (ZDD_AOT_STOP_SECONDS)"
 		return 0
 	fi
-	# Exiting non-zero before it bound $PORT is a failed start (whatever the JVM wrote on its way out).
+	# Whatever the JVM wrote on its way out, a start that failed or never finished is no training.
 	if [[ -n "${exited}" && "${exited}" != "0" ]]; then
 		aot::skip "the training run exited (status ${exited}) before it accepted connections on \$PORT"
 		return 0
 	fi
+	if [[ -z "${bound_ms}" && -z "${exited}" ]]; then
+		aot::skip "the training run did not accept connections on \$PORT within ${boot_s}s (ZDD_AOT_BOOT_SECONDS; ZDD_AOT_TRAINING_OPTS=-Dspring.context.exit=onRefresh trains on start-up only)"
+		return 0
+	fi
 	if [[ ! -s "${cache}" ]]; then
-		if [[ -z "${bound_ms}" ]]; then
-			aot::skip "the training run did not accept connections on \$PORT within ${boot_s}s and wrote no cache (ZDD_AOT_BOOT_SECONDS; ZDD_AOT_TRAINING_OPTS=-Dspring.context.exit=onRefresh trains on start-up only)"
-		else
-			aot::skip "the JVM wrote no cache (its class path must hold jars only, no class directories)"
-		fi
+		aot::skip "the JVM wrote no cache (its class path must hold jars only, no class directories)"
 		return 0
 	fi
 	size_mb=$((($(stat -c %s "${cache}") + 524288) / 1048576))

@@ -341,3 +341,28 @@ def test_a_class_directory_on_the_class_path_means_no_cache_in_one_line(tmp_path
         "class directories); web dynos start without one"
     ]
     assert not (build.build_dir / ".zdd" / "aot").exists()
+
+
+@pytest.mark.slow
+def test_a_run_that_exits_0_before_binding_is_a_start_up_only_training(tmp_path):
+    # As -Dspring.context.exit=onRefresh does: start, exit 0, no requests. ServerInfo prints
+    # Tomcat's version and exits.
+    web = "java -cp lib/tomcat-embed-core.jar org.apache.catalina.util.ServerInfo"
+    build = java_build(tmp_path, None, jdk25(), web=web, **FAST_TRAINING)
+    out = compile_output(build)
+    assert "the app exited by itself before binding $PORT (start-up only training)" in out
+    assert (build.build_dir / ".zdd" / "aot" / "app.aot").stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_a_jvm_stopped_at_the_boot_bound_is_no_training_whatever_it_wrote(tmp_path, app_jar):
+    # SIGTERM during start-up: the JVM still writes a cache of that half start, which we drop.
+    build = java_build(tmp_path, app_jar, jdk25(), ZDD_AOT_BOOT_SECONDS="1", **FAST_TRAINING)
+    out = compile_output(build)
+    assert SKIPPED.findall(out) == [
+        "       AOT cache skipped: the training run did not accept connections on $PORT within 1s "
+        "(ZDD_AOT_BOOT_SECONDS; ZDD_AOT_TRAINING_OPTS=-Dspring.context.exit=onRefresh trains on "
+        "start-up only); web dynos start without one"
+    ]
+    assert not (build.build_dir / ".zdd" / "aot").exists()
+    assert wait_for(lambda: not pids_with_env("HOME", str(build.build_dir)), 5)
