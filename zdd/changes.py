@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import ClassVar, assert_never
+from typing import Any, ClassVar, assert_never
 
 from zdd.state import (
     ZDD_OPT_OUT_VAR,
@@ -43,7 +43,7 @@ class FeatureToggle:
     after: bool
     kind: ClassVar[Kind] = Kind.FEATURE
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         return {"feature": self.feature, "enabled": self.after}
 
 
@@ -70,8 +70,8 @@ class ProcessUpdate:
             process.size if self.size is None else self.size,
         )
 
-    def to_dict(self) -> dict:
-        out: dict = {"type": self.type}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type}
         if self.quantity is not None:
             out["quantity"] = self.quantity
         if self.size is not None:
@@ -86,7 +86,7 @@ class FormationUpdate:
     updates: tuple[ProcessUpdate, ...]
     kind: ClassVar[Kind] = Kind.FORMATION
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         return {"updates": [u.to_dict() for u in self.updates]}
 
 
@@ -99,7 +99,7 @@ class _Buildpacks:
     ref: str  # the buildpack inserted, moved or (first) removed
     kind: ClassVar[Kind] = Kind.BUILDPACKS
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         return {"buildpacks": list(self.after)}
 
 
@@ -126,8 +126,8 @@ class ConfigUpdate:
     unset: tuple[str, ...] = ()
     kind: ClassVar[Kind] = Kind.CONFIG
 
-    def payload(self) -> dict:
-        out: dict = {}
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         if self.unset or not self.set:
             out["unset"] = list(self.unset)
         if self.set:
@@ -149,8 +149,8 @@ class AuthorizationCreate:
     rotate: bool = False
     kind: ClassVar[Kind] = Kind.CONFIG
 
-    def payload(self) -> dict:
-        out: dict = {"create_token": True, "rotate_token": self.rotate}
+    def payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"create_token": True, "rotate_token": self.rotate}
         if self.config.set:
             out["set"] = dict(self.config.set)
         return out
@@ -163,7 +163,7 @@ class AuthorizationRevoke:
     authorization_id: str
     kind: ClassVar[Kind] = Kind.AUTHORIZATION
 
-    def payload(self) -> dict:
+    def payload(self) -> dict[str, Any]:
         return {"revoke": self.authorization_id}
 
 
@@ -179,7 +179,7 @@ Change = (
 )
 
 
-def describe(change: Change) -> dict:
+def describe(change: Change) -> dict[str, Any]:
     """The change with its before/after values, for the --json plan."""
     match change:
         case FeatureToggle():

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from zdd.cost import canonical_size
 from zdd.state import (
@@ -84,7 +85,7 @@ class Finding:
         """The id of the setup step whose change fixes this finding."""
         return FIXED_BY[self.id]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "status": str(self.status),

@@ -25,7 +25,8 @@ from typing import Any
 def load_table() -> dict[str, Any]:
     """zdd/data/dyno_sizes.json, parsed (the one table of dyno sizes)."""
     text = resources.files("zdd").joinpath("data", "dyno_sizes.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    table: dict[str, Any] = json.loads(text)
+    return table
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def monthly_price(size: str) -> int | None:
     return MONTHLY_USD.get(size.strip().lower())
 
 
-def formation_cost(formation: Iterable) -> int | None:
+def formation_cost(formation: Iterable[Any]) -> int | None:
     """Monthly USD for a formation (items with .size, .quantity); None if a size is unknown."""
     total = 0
     for p in formation:
@@ -122,7 +123,7 @@ def formation_cost(formation: Iterable) -> int | None:
     return total
 
 
-def uses_eco(formation: Iterable) -> bool:
+def uses_eco(formation: Iterable[Any]) -> bool:
     return any(p.size.strip().lower() == "eco" for p in formation)
 
 

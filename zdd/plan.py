@@ -12,7 +12,7 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from zdd import changes
@@ -151,11 +151,11 @@ class Step:
             raise ValueError(f"step {self.id}: pending without a change")
 
     @property
-    def payload(self) -> Mapping:
+    def payload(self) -> Mapping[str, Any]:
         """The change as plain data (what the step sends), {} when there is none."""
         return self.change.payload() if self.change is not None else {}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "kind": str(self.kind),
@@ -207,7 +207,7 @@ class Plan:
     def commands(self) -> list[str]:
         return [c for s in self.pending for c in s.commands]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "app": self.app,
             "steps": [s.to_dict() for s in self.steps],
@@ -224,7 +224,7 @@ def _scale_command(app: str, targets: list[Process]) -> str:
     return f"heroku ps:scale {pairs} --app {app}"
 
 
-def _opted_out_step(id_: str, kind: str, state: AppState, check_id: str, what: str) -> Step:
+def _opted_out_step(id_: str, kind: Kind, state: AppState, check_id: str, what: str) -> Step:
     """A step left alone because the app's ZDD_OPT_OUT lists `check_id` (an earlier choice)."""
     rest = format_opt_outs(state.opt_outs - {check_id})
     undo = (
@@ -248,21 +248,21 @@ def _feature_step(
 ) -> Step:
     app = state.app
     if state.feature(name):
-        return Step(id_, "feature", UNCHANGED, f"{name} is already enabled", why)
+        return Step(id_, Kind.FEATURE, UNCHANGED, f"{name} is already enabled", why)
     if not wanted:
         return Step(
             id_,
-            "feature",
+            Kind.FEATURE,
             UNCHANGED,
             f"leave {name} off (--no-affinity)",
             "you said the app keeps no state in a dyno's memory or disk between requests",
             opted_out=True,
         )
     if check_id in state.opt_outs:
-        return _opted_out_step(id_, "feature", state, check_id, f"leave {name} off")
+        return _opted_out_step(id_, Kind.FEATURE, state, check_id, f"leave {name} off")
     return Step(
         id_,
-        "feature",
+        Kind.FEATURE,
         PENDING,
         f"enable {name}",
         why,
@@ -304,8 +304,8 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
         why = "with 2+ web dynos another can serve while one restarts (a crash, its daily cycling)"
     if not state.formation:
         return Step(
-            "formation",
-            "formation",
+            Kind.FORMATION,
+            Kind.FORMATION,
             UNCHANGED,
             "no process types yet: nothing to scale",
             "deploy the app (with a web process in its Procfile) and run zdd again",
@@ -317,7 +317,7 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
             )
             return _opted_out_step(
                 "formation",
-                "formation",
+                Kind.FORMATION,
                 state,
                 check_id,
                 f"web stays at {web.quantity} x {canonical_size(web.size)}",
@@ -327,10 +327,10 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
             if web
             else "no web process type: nothing to scale"
         )
-        return Step("formation", "formation", UNCHANGED, what, why)
+        return Step("formation", Kind.FORMATION, UNCHANGED, what, why)
 
     before = {p.type: p for p in state.formation}
-    cost = 0
+    cost: int | None = 0
     for t, p in targets.items():
         new, old = monthly_price(p.size), monthly_price(before[t].size)
         cost = (
@@ -363,8 +363,8 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     if low and not size:
         names = ", ".join(f"{p.type} ({canonical_size(p.size)})" for p in low)
         return Step(
-            "formation",
-            "formation",
+            Kind.FORMATION,
+            Kind.FORMATION,
             BLOCKED,
             what.replace("scale ", "would scale ", 1),
             f"{names} can't run 2 dynos or preboot, and Eco/Basic can't be mixed with "
@@ -385,8 +385,8 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
             change=update,
         )
     return Step(
-        "formation",
-        "formation",
+        Kind.FORMATION,
+        Kind.FORMATION,
         PENDING,
         what,
         why,
@@ -440,10 +440,10 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     if not java:
         opted = opts.java is False and state.is_jvm
         what = "no zdd buildpack: --no-java" if opted else "no zdd buildpack: not a JVM app"
-        return Step("buildpack", "buildpacks", UNCHANGED, what, why, opted_out=opted)
+        return Step("buildpack", Kind.BUILDPACKS, UNCHANGED, what, why, opted_out=opted)
     if "buildpack.companion" in state.opt_outs and opts.java is None:
         return _opted_out_step(
-            "buildpack", "buildpacks", state, "buildpack.companion", "no zdd buildpack"
+            "buildpack", Kind.BUILDPACKS, state, "buildpack.companion", "no zdd buildpack"
         )
     urls = (url, *opts.known_companions)
     at = [i for i, b in enumerate(state.buildpacks) if is_companion(b, *urls)]
@@ -451,7 +451,7 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     if not others:
         return Step(
             "buildpack",
-            "buildpacks",
+            Kind.BUILDPACKS,
             BLOCKED,
             "add the zdd buildpack",
             "the app has no language buildpack set (Heroku detects one at build time), so the "
@@ -463,14 +463,14 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     before = others[anchor].removeprefix("urn:buildpack:")
     anchor_now = state.buildpacks.index(others[anchor])
     if len(at) == 1 and at[0] < anchor_now:
-        return Step("buildpack", "buildpacks", UNCHANGED, "the zdd buildpack is installed", why)
+        return Step("buildpack", Kind.BUILDPACKS, UNCHANGED, "the zdd buildpack is installed", why)
     ref = state.buildpacks[at[0]] if at else url
     target = [*others[:anchor], ref, *others[anchor:]]
     keep = f"keeping the other {len(others)} in order"
     if at:
         return Step(
             "buildpack",
-            "buildpacks",
+            Kind.BUILDPACKS,
             PENDING,
             f"move the zdd buildpack before {before} ({keep})",
             f"it comes after {before}: only the last buildpack's default process types count, "
@@ -484,7 +484,7 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         )
     step = Step(
         "buildpack",
-        "buildpacks",
+        Kind.BUILDPACKS,
         PENDING,
         f"add the zdd buildpack before {before} ({keep})",
         why,
@@ -517,15 +517,19 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         else:
             reason, opted = "not a JVM app", False
         what = f"no release-check credentials: {reason}"
-        return Step("release_check", "config", UNCHANGED, what, why, opted_out=opted)
+        return Step("release_check", Kind.CONFIG, UNCHANGED, what, why, opted_out=opted)
     if "release_check.credentials" in state.opt_outs and opts.release_check is None:
         return _opted_out_step(
-            "release_check", "config", state, "release_check.credentials", "no release-check token"
+            "release_check",
+            Kind.CONFIG,
+            state,
+            "release_check.credentials",
+            "no release-check token",
         )
     if state.config_vars is None:
         return Step(
             "release_check",
-            "config",
+            Kind.CONFIG,
             BLOCKED,
             f"set {ZDD_TOKEN_VAR} and {ZDD_APP_VAR}",
             "this token can't read config vars (it needs global or read-protected scope)",
@@ -536,7 +540,7 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     has_app = ZDD_APP_VAR in state.config_vars
     if has_token and has_app:
         return Step(
-            "release_check", "config", UNCHANGED, f"{ZDD_TOKEN_VAR} and {ZDD_APP_VAR} set", why
+            "release_check", Kind.CONFIG, UNCHANGED, f"{ZDD_TOKEN_VAR} and {ZDD_APP_VAR} set", why
         )
     names = ([] if has_token else [ZDD_TOKEN_VAR]) + ([] if has_app else [ZDD_APP_VAR])
     what = "set " + " and ".join(names)
@@ -557,7 +561,7 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     commands.append(f"heroku config:set {' '.join(pairs)} --app {app}")
     return Step(
         "release_check",
-        "config",
+        Kind.CONFIG,
         PENDING,
         what,
         why,
@@ -678,7 +682,7 @@ def _record_opt_outs(state: AppState, opts: PlanOptions, config: Step) -> tuple[
     if state.config_vars is None:
         return config, Step(
             "opt_out",
-            "config",
+            Kind.CONFIG,
             UNCHANGED,
             f"can't record {ZDD_OPT_OUT_VAR}={value}",
             "this token can't read config vars (it needs global or read-protected scope)",
@@ -686,7 +690,7 @@ def _record_opt_outs(state: AppState, opts: PlanOptions, config: Step) -> tuple[
         )
     return config, Step(
         "opt_out",
-        "config",
+        Kind.CONFIG,
         PENDING,
         f"record {ZDD_OPT_OUT_VAR}={value} (your --no-* choices)",
         why,
@@ -717,11 +721,11 @@ def _worker_only(state: AppState) -> tuple[Step, ...]:
     return tuple(
         Step(id_, kind, UNCHANGED, f"nothing to do: {NO_WEB}", "")
         for id_, kind in (
-            ("affinity", "feature"),
-            ("formation", "formation"),
-            ("preboot", "feature"),
-            ("buildpack", "buildpacks"),
-            ("release_check", "config"),
+            ("affinity", Kind.FEATURE),
+            ("formation", Kind.FORMATION),
+            ("preboot", Kind.FEATURE),
+            ("buildpack", Kind.BUILDPACKS),
+            ("release_check", Kind.CONFIG),
         )
     )
 
@@ -745,7 +749,7 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
             if step.status == PENDING:
                 left = Step(
                     step.id,
-                    "feature",
+                    Kind.FEATURE,
                     UNCHANGED,
                     f"leave {name} off on {', '.join(sizes)}",
                     private_reason(name, sizes),
@@ -755,7 +759,7 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
     if preboot.status == PENDING and formation.status == BLOCKED:
         preboot = Step(
             "preboot",
-            "feature",
+            Kind.FEATURE,
             BLOCKED,
             "enable preboot",
             preboot.why,

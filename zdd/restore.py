@@ -16,10 +16,11 @@ from zdd.changes import (
     ConfigUpdate,
     FeatureToggle,
     FormationUpdate,
+    Kind,
     ProcessUpdate,
 )
 from zdd.cost import canonical_size, formation_cost, monthly_price
-from zdd.plan import BLOCKED, PENDING, UNCHANGED, Plan, Step, simulate
+from zdd.plan import BLOCKED, PENDING, UNCHANGED, Plan, Step, StepStatus, simulate
 from zdd.snapshot_record import SnapshotRecord
 from zdd.state import (
     AFFINITY,
@@ -45,7 +46,7 @@ def _formation_steps(state: AppState, snap: SnapshotRecord, restore_sizes: bool)
         if cur.size.lower() != old.size.lower():
             size[old.type] = canonical_size(old.size)
     if not quantity and not size:
-        return [Step("formation", "formation", UNCHANGED, "formation as in the snapshot", "")]
+        return [Step("formation", Kind.FORMATION, UNCHANGED, "formation as in the snapshot", "")]
     lowered = [t for t, q in quantity.items() if q < now[t].quantity]
     note = (
         f"lowers {', '.join(f'{t} to {quantity[t]}' for t in lowered)} dyno(s): restoring the "
@@ -54,7 +55,13 @@ def _formation_steps(state: AppState, snap: SnapshotRecord, restore_sizes: bool)
         else ""
     )
 
-    def step(id_, types, with_size, status, extra_note=None):
+    def step(
+        id_: str,
+        types: list[str],
+        with_size: bool,
+        status: StepStatus,
+        extra_note: str | None = None,
+    ) -> Step:
         updates: list[ProcessUpdate] = []
         parts: list[str] = []
         cost: int | None = 0
@@ -77,7 +84,7 @@ def _formation_steps(state: AppState, snap: SnapshotRecord, restore_sizes: bool)
         )
         return Step(
             id_,
-            "formation",
+            Kind.FORMATION,
             status,
             "restore " + "; ".join(parts),
             "back to the formation before zdd setup",
@@ -136,13 +143,13 @@ def undo_plan(
     for id_, name in (("preboot", PREBOOT), ("affinity", AFFINITY)):
         want = bool(snap.features.get(name, False))
         if state.feature(name) == want:
-            steps.append(Step(id_, "feature", UNCHANGED, f"{name} as in the snapshot", ""))
+            steps.append(Step(id_, Kind.FEATURE, UNCHANGED, f"{name} as in the snapshot", ""))
         else:
             verb = "enable" if want else "disable"
             steps.append(
                 Step(
                     id_,
-                    "feature",
+                    Kind.FEATURE,
                     PENDING,
                     f"{verb} {name}",
                     f"it was {'on' if want else 'off'} before zdd setup",
@@ -157,13 +164,15 @@ def undo_plan(
         b for b in state.buildpacks if not (is_companion(b, *urls) and b not in snap.buildpacks)
     ]
     if target == list(state.buildpacks):
-        steps.append(Step("buildpack", "buildpacks", UNCHANGED, "no zdd buildpack to remove", ""))
+        steps.append(
+            Step("buildpack", Kind.BUILDPACKS, UNCHANGED, "no zdd buildpack to remove", "")
+        )
     else:
         removed = [b for b in state.buildpacks if b not in target]
         steps.append(
             Step(
                 "buildpack",
-                "buildpacks",
+                Kind.BUILDPACKS,
                 PENDING,
                 f"remove {', '.join(removed)} (other buildpacks stay, in order)",
                 "zdd setup added it",
@@ -176,7 +185,7 @@ def undo_plan(
         steps.append(
             Step(
                 "release_check",
-                "config",
+                Kind.CONFIG,
                 BLOCKED,
                 "remove zdd's config vars",
                 "this token can't read config vars",
@@ -197,7 +206,7 @@ def undo_plan(
             steps.append(
                 Step(
                     "release_check",
-                    "config",
+                    Kind.CONFIG,
                     PENDING,
                     "; ".join(parts),
                     "zdd setup set them",
@@ -209,7 +218,7 @@ def undo_plan(
             )
         else:
             steps.append(
-                Step("release_check", "config", UNCHANGED, "no zdd config vars to remove", "")
+                Step("release_check", Kind.CONFIG, UNCHANGED, "no zdd config vars to remove", "")
             )
 
     ids = list(dict.fromkeys(s.authorization_id for s in chain if s.authorization_id))
@@ -245,7 +254,7 @@ def authorization_steps(ids: Sequence[str], live: Callable[[str], bool]) -> list
             steps.append(
                 Step(
                     id_,
-                    "authorization",
+                    Kind.AUTHORIZATION,
                     PENDING,
                     f"revoke the OAuth authorization zdd created ({auth})",
                     "its token was only for the release check",
@@ -254,5 +263,7 @@ def authorization_steps(ids: Sequence[str], live: Callable[[str], bool]) -> list
                 )
             )
         else:
-            steps.append(Step(id_, "authorization", UNCHANGED, "authorization already revoked", ""))
+            steps.append(
+                Step(id_, Kind.AUTHORIZATION, UNCHANGED, "authorization already revoked", "")
+            )
     return steps

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any, Self
 
 from zdd.state import (
     AFFINITY,
@@ -35,7 +36,7 @@ class SnapshotRecord:
     app: str
     taken_at: str
     features: dict[str, bool]
-    formation: list[dict]
+    formation: list[dict[str, Any]]
     buildpacks: list[str]
     config_vars_present: list[str] | None
     authorization_id: str | None = None
@@ -50,7 +51,7 @@ class SnapshotRecord:
     undone_at: str | None = None
 
     @classmethod
-    def of(cls, state: AppState, companion_url: str | None = None):
+    def of(cls, state: AppState, companion_url: str | None = None) -> Self:
         present = None
         if state.config_vars is not None:
             present = sorted(v for v in OWNED_CONFIG_VARS if v in state.config_vars)
@@ -71,7 +72,7 @@ class SnapshotRecord:
     def processes(self) -> tuple[Process, ...]:
         return processes(self.formation)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The file's JSON document (zdd/data/snapshot.schema.json)."""
         return {
             "format": FORMAT,

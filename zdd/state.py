@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlparse
 
+from zdd import __version__
 from zdd.cost import SIZES
 
-#: The companion buildpack's default URL: the release tarball built by `invoke buildpack`.
+#: The companion buildpack's default URL: the release tarball built by `invoke buildpack`, pinned
+#: to this zdd's version (a new zdd never changes what an app's next deploy downloads).
 #: Defined once here; `--buildpack URL` overrides it.
 COMPANION_BUILDPACK_URL = (
-    "https://github.com/zdd-dev/zdd/releases/latest/download/zdd-buildpack.tgz"
+    f"https://github.com/zdd-dev/zdd/releases/download/v{__version__}/zdd-buildpack.tgz"
 )
 
 #: Config vars zdd owns (and the only ones it ever writes or removes).
@@ -141,7 +144,7 @@ class Process:
     quantity: int
     size: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"type": self.type, "quantity": self.quantity, "size": self.size}
 
 
@@ -193,7 +196,7 @@ class AppState:
         return any(is_private(p.size) for p in self.formation)
 
     # -- (de)serialisation --------------------------------------------------------------------
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "app": self.app,
             "stack": self.stack,
@@ -205,7 +208,7 @@ class AppState:
         }
 
     @classmethod
-    def from_seed(cls, app: Mapping, *, config_readable: bool = True) -> AppState:
+    def from_seed(cls, app: Mapping[str, Any], *, config_readable: bool = True) -> AppState:
         """Build from one app in the sandbox seed format (docs/design.md), as the API shows it."""
         return cls(
             app=app["name"],
@@ -223,13 +226,13 @@ class AppState:
             else frozenset(),
         )
 
-    def replace(self, **changes) -> AppState:
+    def replace(self, **changes: Any) -> AppState:
         from dataclasses import replace
 
         return replace(self, **changes)
 
 
-def processes(items: Iterable[Mapping]) -> tuple[Process, ...]:
+def processes(items: Iterable[Mapping[str, Any]]) -> tuple[Process, ...]:
     return tuple(
         Process(str(p["type"]), int(p.get("quantity", 1)), str(p.get("size", "Basic")))
         for p in items
