@@ -95,6 +95,8 @@ def test_release_check_on_every_path_uses_only_run_image_programs(
         {"ZDD_API_TOKEN": "bad", "ZDD_APP": "zdd-demo"},
         {"ZDD_API_TOKEN": token, "ZDD_APP": "missing-app"},
         {"ZDD_API_TOKEN": token, "ZDD_APP": "zdd-demo", "ZDD_RELEASE_CHECK": "off"},
+        # the smoke boot too (the fixture's web command fails: no classes were built)
+        {"ZDD_SMOKE_PATH": "/health", "ZDD_SMOKE_TIMEOUT": "2"},
     ]
     httpx.post(
         f"{bp_sandbox.url}/__sandbox/faults",
@@ -116,6 +118,7 @@ def test_release_check_on_every_path_uses_only_run_image_programs(
         assert "internal error" not in proc.stdout
     assert not log.exists(), log.read_text()
     assert any("zdd: preboot.enabled failed" in out for out in outputs)
+    assert any("zdd: smoke.boot failed: the web command exited" in out for out in outputs)
 
 
 @pytest.mark.parametrize("preset", ["", "cds", "fast-start"])
