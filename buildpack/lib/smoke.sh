@@ -151,11 +151,17 @@ smoke::log_tail() {
 
 smoke::main() {
 	local path="${ZDD_SMOKE_PATH:-}" expect="${ZDD_SMOKE_EXPECT:-}" strict=0 command budget port
-	local program started deadline pid status code rc bound_ms answered_ms reason="" left
+	local program started deadline pid status code rc bound_ms answered_ms reason="" left opt_out
 	[[ -n "${path}" ]] || return 0
 	[[ "${ZDD_SMOKE:-}" == "strict" || "${ZDD_STRICT:-}" == "1" ]] && strict=1
 	if [[ "${ZDD_SMOKE:-}" == "off" ]]; then
 		smoke::line skipped "ZDD_SMOKE=off"
+		return 0
+	fi
+	opt_out="${ZDD_OPT_OUT:-}"
+	opt_out=",${opt_out//[[:space:]]/},"
+	if [[ "${opt_out,,}" == *",smoke.boot,"* ]]; then
+		smoke::line skipped "opted out (ZDD_OPT_OUT)"
 		return 0
 	fi
 	if ! [[ "${path}" =~ ^/[A-Za-z0-9._~!\$\&\'()*+,\;=:@%/?-]*$ ]]; then

@@ -349,3 +349,17 @@ def test_a_web_command_that_is_not_found_fails_the_release(slug):
     status, message = smoke_line(result)
     assert status == "failed" and message.startswith("the web command exited (status 127)")
     assert result.returncode == 1
+
+
+@pytest.mark.parametrize("opt_out", ["smoke.boot", "affinity.enabled, Smoke.Boot "])
+def test_zdd_opt_out_turns_the_smoke_off(slug, opt_out):
+    result = release(
+        slug,
+        ZDD_SMOKE_PATH="/health",
+        ZDD_OPT_OUT=opt_out,
+        ZDD_SMOKE="strict",
+        SMOKE_APP_MODE="500",
+    )
+    assert smoke_line(result) == ("skipped", "opted out (ZDD_OPT_OUT)")
+    assert result.returncode == 0
+    assert_nothing_left(slug)
