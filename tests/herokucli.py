@@ -11,7 +11,7 @@ runs on the host's loopback with every URL it reads pointed at the sandbox and a
 anything else. Either way: telemetry off, a temp HOME/XDG tree, no update checks.
 
 `login="key"` (default) passes the token as HEROKU_API_KEY; `login="netrc"` writes it to
-$HOME/.netrc for the sandbox's API host (machine `127.0.0.1`), HEROKU_API_KEY unset, as a user
+$HOME/.netrc for the sandbox's API host (machine `127.0.0.1:PORT`), HEROKU_API_KEY unset, as a user
 who ran `heroku login` has it.
 """
 
@@ -156,7 +156,9 @@ class HerokuCLI:
         if login == "key":
             env["HEROKU_API_KEY"] = token
         else:
-            host = urlsplit(url).hostname
+            # the CLI looks the token up under its API host *with* the port (`heroku login`
+            # writes `machine 127.0.0.1:PORT` for HEROKU_HOST=http://127.0.0.1:PORT)
+            host = urlsplit(url).netloc
             netrc = home / ".netrc"
             netrc.write_text(f"machine {host}\n  login dev@example.com\n  password {token}\n")
             netrc.chmod(0o600)

@@ -146,7 +146,7 @@ class SandboxApp:
             return
         request = Request(scope, receive)
         if re.fullmatch(r"/__sandbox/apps/[^/]+/web(/.*)?", scope["path"]):
-            await serve_app_web(self.platform, scope["path"], send)
+            await serve_app_web(self.platform, request, send)
             return
         if scope["path"] == BUILDPACK_PATH and request.method in ("GET", "HEAD"):
             await serve_buildpack(request.method, send)

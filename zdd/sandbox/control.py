@@ -123,13 +123,14 @@ APP_ERROR_PAGE = (
 )
 
 
-async def serve_app_web(platform: Platform, path: str, send) -> None:
+async def serve_app_web(platform: Platform, request: Request, send) -> None:
     """`/__sandbox/apps/{app}/web[/...]`: the app's web traffic as the sandbox's router view sees
     it, so a probe (`zdd verify --url`) can watch a deploy on the model: answered by the release
     serving now (`X-Release: vN`, JSON `{"release": N, "dyno": "web.1"}`), or 503 with Heroku's
     error page when no web dyno is serving (choice: at once; the real router may first hold the
-    request while a dyno boots) or the app is in maintenance mode."""
-    m = re.fullmatch(r"/__sandbox/apps/([^/]+)/web(/.*)?", path)
+    request while a dyno boots) or the app is in maintenance mode. For an app seeded with an
+    `app_dir` the request is proxied to the real dyno process the router view picked."""
+    m = re.fullmatch(r"/__sandbox/apps/([^/]+)/web(/.*)?", request.url.path)
     status, headers, body = 404, [(b"content-type", b"application/json")], b"{}"
     try:
         view = platform.router_view(m.group(1)) if m else None
@@ -138,19 +139,52 @@ async def serve_app_web(platform: Platform, path: str, send) -> None:
     if view is not None and (view["maintenance"] or not view["dynos"]):
         status, headers, body = 503, [(b"content-type", b"text/html")], APP_ERROR_PAGE
     elif view is not None:
-        counter = next(_ROUND_ROBIN)
-        dyno = view["dynos"][counter % len(view["dynos"])]
-        status = 200
-        body = json.dumps({"release": dyno["release"], "dyno": dyno["name"]}).encode()
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"x-release", f"v{dyno['release']}".encode()),
-        ]
+        dyno = view["dynos"][next(_ROUND_ROBIN) % len(view["dynos"])]
+        marker = (b"x-release", f"v{dyno['release']}".encode())
+        port = platform.dyno_port(view["app"], dyno["name"])
+        if port is not None:
+            status, headers, body = await _proxy(request, port, m.group(2) or "/")
+        else:
+            status = 200
+            body = json.dumps({"release": dyno["release"], "dyno": dyno["name"]}).encode()
+            headers = [(b"content-type", b"application/json")]
+        if not any(k == b"x-release" for k, _ in headers):  # a real dyno may say it itself
+            headers.append(marker)
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
+async def _proxy(request: Request, port: int, path: str) -> tuple[int, list, bytes]:
+    """Forward one request to a real dyno on 127.0.0.1:port; a dead dyno is Heroku's 503."""
+    import httpx
+
+    query = request.url.query
+    url = f"http://127.0.0.1:{port}{path}" + (f"?{query}" if query else "")
+    keep = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
+    try:
+        async with httpx.AsyncClient(trust_env=False, timeout=30.0) as client:
+            answer = await client.request(
+                request.method, url, headers=keep, content=await request.body()
+            )
+    except httpx.HTTPError:
+        return 503, [(b"content-type", b"text/html")], APP_ERROR_PAGE
+    out = [
+        (k.encode(), v.encode())
+        for k, v in answer.headers.items()
+        if k.lower() not in HOP_HEADERS and k.lower() != "content-length"
+    ]
+    return answer.status_code, out, answer.content
+
+
+HOP_HEADERS = {
+    "host",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-encoding",
+    "upgrade",
+}
 _ROUND_ROBIN = itertools.count()
 
 

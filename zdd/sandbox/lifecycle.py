@@ -147,6 +147,7 @@ def start_dyno(
         at=at,
         boot_seconds=boot,
         shutdown_seconds=min(app.shutdown_seconds, SIGKILL_AFTER),
+        version=rel.version,
     )
     dyno = Dyno(
         id=stable_id("dyno", app.id, name, rel.version, app.dyno_counter),

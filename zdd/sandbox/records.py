@@ -254,6 +254,7 @@ class AppRecord:
     release_exit: int = 0
     release_output: str = ""
     dyno_counter: int = 0
+    app_dir: str | None = None  # a local app directory: its dynos run as real processes
 
     def current_release(self) -> Release | None:
         """The release traffic and dynos follow: the newest one that succeeded."""

@@ -45,6 +45,7 @@ class DynoJob:
     at: float
     boot_seconds: float | None = 0.0
     shutdown_seconds: float = 0.0
+    version: int = 0  # the release the dyno runs (a process runner sets ZDD_RELEASE=v<version>)
 
 
 class ReleaseRun(Protocol):

@@ -85,6 +85,7 @@ APP_KEYS = {
     "release_phase",
     "maintenance",
     "addons",
+    "app_dir",
 }
 
 
@@ -251,7 +252,7 @@ def _seed_app(platform: Platform, spec: dict, where: str) -> None:
         platform._new_release(app, description, slug_id=slug, history=True)
     # Seeding is history: no window at start, the current release's dynos are up.
     app.preboot_until, app.preboot_switched = 0.0, True
-    lifecycle.settle(app, platform.runner, platform.clock())
+    lifecycle.settle(app, platform.runner_for(app), platform.clock())
 
 
 def _number(spec: dict, key: str, where: str, low: float, high: float) -> float | None:
@@ -292,6 +293,10 @@ def _seed_lifecycle(app, spec: dict, where: str) -> None:
     app.release_exit = exit_code
     app.release_output = str(phase.get("output", ""))
     app.maintenance = bool(spec.get("maintenance", False))
+    if spec.get("app_dir") is not None:  # real processes (zdd.runtime) instead of simulated ones
+        app_dir = Path(str(spec["app_dir"]))
+        _require(app_dir.is_dir(), f"{where}.app_dir", f"{app_dir} is not a directory")
+        app.app_dir = str(app_dir)
     addons = spec.get("addons") or []
     _require(isinstance(addons, list), f"{where}.addons", "must be a list")
     app.addons = []

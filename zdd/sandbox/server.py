@@ -131,6 +131,7 @@ class SandboxServer:
         if self._sock is not None:
             self._sock.close()
         self._server = self._thread = None
+        self.platform.close()  # real dyno processes (app_dir apps) end with the server
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -103,6 +103,7 @@ class Platform:
         self.clock = clock  # sandbox time (clock.py): every lifecycle rule reads it
         self.runner: DynoRunner = runner or SimulatedRunner()
         self.base_url: str | None = None  # set by SandboxServer: output_stream_url needs it
+        self._local_runners: dict[str, DynoRunner] = {}  # app name -> LocalRunner (app_dir apps)
         self._lock = threading.RLock()
         self.account = Account()
         self.apps: dict[str, AppRecord] = {}
@@ -182,6 +183,32 @@ class Platform:
         self.apps[name] = app
         return app
 
+    def runner_for(self, rec: AppRecord) -> DynoRunner:
+        """The runner for one app: a real-process LocalRunner (zdd.runtime, issue "Local
+        runtime") when the app was seeded with an `app_dir`, else the platform's runner."""
+        if not rec.app_dir:
+            return self.runner
+        runner = self._local_runners.get(rec.name)
+        if runner is None:
+            from zdd.runtime.sandbox_runner import LocalRunner
+
+            runner = LocalRunner({rec.name: rec.app_dir}, clock=self.clock)
+            self._local_runners[rec.name] = runner
+        return runner
+
+    def dyno_port(self, app: str, dyno: str) -> int | None:
+        """The loopback port a real dyno process listens on (app_dir apps), else None."""
+        rec = self.apps.get(app)
+        runner = self._local_runners.get(rec.name) if rec else None
+        port_of = getattr(runner, "port_of", None)
+        return port_of(rec.name, dyno) if port_of and rec else None
+
+    def close(self) -> None:
+        """Stop every real process this platform's runners started (SandboxServer.stop calls it)."""
+        for runner in self._local_runners.values():
+            runner.close()
+        self._local_runners.clear()
+
     # -- auth and rate limit (called by the HTTP layer for every request) --------------------
     @locked
     def authenticate(self, token: str | None) -> Authorization:
@@ -228,7 +255,7 @@ class Platform:
             app = next((a for a in self.apps.values() if a.id == ident), None)
         if app is None:
             raise not_found("app")
-        lifecycle.tick(app, self.runner, self.clock())
+        lifecycle.tick(app, self.runner_for(app), self.clock())
         return app
 
     @locked
@@ -372,7 +399,7 @@ class Platform:
             resized = form.size != wanted[type][1]
             form.quantity, form.size = wanted[type]
             form.updated_at = now
-            lifecycle.scale(rec, self.runner, type, now, resized)
+            lifecycle.scale(rec, self.runner_for(rec), type, now, resized)
         if changed:
             rec.updated_at = now
         # Moving the app onto Eco/Basic turns preboot off: those tiers cannot use it, and the flag
@@ -480,7 +507,7 @@ class Platform:
             )
             rec.slugs[rel.slug_id] = Slug(rel.slug_id, types)
         if not history:
-            lifecycle.begin_release(rec, self.runner, rel, now, self.base_url, outcome)
+            lifecycle.begin_release(rec, self.runner_for(rec), rel, now, self.base_url, outcome)
         return rel
 
     @locked
@@ -610,7 +637,7 @@ class Platform:
         rec = self._app(app)
         rel = rec.current_release()
         if rel is not None and rel.slug_id is not None:
-            lifecycle.roll_out(rec, self.runner, rel, self.clock())
+            lifecycle.roll_out(rec, self.runner_for(rec), rel, self.clock())
         return {}
 
     @locked
@@ -620,13 +647,13 @@ class Platform:
         self._formation(rec, type)
         rel = rec.current_release()
         if rel is not None and rel.slug_id is not None:
-            lifecycle.roll_out(rec, self.runner, rel, self.clock(), types=[type])
+            lifecycle.roll_out(rec, self.runner_for(rec), rel, self.clock(), types=[type])
         return {}
 
     @locked
     def dyno_restart(self, app: str, dyno: str) -> dict:
         rec = self._app(app)
-        lifecycle.restart_dyno(rec, self.runner, self._dyno(rec, dyno), self.clock())
+        lifecycle.restart_dyno(rec, self.runner_for(rec), self._dyno(rec, dyno), self.clock())
         return {}
 
     @locked
@@ -641,7 +668,7 @@ class Platform:
         self._formation(rec, type)
         now = self.clock()
         for d in [d for d in lifecycle.listed_dynos(rec, now) if d.type == type]:
-            lifecycle.restart_dyno(rec, self.runner, d, now)
+            lifecycle.restart_dyno(rec, self.runner_for(rec), d, now)
         return {}
 
     # -- dyno sizes, account, oauth ----------------------------------------------------------
@@ -885,7 +912,7 @@ class Platform:
         if promo is None:
             raise not_found("pipeline-promotion", "pipeline promotion")
         for app, _rel in promo.targets:  # replay the targets' release phases up to now
-            lifecycle.tick(app, self.runner, self.clock())
+            lifecycle.tick(app, self.runner_for(app), self.clock())
         return promo
 
     @locked
@@ -939,7 +966,7 @@ class Platform:
             self._dyno(rec, dyno)
         for k, name in enumerate(names):
             rec.scheduled.append((now + k * spacing, "cycle", name))
-        lifecycle.tick(rec, self.runner, now)
+        lifecycle.tick(rec, self.runner_for(rec), now)
         return {"app": rec.name, "cycling": names, "spacing": spacing}
 
     @locked
@@ -951,7 +978,9 @@ class Platform:
         now = self.clock()
         rel = rec.current_release()
         if lifecycle.preboot_applies(rec) and rel is not None and rel.slug_id is not None:
-            lifecycle.roll_out(rec, self.runner, rel, now, types=["web"], window=float(seconds))
+            lifecycle.roll_out(
+                rec, self.runner_for(rec), rel, now, types=["web"], window=float(seconds)
+            )
         else:
             rec.preboot_until, rec.preboot_switched = now + float(seconds), False
         return {"app": rec.name, "preboot_until": rec.preboot_until}
