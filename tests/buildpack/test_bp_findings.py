@@ -355,3 +355,17 @@ BUILDPACK_REFS = [
 def test_buildpack_rules_match_zdd(ref):
     assert jq_eval("jvm_buildpack", ref) is is_jvm_buildpack(ref)
     assert jq_eval("companion", ref) is is_companion(ref, COMPANION_BUILDPACK_URL)
+
+
+def test_the_missing_companion_fix_adds_the_url_zdd_setup_installs(tmp_path):
+    """checks::companion_url (from buildpack/VERSION) is zdd.state.COMPANION_BUILDPACK_URL."""
+    from bp_harness import capture, scrubbed_env
+
+    for version in ("", (BUILDPACK / "VERSION").read_text().strip()):
+        env = scrubbed_env(tmp_path, ZDD_BUILDPACK_VERSION=version)
+        script = f'source "{BUILDPACK}/lib/checks.sh"; checks::companion_url'
+        got = capture(["bash", "-c", script], env=env).stdout
+        if version:
+            assert got == COMPANION_BUILDPACK_URL
+        else:  # no version known: the family's newest release, still recognised as the companion
+            assert is_companion(got)
