@@ -10,9 +10,13 @@ state, and the two must agree (JSON documents, exit codes, and the apps afterwar
 from __future__ import annotations
 
 import copy
+import fcntl
 import json
+import os
+import select
 import signal
 import subprocess
+import termios
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -118,6 +122,38 @@ class Twin:
                 proc.communicate()
         return herokucli.CLIResult(proc.returncode, out, err, argv)
 
+    def on_terminal(self, argv: list[str], answer: bytes, *, via_cli: bool) -> tuple[int, str]:
+        """Run `heroku ...` (or plain zdd on the twin) on a terminal of its own, answer its prompt
+        with `answer` (b"\\x03" is Ctrl-C: the terminal signals the whole foreground group)."""
+        side = self.cli if via_cli else self.zdd_cli
+        cmd = [str(herokucli.HEROKU) if via_cli else str(ZDD), *argv]
+        if side.netns is not None:
+            cmd = side.netns.prefix() + cmd
+        env = {**side.env, **self.extra, "TERM": "xterm"}
+        if not via_cli:
+            env["HEROKU_API_KEY"] = CLI_TOKEN
+        master, slave = os.openpty()
+
+        def controlling_terminal() -> None:
+            os.setsid()
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+        proc = subprocess.Popen(
+            cmd, env=env, stdin=slave, stdout=slave, stderr=slave,
+            preexec_fn=controlling_terminal,
+        )  # fmt: skip
+        os.close(slave)
+        try:
+            seen = read_terminal(master, until=b"[y/N] ")
+            os.write(master, answer)
+            seen += read_terminal(master, until=None)
+            return proc.wait(timeout=60), seen.decode(errors="replace")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            os.close(master)
+
     def zdd(self, *argv: str) -> herokucli.CLIResult:
         """Plain zdd against the twin, with the token in HEROKU_API_KEY as a user would export."""
         env = {**self.zdd_cli.env, **self.extra, "HEROKU_API_KEY": CLI_TOKEN}
@@ -128,6 +164,23 @@ class Twin:
             cmd, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
         )
         return herokucli.CLIResult(proc.returncode, proc.stdout, proc.stderr, tuple(argv))
+
+
+def read_terminal(fd: int, until: bytes | None, timeout: float = 60) -> bytes:
+    """What a terminal shows until `until` appears (None: until the program closes it)."""
+    seen, deadline = b"", time.monotonic() + timeout
+    while time.monotonic() < deadline and (until is None or until not in seen):
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: every process holding the terminal has exited
+            break
+        if not chunk:
+            break
+        seen += chunk
+    return seen
 
 
 def login_like_heroku_login(cli) -> None:
@@ -226,6 +279,19 @@ def test_heroku_zdd_check_setup_undo_with_the_cli_login(tmp_path, built_plugin):
         assert (via_cli.code, direct.code) == (0, 0), f"{via_cli}\n{direct}"
         assert same_document(via_cli, direct)
         assert app_state(twin.server) == app_state(twin.zdd_server) == initial
+        assert served_with(server) == {authorization_of(server, CLI_TOKEN)}
+
+        # On a terminal, zdd's prompt passes through: "n" changes nothing (exit 1) and Ctrl-C
+        # (SIGINT to the CLI and zdd alike) aborts; both as plain zdd does.
+        setup = ["-a", APP, "--size", "Standard-1X"]
+        for answer, code in ((b"n\r", 1), (b"\x03", 130)):
+            via_cli = twin.on_terminal(["zdd", *setup], answer, via_cli=True)
+            direct = twin.on_terminal(["setup", *setup], answer, via_cli=False)
+            assert via_cli[0] == direct[0] == code, f"{via_cli}\n{direct}"
+            last = direct[1].strip().splitlines()[-1]
+            assert via_cli[1].strip().splitlines()[-1] == last, f"{via_cli}\n{direct}"
+        assert app_state(twin.server) == initial
+        assert not [e for e in server.platform.requests.entries() if e["method"] != "GET"]
 
         # zdd's own descriptions in the CLI's help; a flag zdd does not know is refused.
         shown = twin.heroku("help", "zdd")
