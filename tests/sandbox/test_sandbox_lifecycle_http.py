@@ -134,3 +134,22 @@ def test_a_promotion_runs_the_release_phase_and_opens_a_preboot_window():
     assert platform.pipeline_promotion_info(promo["id"])["status"] == "completed"
     assert platform.preboot_in_progress(platform._app(APP))  # then a preboot window opens
     assert platform.router_view(APP)["releases"] == [2]
+
+
+def test_the_web_route_keeps_a_client_on_its_dyno_with_affinity_until_traffic_moves(serve):
+    clock = ManualClock(start=1_000.0)
+    platform = Platform.from_seed(
+        app_seed(features={"preboot": True, "http-session-affinity": True}), clock=clock
+    )
+    client = serve(platform)
+    web = httpx.Client(base_url=f"{client.base_url}/__sandbox/apps/{APP}/web")
+    first = web.get("/")
+    cookie = first.cookies["heroku-session-affinity"]
+    assert {web.get("/").json()["dyno"] for _ in range(4)} == {first.json()["dyno"]}
+    assert "heroku-session-affinity" not in web.get("/").headers.get("set-cookie", "")
+    platform.config_var_update(APP, {"A": "1"})
+    clock.advance(200)  # the preboot window ended: the old dyno no longer serves
+    moved = web.get("/")
+    assert moved.headers["x-release"] == "v3"
+    assert moved.cookies["heroku-session-affinity"] != cookie
+    web.close()

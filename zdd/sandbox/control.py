@@ -139,7 +139,7 @@ async def serve_app_web(platform: Platform, request: Request, send) -> None:
     if view is not None and (view["maintenance"] or not view["dynos"]):
         status, headers, body = 503, [(b"content-type", b"text/html")], APP_ERROR_PAGE
     elif view is not None:
-        dyno = view["dynos"][next(_ROUND_ROBIN) % len(view["dynos"])]
+        dyno, cookie = _pick(view, request.cookies.get(AFFINITY_COOKIE))
         marker = (b"x-release", f"v{dyno['release']}".encode())
         port = platform.dyno_port(view["app"], dyno["name"])
         if port is not None:
@@ -150,6 +150,8 @@ async def serve_app_web(platform: Platform, request: Request, send) -> None:
             headers = [(b"content-type", b"application/json")]
         if not any(k == b"x-release" for k, _ in headers):  # a real dyno may say it itself
             headers.append(marker)
+        if cookie:
+            headers.append((b"set-cookie", f"{AFFINITY_COOKIE}={cookie}; Path=/".encode()))
     headers.append((b"content-length", str(len(body)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
@@ -186,6 +188,23 @@ HOP_HEADERS = {
     "upgrade",
 }
 _ROUND_ROBIN = itertools.count()
+AFFINITY_COOKIE = "heroku-session-affinity"
+
+
+def _pick(view: dict, cookie: str | None) -> tuple[dict, str | None]:
+    """The dyno for one request, and the affinity cookie to set (None: keep the client's).
+
+    With http-session-affinity on, a client's cookie names its dyno: while that dyno serves, it
+    gets the request; once it no longer does (a deploy moved traffic), the router picks another
+    and sets a new cookie (https://devcenter.heroku.com/articles/session-affinity). The cookie's
+    value is opaque on Heroku; here it is the dyno id."""
+    dynos = view["dynos"]
+    if view.get("affinity") and cookie:
+        for dyno in dynos:
+            if dyno["id"] == cookie:
+                return dyno, None
+    dyno = dynos[next(_ROUND_ROBIN) % len(dynos)]
+    return dyno, dyno["id"] if view.get("affinity") else None
 
 
 def clock_state(platform: Platform) -> dict:

@@ -944,6 +944,7 @@ class Platform:
             "at": at,
             "now": now,
             "maintenance": rec.maintenance,
+            "affinity": bool(rec.features.get("http-session-affinity")),
             "releases": sorted({d.release.version for d in dynos}),
             "dynos": [
                 {"name": d.name, "id": d.id, "release": d.release.version}
