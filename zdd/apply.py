@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import assert_never
+from typing import TYPE_CHECKING, Any, assert_never
 
 from zdd import changes
 from zdd.authorize import install_token
@@ -33,6 +33,9 @@ from zdd.heroku import models
 from zdd.plan import Plan, Step, StepStatus
 from zdd.snapshot import Snapshot
 from zdd.state import AppState
+
+if TYPE_CHECKING:
+    from zdd.heroku.client import HerokuClient
 
 
 class Outcome(StrEnum):
@@ -61,7 +64,7 @@ class StepResult:
     outcome: Outcome
     detail: str = ""
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.step.id,
             "outcome": str(self.outcome),
@@ -88,7 +91,7 @@ class Applier:
 
     def __init__(
         self,
-        client,
+        client: HerokuClient,
         app: str,
         *,
         snapshot: Snapshot | None = None,

@@ -9,17 +9,23 @@ cost table in zdd/cost.py has the prices, and the API accepts the size names zdd
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from zdd.errors import Forbidden, ZddError
+from zdd.heroku.models import App
+
+if TYPE_CHECKING:
+    from zdd.heroku.client import HerokuClient
+
 from zdd.state import ZDD_OPT_OUT_VAR, AppState, Process, parse_opt_outs
 
 #: GETs one app costs at most (without the app body); used to stay inside the API budget.
 READS_PER_APP = 4
 
 
-def _config_names(client, app: str) -> tuple[frozenset[str] | None, frozenset[str]]:
+def _config_names(client: HerokuClient, app: str) -> tuple[frozenset[str] | None, frozenset[str]]:
     """Config var names and the opt-outs in ZDD_OPT_OUT (no other value leaves here).
 
     (None, {}) when the token's scope can't read config vars.
@@ -31,12 +37,18 @@ def _config_names(client, app: str) -> tuple[frozenset[str] | None, frozenset[st
     return frozenset(config), parse_opt_outs(config.get(ZDD_OPT_OUT_VAR))
 
 
-def read_state(client, app: str, *, pool: ThreadPoolExecutor | None = None, info=None) -> AppState:
+def read_state(
+    client: HerokuClient,
+    app: str,
+    *,
+    pool: ThreadPoolExecutor | None = None,
+    info: App | None = None,
+) -> AppState:
     """Everything setup/check need about `app`. `info` (an App model) saves the app GET."""
     own = pool is None
     pool = pool or ThreadPoolExecutor(max_workers=5, thread_name_prefix="zdd-read")
     try:
-        futures = {
+        futures: dict[str, Future[Any]] = {
             "features": pool.submit(client.feature_list, app),
             "formation": pool.submit(client.formation_list, app),
             "buildpacks": pool.submit(client.buildpack_list, app),
@@ -73,10 +85,10 @@ class AppResult:
 
 
 def read_many(
-    client,
+    client: HerokuClient,
     apps: Sequence[str],
     *,
-    infos: dict | None = None,
+    infos: dict[str, App] | None = None,
     max_workers: int = 8,
     on_done: Callable[[AppResult], None] | None = None,
 ) -> list[AppResult]:
@@ -101,7 +113,7 @@ def read_many(
         return list(pool.map(one, apps))
 
 
-def _read_serial(client, app: str, info) -> AppState:
+def _read_serial(client: HerokuClient, app: str, info: App | None) -> AppState:
     """One app's reads in sequence."""
     if info is None:
         info = client.app_info(app)

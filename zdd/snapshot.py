@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from zdd.errors import ConfigError, ZddError
 from zdd.snapshot_record import FORMAT, SnapshotRecord, now_stamp
@@ -142,7 +143,8 @@ class Snapshot(SnapshotRecord):
         urls: list[str] = []
         for f in files:
             try:
-                found = [cls.load(f).companion_url]
+                url = cls.load(f).companion_url
+                found = [url] if url else []
             except SnapshotError:
                 found = _salvage_companion_urls(f)
             urls += [u for u in found if u and u not in urls]
@@ -177,7 +179,7 @@ def schema_problem(doc: object) -> str | None:
 
 
 @cache
-def _validator():
+def _validator() -> Any:
     """The schema's validator, built on first use (jsonschema imports take a while)."""
     from jsonschema import Draft202012Validator
 
