@@ -69,7 +69,6 @@ options = st.builds(
 )
 
 
-
 @settings(max_examples=150, deadline=None)
 @given(states(), options)
 def test_applying_the_plan_passes_every_check_or_the_plan_says_why(state, opts):
