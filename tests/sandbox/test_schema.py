@@ -326,3 +326,34 @@ def test_dynos_in_a_preboot_window_and_rollback_releases_validate(serve, clock):
     for d in dynos:
         validate("GET", f"/apps/pb-app/dynos/{d['id']}", d)
     validate("GET", "/apps/pb-app/releases", client.get("/apps/pb-app/releases").json())
+
+
+def test_lifecycle_bodies_validate(serve, clock):
+    """A pending release with its output stream, the release.N dyno, a Fir app and a space app."""
+    from zdd.sandbox import Platform
+
+    seed = {
+        "apps": [
+            {
+                "name": "rp-app",
+                "releases": 2,
+                "release_command": "bin/migrate",
+                "formation": [{"type": "web", "quantity": 1, "size": "Standard-1X"}],
+            },
+            {"name": "fir-app", "generation": "fir", "formation": [{"type": "web"}]},
+            {"name": "ps-app", "formation": [{"type": "web", "quantity": 2, "size": "Shield-M"}]},
+        ]
+    }
+    client = serve(Platform.from_seed(seed, clock=clock))
+    made = client.post("/apps/rp-app/releases", json={"slug": str(uuid.uuid4())})
+    assert made.json()["status"] == "pending" and made.json()["output_stream_url"]
+    validate("POST", "/apps/rp-app/releases", made.json())
+    dynos = client.get("/apps/rp-app/dynos").json()
+    assert "release" in {d["type"] for d in dynos}
+    validate("GET", "/apps/rp-app/dynos", dynos)
+    for app in ("fir-app", "ps-app"):
+        validate("GET", f"/apps/{app}", client.get(f"/apps/{app}").json())
+        validate("GET", f"/apps/{app}/dynos", client.get(f"/apps/{app}/dynos").json())
+        validate("GET", f"/apps/{app}/formation", client.get(f"/apps/{app}/formation").json())
+    sizes = client.get("/apps/fir-app/available-dyno-sizes").json()
+    validate("GET", "/apps/fir-app/available-dyno-sizes", sizes)
