@@ -719,13 +719,13 @@ PREBOOT_WHY = (
 def _worker_only(state: AppState) -> tuple[Step, ...]:
     """No web process type: nothing zdd sets up protects a request (the router never sends one)."""
     return tuple(
-        Step(id_, kind, UNCHANGED, f"nothing to do: {NO_WEB}", "")
-        for id_, kind in (
-            ("affinity", Kind.FEATURE),
-            ("formation", Kind.FORMATION),
-            ("preboot", Kind.FEATURE),
-            ("buildpack", Kind.BUILDPACKS),
-            ("release_check", Kind.CONFIG),
+        Step(id_, kind, UNCHANGED, f"{subject}: nothing to do", NO_WEB)
+        for id_, kind, subject in (
+            ("affinity", Kind.FEATURE, "session affinity"),
+            ("formation", Kind.FORMATION, "web dynos"),
+            ("preboot", Kind.FEATURE, "preboot"),
+            ("buildpack", Kind.BUILDPACKS, "zdd buildpack"),
+            ("release_check", Kind.CONFIG, "release-check credentials"),
         )
     )
 
@@ -736,7 +736,8 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
     opts = options or PlanOptions()
     check_options(opts)
     if state.worker_only:
-        return Plan(state.app, _worker_only(state), (), "", formation_cost(state.formation))
+        note = f"{NO_WEB}, so nothing zdd sets up would protect a request"
+        return Plan(state.app, _worker_only(state), (note,), "", formation_cost(state.formation))
     java = state.is_jvm if opts.java is None else opts.java
     formation = formation_step(state, opts)
     affinity = _feature_step(

@@ -69,7 +69,7 @@ def test_a_worker_only_app_skips_every_check_and_setup_has_nothing_to_do():
     assert "no web process type" in finding(state, "affinity.enabled").message
     p = plan(state, PlanOptions(size="Standard-1X"))
     assert p.pending == [] and p.blocked == [] and p.cost_change == 0
-    assert all("no web process type" in s.what for s in p.steps)
+    assert all(s.what.endswith("nothing to do") and "no web process type" in s.why for s in p.steps)
 
 
 # -- item 10: opt-outs persist -----------------------------------------------------------------
