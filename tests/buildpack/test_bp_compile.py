@@ -11,6 +11,7 @@ from bp_harness import (
     Build,
     assert_no_secrets,
     capture,
+    check_lines,
     procfile_types,
     scrubbed_env,
     server_seed,
@@ -184,12 +185,13 @@ def test_the_wired_release_command_runs_the_original_and_keeps_its_exit_status(
             ZDD_APP="strict-ready",
         )
     result = capture(["bash", "-c", command], env=env, cwd=build.build_dir, timeout=30)
+    own = "\n".join(check_lines(result.stdout))  # a build finding repeated from the slug aside
     if strict:
-        assert result.stdout.count(" passed: ") == 5, result.stdout
-        assert "skipped" not in result.stdout
+        assert own.count(" passed: ") == 5, result.stdout
+        assert "skipped" not in own
     else:
         # no credentials: the check says so in one line and lets the release go on
-        assert result.stdout.startswith("zdd: check skipped: no ZDD_API_TOKEN and ZDD_APP")
+        assert own.startswith("zdd: check skipped: no ZDD_API_TOKEN and ZDD_APP")
     assert "migrate ran" in result.stdout
     assert (build.build_dir / "migrate.ran").exists()
     assert result.returncode == migrate_exit
