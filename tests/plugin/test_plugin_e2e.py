@@ -252,6 +252,8 @@ def test_heroku_zdd_check_setup_undo_with_the_cli_login(tmp_path, built_plugin):
         assert same_document(via_cli, direct)
         assert CLI_TOKEN not in via_cli.out + via_cli.err
         assert "EEXIT" not in via_cli.err  # zdd's exit code, without an error line from the CLI
+        via_cli, direct = twin.heroku("zdd:check", "-a", APP), twin.zdd("check", "--app", APP)
+        assert (via_cli.code, via_cli.out) == (direct.code, direct.out), f"{via_cli}\n{direct}"
 
         # The sandbox saw zdd's reads made with the token the CLI holds (its netrc login).
         assert served_with(server) == {authorization_of(server, CLI_TOKEN)}
