@@ -20,6 +20,7 @@ FAST = dict(
     tail="1s",
     timeout="10s",
     request_timeout="5s",  # H12 stays out of the way of 1 s long requests on a loaded box
+    keepalive="2s",  # short enough that a 5 s rehearsal proves the app keeps connections longer
 )
 
 

@@ -85,7 +85,7 @@ def test_signal_to_zdd_stops_every_dyno_and_reports(python_app, sig, reason):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode == 4, err.decode()
+    assert proc.returncode == 4, err.decode() + out.decode()[:600]
     doc = json.loads(out)
     assert doc["stopped_because"] == reason
     assert doc["exit_code"] == 4

@@ -34,6 +34,7 @@ def facts(**changes) -> Facts:
         probe_requests=100,
         probe_failures=(),
         long_requests=True,
+        longest_idle_s=90.0,
     )  # fmt: skip
     return Facts(**{**base, **changes})
 
@@ -67,6 +68,17 @@ def test_an_idle_close_after_sigterm_is_not_a_keepalive_fault():
     early = IdleCloseFact("v1/web.1", at=30.0, idle_s=20.0)
     failed = by_id(facts(idle_closes=(early,)))["router.keepalive"]
     assert failed.status == "failed" and failed.figure["shortest_idle_s"] == 20.0
+
+
+def test_keepalive_unproven_when_no_connection_stayed_idle_long_enough():
+    f = by_id(facts(longest_idle_s=30.0))["router.keepalive"]
+    assert f.status == "skipped" and "--tail" in f.message
+
+
+def test_no_request_fails_unless_the_run_was_interrupted_first():
+    assert by_id(facts(probe_requests=0))["requests.failed"].status == "failed"
+    interrupted = by_id(facts(probe_requests=0, interrupted=True))["requests.failed"]
+    assert interrupted.status == "skipped"
 
 
 def test_memory_over_the_quota_fails_per_dyno_and_the_jvm_remedy_names_xmx():

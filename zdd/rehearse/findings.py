@@ -31,6 +31,7 @@ DOCS = {
     "requests.failed": "https://devcenter.heroku.com/articles/error-codes",
 }
 MB = 1024 * 1024
+PROVEN_SHARE = 0.9  # an idle connection kept this share of the router's keepalive proves it
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Facts:
     probe_failures: tuple[ProbeFailure, ...]
     long_requests: bool  # the traffic held long requests (--long-path)
     interrupted: bool = False  # Ctrl-C / SIGTERM ended the rehearsal early
+    longest_idle_s: float = 0.0  # longest an upstream connection was seen idle and still open
 
 
 def _fmt_s(x: float) -> str:
@@ -236,12 +238,22 @@ def router_keepalive(f: Facts) -> Finding:
         "shortest_idle_s": round(min(c.idle_s for c in early), 3) if early else None,
         "errors": len(raced),
         "codes": sorted({r.code for r in raced}),
+        "longest_idle_open_s": round(f.longest_idle_s, 3),
     }
     if not early and not raced:
+        seen = f"the longest seen idle and still open was {f.longest_idle_s:.1f} s"
+        if f.longest_idle_s < PROVEN_SHARE * keep:
+            return Finding(
+                "router.keepalive",
+                SKIPPED,
+                f"the app closed no idle connection, but {seen}, short of the router's {keep:g} s: "
+                "rehearse longer (--tail) to prove it",
+                figure,
+            )
         return Finding(
             "router.keepalive",
             PASSED,
-            f"the app kept idle connections open at least as long as the router ({keep:g} s)",
+            f"the app closed no idle connection; {seen} (the router keeps them {keep:g} s)",
             figure,
         )
     shortest = figure["shortest_idle_s"]
@@ -355,9 +367,10 @@ def requests_failed(f: Facts) -> Finding:
         "by_kind": kinds,
     }
     if not f.probe_requests:
-        return Finding(
-            "requests.failed", FAILED, "no request was sent, so nothing is proven", figure
-        )
+        if f.interrupted:
+            return Finding("requests.failed", SKIPPED, "interrupted before any request", figure)
+        why = "no request was sent, so nothing is proven"
+        return Finding("requests.failed", FAILED, why, figure)
     if not f.probe_failures:
         return Finding(
             "requests.failed",

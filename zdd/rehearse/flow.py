@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -113,6 +114,22 @@ def traffic_plan(options: RehearseOptions, base_url: str) -> Callable[[int], Pro
     return plan
 
 
+def spread_connections(url: str, count: int) -> None:
+    """Concurrent requests through the router, so it opens several connections per dyno; the
+    pool reuses the first, the others stay idle: what router.keepalive watches."""
+    import httpx
+
+    def one(_: int) -> None:
+        try:
+            with httpx.Client(trust_env=False, timeout=10.0) as client:
+                client.get(url)
+        except httpx.HTTPError:
+            pass  # a failure here is the probe's to see, not this warm-up's
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        list(pool.map(one, range(count)))
+
+
 def _phases(deploys: list[DeployRecord], t0: float, end: float) -> list[tuple[str, float, float]]:
     out: list[tuple[str, float, float]] = []
     cursor = t0
@@ -197,8 +214,8 @@ def rehearse(
 
     def wait(seconds: float) -> None:
         end = clock() + seconds
-        while clock() < end:
-            guarded_sleep(min(0.05, end - clock()))
+        while (left := end - clock()) > 0:
+            guarded_sleep(min(0.05, left))
 
     app = make_app(
         options.app_dir,
@@ -245,6 +262,7 @@ def rehearse(
                 finally:
                     probe.http.close()
 
+            spread_connections(base_url + (options.long_path or options.path), 3 * options.dynos)
             probe_thread = threading.Thread(target=run_probe, name="zdd-rehearse-probe")
             probe_thread.start()
             progress(f"probing {base_url}{options.path} at {options.rate:g}/s")
@@ -340,6 +358,7 @@ def _report(
         ),
         long_requests=bool(options.long_path),
         interrupted=stopped_because not in ("done", "v1_down"),
+        longest_idle_s=app.router.watch.longest_idle_s,
     )
     findings = judge(facts) if stopped_because != "v1_down" else judge_boot_only(facts)
     base = app.started_at or t0

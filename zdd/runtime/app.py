@@ -263,8 +263,8 @@ class LocalApp:
             self._boot(new)
             rec.new_settled_at = self.clock()
             switch_at = rec.started_at + self.timing.switch_delay_s
-            while self.clock() < switch_at:
-                self.sleep(min(0.02, switch_at - self.clock()))
+            while (left := switch_at - self.clock()) > 0:
+                self.sleep(min(0.02, left))
             self.table.serve(release)
             self.current = release
             rec.switched_at = self.clock()

@@ -105,6 +105,7 @@ class IdleWatch:
         self._lock = threading.Lock()
         self.closes: list[IdleClose] = []
         self.connections_opened = 0
+        self.longest_idle_s = 0.0  # the longest a connection was seen idle and still open
 
     def add(self, stream: WatchedStream) -> None:
         with self._lock:
@@ -121,6 +122,8 @@ class IdleWatch:
             if socket_at_eof(stream.sock()):
                 stream.reported = True
                 found.append(IdleClose(stream.port, now, now - stream.last_read))
+            else:
+                self.longest_idle_s = max(self.longest_idle_s, now - stream.last_read)
         with self._lock:
             self.closes.extend(found)
         return found
