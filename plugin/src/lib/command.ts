@@ -5,8 +5,8 @@ import {existsSync, readFileSync} from 'node:fs'
 
 import {spec} from '../generated/zdd.js'
 import {runChild, type SignalSource, type Spawn, childEnv} from './bridge.js'
-import {oclifFlags, zddArgv} from './flags.js'
-import {findZdd, type ResolveDeps, versionOf, which, ZddNotFoundError} from './resolve.js'
+import {oclifFlags, typedFlags, zddArgv} from './flags.js'
+import {findZdd, type Launcher, type ResolveDeps, versionOf, which, ZddNotFoundError} from './resolve.js'
 import type {CommandSpec} from './spec.js'
 
 /** Exit code for the plugin's own errors (zdd not found): zdd's code for configuration errors. */
@@ -50,9 +50,8 @@ export function bridgeCommand(name: string) {
 
     async run(): Promise<void> {
       const {flags, raw} = await this.parse(ZddBridge)
-      const typed = new Set<string>(raw.flatMap((token: {flag?: string; type: string}) => (token.type === 'flag' && token.flag ? [token.flag] : [])))
-      const argv = zddArgv(zddCommand, flags, typed)
-      let launcher
+      const argv = zddArgv(zddCommand, flags, typedFlags(raw))
+      let launcher: Launcher
       try {
         launcher = await findZdd(spec.distribution, pluginVersion, {
           env: process.env,
@@ -64,11 +63,14 @@ export function bridgeCommand(name: string) {
         throw error
       }
 
-      const env = childEnv(process.env, {host: vars.envHost ? vars.host : undefined, token: this.heroku.auth})
-      this.debug('running %s %o (zdd from %s)', launcher.command, [...launcher.prefix, ...argv], launcher.source)
+      // The token init() read (HEROKU_API_KEY, keychain or netrc), and the host as the CLI reads it.
+      const host = vars.envHost ? vars.host : undefined
+      const env = childEnv(process.env, {host, token: this.heroku.auth})
+      const args = [...launcher.prefix, ...argv]
+      this.debug('running %s %o (zdd from %s)', launcher.command, args, launcher.source)
       let status: number
       try {
-        status = await runChild(launcher.command, [...launcher.prefix, ...argv], {env, signals: io.signals, spawn: io.spawn})
+        status = await runChild(launcher.command, args, {env, signals: io.signals, spawn: io.spawn})
       } catch (error) {
         this.error(`cannot start ${launcher.command}: ${(error as Error).message}`, {exit: CONFIG_ERROR_EXIT})
       }

@@ -60,6 +60,11 @@ export function oclifFlags(command: CommandSpec): FlagDefinitions {
   return defs
 }
 
+/** The flags typed on the command line (oclif's raw tokens), not taken from the environment. */
+export function typedFlags(raw: ReadonlyArray<{flag?: string; type: string}>): Set<string> {
+  return new Set(raw.flatMap(token => (token.type === 'flag' && token.flag ? [token.flag] : [])))
+}
+
 /**
  * The argv for `zdd <command>`: only the flags the user gave (zdd applies its own defaults).
  * `typed` names the flags on the command line (not from HEROKU_APP or the git remote).
