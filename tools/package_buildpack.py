@@ -1,10 +1,8 @@
 """Package buildpack/ as the release artifact Heroku fetches by URL: zdd-buildpack.tgz (+ .sha256).
 
-Heroku takes a buildpack from the root of a git repository or from a .tgz URL; ours lives in
-buildpack/, so the tarball has bin/, lib/, ... at its root. The archive is deterministic (sorted
-entries, fixed times, owner and modes, gzip without a name or time), so the same tree always
-gives the same checksum. Modes come from the layout, not the working tree: bin/* and opt/* are
-0755, directories 0755, everything else 0644.
+The archive rules live in zdd/buildpack_archive.py (the wheel's build hook and `zdd buildpack`
+use the same ones). buildpack/VERSION must name the version in zdd/__init__.py: the default
+companion URL is versioned with it.
 
 Usage: python -m tools.package_buildpack --out DIR   (what `invoke buildpack` runs)
 """
@@ -12,67 +10,34 @@ Usage: python -m tools.package_buildpack --out DIR   (what `invoke buildpack` ru
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
-import io
 import sys
-import tarfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILDPACK = ROOT / "buildpack"
-ARTIFACT = "zdd-buildpack.tgz"
-MTIME = 946684800  # 2000-01-01T00:00:00Z: fixed, so the bytes depend on the content only
-SKIP_PARTS = {"__pycache__", ".pytest_cache"}
+from zdd import __version__
+from zdd.buildpack_archive import ARTIFACT, SOURCE, tgz_bytes, write
+
+__all__ = ["ARTIFACT", "check_version", "main", "package"]
+
+BUILDPACK = SOURCE
 
 
-def files(source: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in source.rglob("*")
-        if not SKIP_PARTS & set(p.relative_to(source).parts) and (p.is_file() or p.is_dir())
-    )
-
-
-def is_program(source: Path, path: Path) -> bool:
-    """bin/* and opt/* are programs (0755) whatever their mode in the working tree (a checkout
-    with core.fileMode=false, a copy that lost the x bit); everything else is data (0644)."""
-    parts = path.relative_to(source).parts
-    return len(parts) == 2 and parts[0] in ("bin", "opt") and path.is_file()
-
-
-def tar_bytes(source: Path) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in files(source):
-            # resolve(): a symlink (lib/dyno_sizes.json -> zdd/data/) is packed as the file it names
-            info = tar.gettarinfo(str(path.resolve()), arcname=path.relative_to(source).as_posix())
-            info.uid = info.gid = 0
-            info.uname = info.gname = ""
-            info.mtime = MTIME
-            info.mode = 0o755 if path.is_dir() or is_program(source, path) else 0o644
-            if path.is_file():
-                with path.open("rb") as handle:
-                    tar.addfile(info, handle)
-            else:
-                tar.addfile(info)
-    return raw.getvalue()
+def check_version(source: Path = BUILDPACK) -> None:
+    """Refuse to package a buildpack whose VERSION is not zdd's."""
+    found = (source / "VERSION").read_text().strip() if (source / "VERSION").is_file() else None
+    if found != __version__:
+        raise SystemExit(
+            f"{source}/VERSION says {found!r} but zdd is {__version__}: make them agree "
+            "(the default companion URL names zdd's version)."
+        )
 
 
 def package(out: Path, source: Path = BUILDPACK) -> tuple[Path, str]:
     """Write out/zdd-buildpack.tgz and out/zdd-buildpack.tgz.sha256; returns (path, sha256)."""
     if not (source / "bin" / "compile").is_file():
         raise SystemExit(f"{source} is not a buildpack (no bin/compile)")
-    out.mkdir(parents=True, exist_ok=True)
-    compressed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=compressed, mtime=0, compresslevel=9) as gz:
-        gz.write(tar_bytes(source))
-    data = compressed.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    target = out / ARTIFACT
-    target.write_bytes(data)
-    (out / f"{ARTIFACT}.sha256").write_text(f"{digest}  {ARTIFACT}\n")
-    return target, digest
+    if source == BUILDPACK:
+        check_version(source)
+    return write(out, tgz_bytes(source))
 
 
 def main(argv: list[str] | None = None) -> int:

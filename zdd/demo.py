@@ -133,9 +133,14 @@ def run_demo(console: Console | None = None) -> int:
             XDG_STATE_HOME=state_dir,
         ):
             os.environ.pop("HEROKU_APP", None)
+            # setup checks the companion URL it adds: the sandbox serves the bundled tarball,
+            # so the demo stays offline (docs/design.md, sandbox control endpoint)
+            companion = f"{server.url}/__sandbox/buildpack/zdd-buildpack.tgz"
             pictures = Path(state_dir)
             _deploy(console, server.url, "before", pictures / "deploy-before.png", DEPLOY_BEFORE)
             for i, (why, argv) in enumerate(STEPS, 1):
+                if argv[0] == "setup":
+                    argv = [*argv, "--buildpack", companion]
                 console.print()
                 console.print(Rule(f"Step {i}/{len(STEPS)}: zdd {' '.join(argv)}", align="left"))
                 console.print(f"[dim]{why}[/]")

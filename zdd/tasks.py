@@ -7,7 +7,9 @@ users' own tasks.py: `ns = with_zdd(globals())` as its last line, or
 
 from invoke import Collection, Task
 
+from zdd.commands.buildpack import buildpack
 from zdd.commands.check import check
+from zdd.commands.deploy import deploy
 from zdd.commands.rehearse import rehearse
 from zdd.commands.setup import setup
 from zdd.commands.undo import undo
@@ -19,6 +21,8 @@ ns.add_task(check)
 ns.add_task(undo)
 ns.add_task(verify)
 ns.add_task(rehearse)
+ns.add_task(buildpack)
+ns.add_task(deploy)
 
 
 def with_zdd(module_globals: dict) -> Collection:

@@ -214,6 +214,9 @@ class RequestStats:
     writes: int = 0
     retries: int = 0
     throttle_waits: int = 0
+    #: Write attempts whose outcome is unknown (no answer after sending, or a 5xx): such a
+    #: write may have taken effect.
+    uncertain_writes: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return {
@@ -221,6 +224,7 @@ class RequestStats:
             "writes": self.writes,
             "retries": self.retries,
             "throttle_waits": self.throttle_waits,
+            "uncertain_writes": self.uncertain_writes,
         }
 
 
@@ -420,6 +424,8 @@ class Transport:
                 timeout=timeout,
             )
         except httpx.TimeoutException as exc:
+            if idem is not Idempotency.SAFE and not isinstance(exc, _NOT_SENT):
+                self._count(uncertain_writes=1)
             err = APITimeout(
                 f"{method} {path}: no answer from {self.base_url} in time "
                 f"({type(exc).__name__}, Request-Id {request_id} sent).",
@@ -429,6 +435,8 @@ class Transport:
             )
             raise _Retryable(err, sent=not isinstance(exc, _NOT_SENT)) from exc
         except httpx.TransportError as exc:
+            if idem is not Idempotency.SAFE and not isinstance(exc, _NOT_SENT):
+                self._count(uncertain_writes=1)
             err = APIConnectionError(
                 f"{method} {path}: connection to {self.base_url} failed "
                 f"({type(exc).__name__}: {scrub(str(exc), self._token) or 'no detail'}; "
@@ -455,6 +463,8 @@ class Transport:
             self._clock() - started,
             server_request_id(headers_in) or request_id,
         )
+        if response.status_code >= 500 and idem is not Idempotency.SAFE:
+            self._count(uncertain_writes=1)
         if response.status_code >= 400:
             error = error_from_response(
                 response.status_code,
