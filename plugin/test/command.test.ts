@@ -2,6 +2,7 @@
 // child process stubbed: what zdd would be started with, and what the plugin prints.
 import {Config} from '@oclif/core'
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -173,6 +174,22 @@ describe('the app, the login and the host', () => {
     process.env.HEROKU_APP = 'from-env'
     const {calls} = await run(byName('setup'), ['--size', 'Standard-1X', '--yes'])
     assert.deepEqual(calls[0].args, ['setup', '--app=from-env', '--size=Standard-1X', '--yes'])
+  })
+
+  it('resolves the app from the git remote (and -r picks one of several) like every heroku command', async () => {
+    const repo = tempDir()
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, ...args], {stdio: 'ignore'})
+    git('init', '-q')
+    git('remote', 'add', 'heroku', 'https://git.heroku.com/from-remote.git')
+    const cwd = process.cwd()
+    process.chdir(repo)
+    try {
+      assert.deepEqual((await run(byName('undo'), ['--yes'])).calls[0].args, ['undo', '--app=from-remote', '--yes'])
+      git('remote', 'add', 'staging', 'https://git.heroku.com/from-staging.git')
+      assert.deepEqual((await run(byName('undo'), ['-r', 'staging'])).calls[0].args, ['undo', '--app=from-staging'])
+    } finally {
+      process.chdir(cwd)
+    }
   })
 
   it('check --all drops an app the CLI found by itself, but not one the user typed', async () => {
