@@ -161,13 +161,14 @@ aot::train() {
 	# A clean stop: SIGTERM to the whole group (bash -c may have forked); the JVM writes the cache
 	# on the way out (a child JVM assembles it), so wait for the group, bounded.
 	if kill -0 "${pid}" 2>/dev/null; then
-		kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null
+		kill -TERM -- "-${pid}" 2>/dev/null || kill -TERM "${pid}" 2>/dev/null || true
 	fi
 	deadline=$(($(aot::now_ms) + stop_s * 1000))
 	while kill -0 -- "-${pid}" 2>/dev/null || kill -0 "${pid}" 2>/dev/null; do
 		if (($(aot::now_ms) >= deadline)); then
-			kill -KILL -- "-${pid}" 2>/dev/null
-			kill -KILL "${pid}" 2>/dev/null
+			# Either may find nothing left to kill; that is fine (and must not end us: set -e).
+			kill -KILL -- "-${pid}" 2>/dev/null || true
+			kill -KILL "${pid}" 2>/dev/null || true
 			status=124
 			break
 		fi
