@@ -33,8 +33,12 @@ def describe(collection: Collection | None = None) -> dict[str, Any]:
         describe_task(name, task, default=(name == collection.default))
         for name, task in sorted(collection.tasks.items())
     ]
+    from zdd.cli import JSON_VERSION
+
     return {
         "describe_version": DESCRIBE_VERSION,
+        # The `version` of zdd's --json documents, so the plugin's own error document matches.
+        "json_version": JSON_VERSION,
         "version": __version__,
         "distribution": DISTRIBUTION,
         "commands": commands,

@@ -218,6 +218,27 @@ describe('the app, the login and the host', () => {
     assert.equal(calls.length, 0)
   })
 
+  it('with --json, reports that zdd is missing as one JSON document, as zdd reports errors', async () => {
+    delete process.env.ZDD_BIN
+    io.which = () => undefined
+    const {calls, error, exitCode, printed} = await run(byName('check'), ['-a', 'x', '--json'])
+    assert.equal(error, undefined)
+    assert.equal(exitCode, 2)
+    assert.equal(calls.length, 0)
+    assert.deepEqual(JSON.parse(printed), {
+      command: 'check',
+      error: {
+        message: 'zdd is not installed (no zdd, uvx or pipx on PATH).',
+        remedy:
+          'Install it with `pipx install zdd-heroku==0.1.0` (or `uv tool install zdd-heroku==0.1.0`), ' +
+          'or set ZDD_BIN to the path of a zdd script.',
+        type: 'ZddNotFoundError',
+      },
+      exit_code: 2,
+      version: spec.json_version,
+    })
+  })
+
   it('runs uvx with the pinned release when zdd is not installed', async () => {
     delete process.env.ZDD_BIN
     io.which = name => (name === 'uvx' ? '/usr/bin/uvx' : undefined)

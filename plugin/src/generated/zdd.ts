@@ -565,5 +565,6 @@ export const spec: ZddSpec = {
   ],
   "describe_version": 1,
   "distribution": "zdd-heroku",
+  "json_version": 1,
   "version": "0.1.0"
 }

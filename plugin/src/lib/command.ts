@@ -59,8 +59,8 @@ export function bridgeCommand(name: string) {
           which: io.which,
         })
       } catch (error) {
-        if (error instanceof ZddNotFoundError) this.error(error.message, {exit: CONFIG_ERROR_EXIT})
-        throw error
+        if (!(error instanceof ZddNotFoundError)) throw error
+        return this.fail(flags, 'ZddNotFoundError', error.problem, error.remedy)
       }
 
       // The token init() read (HEROKU_API_KEY, keychain or netrc), and the host as the CLI reads it.
@@ -72,12 +72,20 @@ export function bridgeCommand(name: string) {
       try {
         status = await runChild(launcher.command, args, {env, signals: io.signals, spawn: io.spawn})
       } catch (error) {
-        this.error(`cannot start ${launcher.command}: ${(error as Error).message}`, {exit: CONFIG_ERROR_EXIT})
+        return this.fail(flags, 'SpawnError', `cannot start ${launcher.command}: ${(error as Error).message}.`, null)
       }
 
       // Not this.exit(): the CLI would print "Error: EEXIT: 1" (its ExitError is another copy's
       // class) and, with telemetry on, report zdd's findings (exit 1) as a CLI failure.
       process.exitCode = status
+    }
+
+    /** The plugin's own error (exit 2): with --json, as zdd reports errors, one JSON document. */
+    fail(flags: Record<string, unknown>, type: string, message: string, remedy: null | string): void {
+      if (flags.json !== true) this.error(remedy ? `${message} ${remedy}` : message, {exit: CONFIG_ERROR_EXIT})
+      const doc = {command: zddCommand.name, error: {message, remedy, type}, exit_code: CONFIG_ERROR_EXIT}
+      process.stdout.write(JSON.stringify({version: spec.json_version, ...doc}, null, 2) + '\n')
+      process.exitCode = CONFIG_ERROR_EXIT
     }
   }
 }

@@ -25,8 +25,15 @@ export interface ResolveDeps {
   which(name: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string | undefined
 }
 
-/** zdd cannot be found or is the wrong version: the message says what to do (exit 2). */
-export class ZddNotFoundError extends Error {}
+/** zdd cannot be found or is the wrong version (exit 2): what is wrong, and what to do. */
+export class ZddNotFoundError extends Error {
+  constructor(
+    readonly problem: string,
+    readonly remedy: string,
+  ) {
+    super(`${problem} ${remedy}`)
+  }
+}
 
 export function installHint(distribution: string, version: string): string {
   return (
@@ -47,7 +54,7 @@ export async function findZdd(distribution: string, version: string, deps: Resol
   const explicit = env.ZDD_BIN
   if (explicit !== undefined && explicit !== '') {
     if (!isExecutableFile(explicit)) {
-      throw new ZddNotFoundError(`ZDD_BIN=${explicit} is not an executable file. Point it at a zdd script, or unset it.`)
+      throw new ZddNotFoundError(`ZDD_BIN=${explicit} is not an executable file.`, 'Point it at a zdd script, or unset it.')
     }
 
     return {command: explicit, prefix: [], source: 'ZDD_BIN'}
@@ -59,8 +66,8 @@ export async function findZdd(distribution: string, version: string, deps: Resol
     const answer = await deps.versionOf(onPath, env)
     if (answer instanceof Error) {
       throw new ZddNotFoundError(
-        `${onPath} --version failed (${answer.message}), so this plugin cannot tell whether it is zdd ${wanted}. ` +
-          `Reinstall it (\`pipx install --force ${distribution}==${version}\`), or set ZDD_BIN.`,
+        `${onPath} --version failed (${answer.message}), so this plugin cannot tell whether it is zdd ${wanted}.`,
+        `Reinstall it (\`pipx install --force ${distribution}==${version}\`), or set ZDD_BIN.`,
       )
     }
 
@@ -68,7 +75,8 @@ export async function findZdd(distribution: string, version: string, deps: Resol
     if (found && majorMinor(found) === wanted) return {command: onPath, prefix: [], source: 'PATH'}
     throw new ZddNotFoundError(
       `${onPath} is zdd ${found ?? `of unknown version ("${answer.trim()}")`}, but this plugin (heroku-zdd ${version}) ` +
-        `needs zdd ${wanted}.x. Install the matching one (\`pipx install --force ${distribution}==${version}\`), ` +
+        `needs zdd ${wanted}.x.`,
+      `Install the matching one (\`pipx install --force ${distribution}==${version}\`), ` +
         'or set ZDD_BIN to a matching zdd script.',
     )
   }
@@ -78,7 +86,7 @@ export async function findZdd(distribution: string, version: string, deps: Resol
   if (uvx) return {command: uvx, prefix: ['--from', spec, 'zdd'], source: 'uvx'}
   const pipx = deps.which('pipx', env, platform)
   if (pipx) return {command: pipx, prefix: ['run', '--spec', spec, 'zdd'], source: 'pipx'}
-  throw new ZddNotFoundError(`zdd is not installed (no zdd, uvx or pipx on PATH). ${installHint(distribution, version)}`)
+  throw new ZddNotFoundError('zdd is not installed (no zdd, uvx or pipx on PATH).', installHint(distribution, version))
 }
 
 function isExecutableFile(path: string): boolean {

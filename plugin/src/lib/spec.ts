@@ -26,5 +26,7 @@ export interface ZddSpec {
   commands: CommandSpec[]
   describe_version: number
   distribution: string
+  /** The `version` field of zdd's --json documents. */
+  json_version: number
   version: string
 }
