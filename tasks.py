@@ -30,8 +30,21 @@ def lint(c):
 @task(help={"port": "port to listen on (0 picks a free one)", "seed": "YAML/JSON seed file"})
 def sandbox(c, port=5000, seed=""):
     """Start the local Heroku sandbox and print the HEROKU_HOST line to point zdd at it."""
+    _require("sandbox", "invoke sandbox")
     seed_arg = f" --seed {seed}" if seed else ""
     c.run(f"{PY} -m zdd.sandbox --port {port}{seed_arg}", pty=False)
+
+
+def _require(extra: str, command: str) -> None:
+    """One line and exit 2 when an optional part is not installed (zdd.extras)."""
+    from invoke import Exit
+
+    from zdd.extras import MissingExtra, require_extra
+
+    try:
+        require_extra(extra)
+    except MissingExtra as exc:
+        raise Exit(f"{command}: {exc.message}", code=2) from None
 
 
 @task
@@ -41,6 +54,7 @@ def demo(c):
 
     from zdd.demo import run_demo
 
+    _require("sandbox", "invoke demo")
     code = run_demo()
     if code:
         raise Exit(code=code)

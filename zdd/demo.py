@@ -111,6 +111,9 @@ def _deploy(console: Console, api: str, when: str, picture: Path, why: str) -> i
 
 def run_demo(console: Console | None = None) -> int:
     """The main job on the sandbox; returns 0 when the app ends up ready."""
+    from zdd.extras import require_extra
+
+    require_extra("sandbox")  # MissingExtra: one line naming `pip install 'zdd-heroku[sandbox]'`
     from zdd.sandbox import Platform, SandboxClock, SandboxServer
 
     plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}

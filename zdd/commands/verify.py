@@ -125,6 +125,12 @@ def picture_target(picture: str | None) -> str | None:
         return None
     if not str(picture).lower().endswith((".png", ".svg")):
         raise UsageError(f"--picture must end in .png or .svg, got {picture!r}")
+    from zdd.extras import MissingExtra, require_extra
+
+    try:  # before the run: a picture that can't be drawn must not cost a whole load test
+        require_extra("picture")
+    except MissingExtra as exc:
+        raise UsageError(exc.message) from None
     folder = Path(picture).expanduser().parent
     if not folder.is_dir():
         raise UsageError(

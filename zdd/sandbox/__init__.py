@@ -4,12 +4,16 @@ Provenance of platform-api-schema.json (beside this file): heroku/platform-api `
 commit d31fba524ee2977519c5187bbf565e699f05b25c, copied byte-for-byte from shared/heroku/.
 """
 
-from .app import create_app
-from .clock import ManualClock, SandboxClock
-from .rules import PlatformError
-from .seed import SeedError
-from .server import SandboxError, SandboxServer
-from .state import Platform
+from zdd.extras import require_extra
+
+require_extra("sandbox")  # starlette/uvicorn missing: one clear line, not an ImportError below
+
+from .app import create_app  # noqa: E402
+from .clock import ManualClock, SandboxClock  # noqa: E402
+from .rules import PlatformError  # noqa: E402
+from .seed import SeedError  # noqa: E402
+from .server import SandboxError, SandboxServer  # noqa: E402
+from .state import Platform  # noqa: E402
 
 __all__ = [
     "ManualClock",
