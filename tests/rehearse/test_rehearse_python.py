@@ -74,7 +74,7 @@ def test_dropped_requests_are_counted_at_sigterm_and_in_requests_failed(python_a
     assert drop["dropped"] >= 1 and drop["dropped"] <= drop["in_flight_at_sigterm"]
     lost = by_id["requests.failed"].figure
     assert lost["failed"] >= drop["dropped"]
-    assert set(lost["by_kind"]) <= {"H13", "H18"}
+    assert {"H13", "H18"} & set(lost["by_kind"])  # the router named the drops
 
 
 def test_sigkill_after_the_grace(python_app):

@@ -60,7 +60,8 @@ Exit codes: 0 passed, 1 a finding failed, 2 usage, 3 v1 never came up, 4 interru
         "post-share": "share of requests that are POSTs (default 0.1)",
         "timeout": "time for a whole answer at the probe (default request timeout + 10s)",
         "warmup": "probing before the first deploy (default 3s)",
-        "tail": "probing after the last deploy (default 3s)",
+        "tail": "probing after the last deploy (default: 3s, and on until an idle connection "
+        "has lasted 90 % of --keepalive, which router.keepalive needs to pass)",
         "size": "dyno size whose memory quota applies (default Standard-1X, 512 MB)",
         "memory-quota": "memory quota in MB instead of --size's",
         "env": "KEY=VALUE for the app's environment (repeat it); .env in --dir is read too",

@@ -225,12 +225,13 @@ def router_keepalive(f: Facts) -> Finding:
 
     early = [c for c in f.idle_closes if serving(c) and c.idle_s < keep]
     stopping = {d.key: d.sigterm_at for d in f.dynos if d.sigterm_at is not None}
+    # an error on a kept-alive connection to a dyno already told to stop is the shutdown's
     raced = [
         r
         for r in f.records
         if r.code in ("H13", "H18")
         and r.reused
-        and not (r.dyno in stopping and _in_flight_at(r, stopping[r.dyno]))
+        and not (r.dyno in stopping and r.ended >= stopping[r.dyno])
     ]
     figure = {
         "router_keepalive_s": keep,

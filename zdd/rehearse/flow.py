@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 
 from zdd.rehearse.findings import (
     FAILED,
+    PROVEN_SHARE,
     DynoFacts,
     Facts,
     Finding,
@@ -262,7 +263,9 @@ def rehearse(
                 finally:
                     probe.http.close()
 
-            spread_connections(base_url + (options.long_path or options.path), 3 * options.dynos)
+            spare = base_url + (options.long_path or options.path)
+            spread_connections(spare, 3 * options.dynos)
+            spread_at = clock()
             probe_thread = threading.Thread(target=run_probe, name="zdd-rehearse-probe")
             probe_thread.start()
             progress(f"probing {base_url}{options.path} at {options.rate:g}/s")
@@ -271,7 +274,14 @@ def rehearse(
                 how = "preboot" if options.preboot else "no preboot (restart)"
                 progress(f"deploying v{number} ({how})")
                 app.deploy(f"v{number}", options.release_dir(number), preboot=options.preboot)
-            wait(options.tail_s)
+                spread_connections(spare, 3 * options.dynos)  # the new dynos' spare ones
+                spread_at = clock()
+            tail = options.tail_s
+            if options.tail_proves_keepalive:  # the spare connections must idle that long
+                proof = spread_at + PROVEN_SHARE * options.timing.router_keepalive_s + 0.5
+                tail = max(tail, proof - clock())
+                progress(f"probing {tail:.0f} s more, until idle connections prove keepalive")
+            wait(tail)
     except (Interrupted, KeyboardInterrupt) as exc:
         stopped_because = (
             "interrupted" if isinstance(exc, KeyboardInterrupt) else (reason() or "interrupted")

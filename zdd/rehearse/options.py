@@ -85,6 +85,7 @@ class RehearseOptions:
     probe_timeout_s: float = 40.0
     warmup_s: float = DEFAULT_WARMUP_S
     tail_s: float = DEFAULT_TAIL_S
+    tail_proves_keepalive: bool = True  # no --tail: probe on until router.keepalive can pass
     size: str = DEFAULT_SIZE
     memory_quota_mb: int = 512
     max_requests: int = DEFAULT_MAX_REQUESTS
@@ -244,6 +245,7 @@ def build_options(
         probe_timeout_s=probe_timeout,
         warmup_s=_dur(warmup, "warmup", DEFAULT_WARMUP_S * max(factor, 0.3)),
         tail_s=_dur(tail, "tail", DEFAULT_TAIL_S * max(factor, 0.3)),
+        tail_proves_keepalive=tail in (None, ""),
         size=size_name,
         memory_quota_mb=quota,
         max_requests=max_req,

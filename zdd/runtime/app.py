@@ -30,7 +30,7 @@ from zdd.runtime.timing import Timing
 SUPERVISE_EVERY_S = 0.05
 # Out of rotation before SIGTERM: the dyno manager tells the router first, so requests already
 # routed to a dyno reach it before it stops accepting. We wait for those (at most this long) ...
-ROUTED_WAIT_S = 1.0
+ROUTED_WAIT_S = 5.0
 # ... and this much more, for the app to accept the connections they opened.
 ACCEPT_SETTLE_S = 0.05
 

@@ -45,6 +45,7 @@ from zdd.runtime.upstream import IdleWatch, make_pool
 AFFINITY_COOKIE = "heroku-session-affinity"
 AFFINITY_MAX_AGE = 86400
 SCAN_EVERY_S = 0.1
+DOWNSTREAM_KEEPALIVE_S = 600
 HOLD_POLL_S = 0.01
 _HOP_BY_HOP = {
     "connection",
@@ -211,7 +212,9 @@ class Router:
             lifespan="off",
             log_level=os.environ.get("ZDD_ROUTER_LOG", "critical"),
             access_log=False,
-            timeout_keep_alive=max(1, int(self.timing.router_keepalive_s)),
+            # clients' idle connections are not what a rehearsal tests: keep them long, so the
+            # probe never races the router's own idle close
+            timeout_keep_alive=DOWNSTREAM_KEEPALIVE_S,
             timeout_graceful_shutdown=1,
         )
         self._server = _Server(config)

@@ -175,11 +175,14 @@ class LocalRunner:
         self.releases.append(run)
         return run
 
-    def port_of(self, app: str, dyno: str) -> int | None:
-        """The port the newest live process of `dyno` listens on (for a router in front)."""
+    def port_of(self, app: str, dyno: str, release: int | None = None) -> int | None:
+        """The port the newest live process of `dyno` listens on (for a router in front); with
+        `release`, of that release's process (under preboot the old web.1 serves while the new
+        web.1 boots)."""
         for d in reversed(self.dynos):
             if (
                 d.process.name == dyno
+                and (release is None or d.process.release == f"v{release}")
                 and d.process.alive()
                 and d.process.cwd == str(self._dir(app))
             ):
