@@ -4,25 +4,13 @@ regenerating the plugin (`invoke plugin`) fails here."""
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
 
 import pytest
 from invoke import Collection, task
+from plugin_files import COMMANDS, PLUGIN, generated_spec
 
 from zdd import __version__
 from zdd.describe import describe
-
-PLUGIN = Path(__file__).resolve().parents[2] / "plugin"
-GENERATED = PLUGIN / "src" / "generated" / "zdd.ts"
-COMMANDS = PLUGIN / "src" / "commands" / "zdd"
-
-
-def generated_spec() -> dict:
-    text = GENERATED.read_text()
-    match = re.search(r"^export const spec: ZddSpec = (\{.*\})\s*$", text, re.S | re.M)
-    assert match, f"{GENERATED} does not hold `export const spec: ZddSpec = {{...}}`"
-    return json.loads(match.group(1))
 
 
 def flag_table(doc: dict) -> dict[str, dict]:

@@ -23,8 +23,7 @@ from urllib.parse import urlsplit
 
 import herokucli  # tests/herokucli.py (tests/ is on sys.path: its conftest.py)
 import pytest
-
-from zdd.describe import describe
+from plugin_files import generated_spec
 
 REPO = Path(__file__).resolve().parents[2]
 PLUGIN = REPO / "plugin"
@@ -298,7 +297,7 @@ def test_heroku_zdd_check_setup_undo_with_the_cli_login(tmp_path, built_plugin):
         # zdd's own descriptions in the CLI's help; a flag zdd does not know is refused.
         shown = twin.heroku("help", "zdd")
         assert shown.code == 0, shown
-        for command in describe()["commands"]:
+        for command in generated_spec()["commands"]:  # (test_describe.py: the same as zdd's)
             assert " ".join(command["summary"].split()[:4]) in " ".join(shown.out.split()), command
         assert "--[no-]affinity" in shown.out and "-r, --remote=<value>" in shown.out
         # SIGTERM to the CLI reaches zdd, which prints its report and exits 4 (interrupted).
