@@ -213,7 +213,7 @@ export const spec: ZddSpec = {
           "short": null
         },
         {
-          "help": "probing after the last deploy (default 3s)",
+          "help": "probing after the last deploy (default: 3s, and on until an idle connection has lasted 90 % of --keepalive, which router.keepalive needs to pass)",
           "kind": "string",
           "name": "tail",
           "negatable": false,
