@@ -17,12 +17,15 @@ from datetime import UTC, datetime
 
 from zdd.rehearse.findings import (
     FAILED,
+    IDS,
     PROVEN_SHARE,
+    SKIPPED,
     DynoFacts,
     Facts,
     Finding,
     IdleCloseFact,
     ProbeFailure,
+    boot_r10,
     judge,
 )
 from zdd.rehearse.options import RehearseOptions
@@ -371,49 +374,42 @@ def _report(
         longest_idle_s=app.router.watch.longest_idle_s,
     )
     findings = judge(facts) if stopped_because != "v1_down" else judge_boot_only(facts)
-    base = app.started_at or t0
-    return (
-        RehearsalReport(
-            options=options,
-            verify=verify,
-            findings=tuple(findings),
-            events=tuple(e.to_dict(t0) for e in app.events),
-            dynos=tuple(
-                {
-                    "dyno": f.key,
-                    "boot_s": None if f.bound_at is None else round(f.bound_at - f.started_at, 3),
-                    "boot": f.boot_outcome,
-                    "stop": f.stop_outcome,
-                    "peak_rss_mb": round(f.peak_rss_bytes / 1048576, 1),
-                    "started_s": round(f.started_at - t0, 3),
-                }
-                for f in dyno_facts
-            ),
-            deploys=tuple(
-                {
-                    "release": d.release,
-                    "preboot": d.preboot,
-                    "started_s": round(d.started_at - t0, 3),
-                    "switched_s": None if d.switched_at is None else round(d.switched_at - t0, 3),
-                    "old_stopped_s": None
-                    if d.old_stopped_at is None
-                    else round(d.old_stopped_at - t0, 3),
-                    "old": d.old_outcomes,
-                }
-                for d in deploys
-            ),
-            stopped_because=stopped_because,
-            started_at=started_at,
-        )
-        if base is not None
-        else None
+    return RehearsalReport(
+        options=options,
+        verify=verify,
+        findings=tuple(findings),
+        events=tuple(e.to_dict(t0) for e in app.events),
+        dynos=tuple(
+            {
+                "dyno": f.key,
+                "boot_s": None if f.bound_at is None else round(f.bound_at - f.started_at, 3),
+                "boot": f.boot_outcome,
+                "stop": f.stop_outcome,
+                "peak_rss_mb": round(f.peak_rss_bytes / 1048576, 1),
+                "started_s": round(f.started_at - t0, 3),
+            }
+            for f in dyno_facts
+        ),
+        deploys=tuple(
+            {
+                "release": d.release,
+                "preboot": d.preboot,
+                "started_s": round(d.started_at - t0, 3),
+                "switched_s": None if d.switched_at is None else round(d.switched_at - t0, 3),
+                "old_stopped_s": None
+                if d.old_stopped_at is None
+                else round(d.old_stopped_at - t0, 3),
+                "old": d.old_outcomes,
+            }
+            for d in deploys
+        ),
+        stopped_because=stopped_because,
+        started_at=started_at,
     )
 
 
 def judge_boot_only(facts: Facts) -> list[Finding]:
     """v1 never came up: only boot.r10 says something; the rest could not be measured."""
-    from zdd.rehearse.findings import IDS, SKIPPED, boot_r10
-
     first = boot_r10(facts)
     return [first] + [
         Finding(i, SKIPPED, "not measured: v1 never came up") for i in IDS if i != "boot.r10"
