@@ -10,6 +10,7 @@ import httpx
 import pytest
 from client_helpers import TOKEN
 
+from zdd.errors import ZddError
 from zdd.heroku import (
     App,
     BuildpackInstallation,
@@ -322,9 +323,36 @@ def test_stats_are_thread_safe(make_client):
         "writes": 0,
         "retries": 0,
         "throttle_waits": 0,
+        "uncertain_writes": 0,
     }
 
 
 def test_client_repr_and_models_hide_the_token(make_client):
     client = make_client(lambda r: httpx.Response(200, json=APP))
     assert TOKEN not in repr(client) and "[redacted]" in repr(client)
+
+
+def test_uncertain_writes_count_unanswered_and_5xx_writes_only(make_client):
+    """A write answered 4xx did not take effect; one unanswered, or answered 5xx, may have."""
+    answers = iter(
+        [
+            httpx.Response(422, json={"id": "invalid_params", "message": "no"}),
+            httpx.ReadTimeout("sent, answer lost"),
+            httpx.Response(503, json={"id": "unavailable", "message": "later"}),
+            httpx.Response(200, json={"enabled": True, "name": "preboot", "id": "f"}),
+        ]
+    )
+
+    def handler(request):
+        answer = next(answers) if request.method != "GET" else httpx.Response(200, json=APP)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    client = make_client(handler, max_retries=0)
+    for _ in range(3):
+        with pytest.raises(ZddError):
+            client.feature_update("myapp", "preboot", True)
+    client.feature_update("myapp", "preboot", True)
+    client.app_info("myapp")
+    assert client.stats.uncertain_writes == 2 and client.stats.writes == 4
