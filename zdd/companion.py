@@ -146,7 +146,6 @@ def _inspect(body: bytes) -> tuple[bool, str | None]:
     return True, None
 
 
-
 def would_fetch(step_status: str | None, buildpacks: tuple[str, ...] | list[str], url: str) -> bool:
     """Is `url` one setup must check: a pending buildpack step would add this http(s) URL (a
     registry name, or a URL the app already has, is not fetched)."""
