@@ -20,11 +20,18 @@ def test(c, args=""):
 
 
 @task
+def types(c):
+    """mypy --strict on zdd's core modules and flows (the list is [tool.mypy] in pyproject.toml)."""
+    c.run(f"{PY} -m mypy")
+
+
+@task
 def lint(c):
-    """ruff for Python, shellcheck for every bash script."""
+    """ruff for Python, shellcheck for every bash script, mypy (`invoke types`)."""
     c.run(f"{PY} -m ruff check .")
     c.run(f"{PY} -m ruff format --check .")
     c.run(f"{PY} -m tools.shellcheck_all")
+    types(c)
 
 
 @task(help={"port": "port to listen on (0 picks a free one)", "seed": "YAML/JSON seed file"})
@@ -85,5 +92,5 @@ def plugin(c):
         c.run("npm run build", pty=False)
 
 
-ns = Collection(test, lint, sandbox, demo, bench, buildpack, plugin)
+ns = Collection(test, lint, types, sandbox, demo, bench, buildpack, plugin)
 ns.add_collection(zdd_collection, name="zdd")

@@ -219,7 +219,7 @@ def satisfied(step: Step, state: AppState) -> bool:
     return step.change is None or changes.satisfied(step.change, state)
 
 
-def verify(results: list[StepResult], after: AppState) -> list[StepResult]:
+def check_results(results: list[StepResult], after: AppState) -> list[StepResult]:
     """Turn `changed` into `failed` where the re-read state doesn't show the change."""
     out = []
     for r in results:

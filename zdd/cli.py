@@ -20,19 +20,22 @@ from invoke import Argument, Exit, Task
 from invoke.exceptions import ParseError
 
 from zdd.errors import UsageError, ZddError
+from zdd.flows.codes import (  # noqa: F401 (the names commands and tests import from here)
+    BASE_DEADLINE,
+    JSON_VERSION,
+    ExitCode,
+    deadline_for,
+    error_fields,
+)
 
-OK, NOT_DONE, ERROR, PENDING = 0, 1, 2, 3
-INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
-
-#: Bump when a --json field changes meaning or goes away (additions keep the version).
-JSON_VERSION = 1
-
-#: Seconds every command gets for its API calls, on top of --wait (preboot) where it has one.
-BASE_DEADLINE = 120.0
-
-
-def deadline_for(wait: float = 0.0) -> float:
-    return max(BASE_DEADLINE, wait + BASE_DEADLINE)
+#: The exit codes by their 0.1 names (zdd.flows.codes.ExitCode is the enum).
+OK, NOT_DONE, ERROR, PENDING = (
+    ExitCode.OK,
+    ExitCode.NOT_DONE,
+    ExitCode.ERROR,
+    ExitCode.CHANGES_PENDING,
+)
+INTERRUPTED = ExitCode.INTERRUPTED
 
 
 def make_client(wait: float = 0.0, deadline: float | None = None):
@@ -137,16 +140,10 @@ def error_doc(command: str, exc: BaseException, **extra) -> dict:
     return {
         "version": JSON_VERSION,
         "command": command,
-        "exit_code": ERROR,
+        "exit_code": int(ERROR),
         "error": error_fields(exc),
         **extra,
     }
-
-
-def error_fields(exc: BaseException) -> dict:
-    remedy = getattr(exc, "remedy", None)
-    message = getattr(exc, "message", None) or str(exc)
-    return {"type": type(exc).__name__, "message": message, "remedy": remedy}
 
 
 @contextmanager
@@ -171,53 +168,35 @@ def tristate(on: bool, off: bool, name: str) -> bool | None:
     return True if on else False if off else None
 
 
-class NeedsConfirmation(ZddError):
-    """Changes are pending, --yes wasn't given and there is no terminal to ask on."""
+class TerminalPrompt:
+    """The flows' Prompt on a terminal: the question on stderr, the answer from stdin."""
 
-
-class Finisher:
-    """The end of a setup/undo run: one JSON document (`doc`) or a message, then the exit code.
-
-    `finish(code)` prints and raises Exit for a non-zero code; `confirm()` asks on the terminal
-    and finishes the run (exit 1) when the user declines, or (exit 2) when it can't ask.
-    """
-
-    def __init__(self, command: str, as_json: bool, out, stats: Callable[[], dict]) -> None:
-        self.command, self.as_json, self.out, self.stats = command, as_json, out, stats
-        self.doc: dict = {"version": JSON_VERSION, "command": command}
-
-    def finish(self, code: int, message: str = "") -> None:
-        from zdd.output import print_json
-
-        if self.as_json:
-            self.doc["requests"] = self.stats()
-            self.doc["exit_code"] = code
-            print_json(self.doc)
-        elif message:
-            self.out.print(message, markup=False)
-        if code:
-            raise Exit(code=code)
-
-    def confirm(self, app: str, n: int, *, yes: bool) -> None:
-        """Return to go ahead; otherwise finish the run."""
-        if yes:
-            return
-        if not sys.stdin.isatty():
-            shown = "the plan in this JSON document" if self.as_json else "the plan above"
-            exc = NeedsConfirmation(
-                f"stdin is not a terminal, so zdd can't ask before changing {app}; "
-                "nothing was changed.",
-                remedy=f"Review {shown}, then run again with --yes.",
-            )
-            if self.as_json:
-                self.doc["error"] = error_fields(exc)
-                self.finish(ERROR)
-            raise Exit(f"zdd {self.command}: {exc}", code=ERROR)
-        sys.stderr.write(f"Apply {n} change{'s' if n != 1 else ''} to {app}? [y/N] ")
+    def confirm(self, question: str) -> bool:
+        sys.stderr.write(f"{question} [y/N] ")
         sys.stderr.flush()
         try:
             answer = sys.stdin.readline()
         except KeyboardInterrupt:  # Ctrl-C at the prompt: nothing changed, the shell's code
             raise Exit("\nAborted", code=INTERRUPTED) from None
-        if answer.strip().lower() not in ("y", "yes"):
-            self.finish(NOT_DONE, "Nothing was changed.")
+        return answer.strip().lower() in ("y", "yes")
+
+
+def terminal_prompt() -> TerminalPrompt | None:
+    """A prompt when stdin is a terminal; None otherwise (the flow then needs --yes)."""
+    return TerminalPrompt() if sys.stdin.isatty() else None
+
+
+def finish(report, as_json: bool, render: Callable[[], None]) -> None:
+    """Print a flow's report (its JSON document, or its text) and exit with its code; an error
+    the report carries goes to stderr as text."""
+    from zdd.output import print_json
+
+    code = int(report.exit_code)
+    if as_json:
+        print_json(report.to_json())
+    elif getattr(report, "error", None) is not None:
+        raise Exit(report.message, code=code)
+    else:
+        render()
+    if code:
+        raise Exit(code=code)

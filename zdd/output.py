@@ -203,3 +203,46 @@ def render_findings(out: Console, app: str, findings: list[Finding]) -> None:
         if f.status == FAILED:
             row(out, f"  {'':9}{'':27}", f"fix: {escape(f.command)}")
             row(out, f"  {'':9}{'':27}", f"see: {escape(f.doc)}")
+
+
+class TextOutput:
+    """A flow's Output on the terminal: progress on stderr; plans and notes on stdout unless
+    `show` is off (--json keeps stdout for the one document)."""
+
+    def __init__(self, out: Console, err: Console, *, show: bool = True, progress: bool = True):
+        self.out, self.show = out, show
+        self.progress = Progress(err, enabled=progress)
+
+    def running(self, message: str):
+        return self.progress.running(message)
+
+    def update(self, message: str) -> None:
+        self.progress.update(message)
+
+    def plan(self, plan: Plan, state: AppState, title: str) -> None:
+        if self.show:
+            render_plan(self.out, plan, state, title=title)
+
+    def note(self, text: str) -> None:
+        if self.show:
+            self.out.print(text, markup=False)
+
+
+def render_check_report(out: Console, report) -> None:
+    """`zdd check`'s text: per app its findings and dynos (or its error), then the summary."""
+    for app in report.apps:
+        if app.error is not None:
+            header(out, escape(app.app) + ": [bold red]error[/]")
+            out.print(f"  {app.error}", markup=False)
+            continue
+        render_findings(out, app.app, list(app.findings))
+        out.print(f"  dynos: {describe_state(app.state)}", markup=False)
+    out.print(report.message, markup=False)
+
+
+def render_run_report(out: Console, report) -> None:
+    """setup/undo's text after the plan: the results (when anything was applied), the message."""
+    if report.applied is not None:
+        render_results(out, report.applied.results)
+    if report.message:
+        out.print(report.message, markup=False)

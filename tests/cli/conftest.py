@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +18,7 @@ import httpx
 import pytest
 from cli_helpers import BIN, REPO
 
-from zdd.sandbox import Platform, SandboxServer
+from zdd.sandbox import Platform, SandboxClock, SandboxServer
 
 
 @dataclass
@@ -39,6 +39,9 @@ class Env:
         self.server, self.platform, self.url = server, server.platform, server.url
         self.token = server.platform.global_token
         self.state_home = state_home
+        #: The companion tarball the sandbox serves: setup checks the URL it adds, and the
+        #: default (GitHub) can't be reached from the tests, so `run("setup", ...)` passes this.
+        self.companion = f"{self.url}/__sandbox/buildpack/zdd-buildpack.tgz"
 
     def environ(self, token: str | None = None) -> dict[str, str]:
         env = {
@@ -67,6 +70,12 @@ class Env:
         """`zdd ARGS` in this process (or spawned; or `invoke zdd ARGS` from the repo, whose
         tasks.py adds the collection)."""
         env = {**self.environ(token), **(extra_env or {})}
+        if (
+            args
+            and args[0] == "setup"
+            and not any(a.startswith(("--buildpack", "-b")) for a in args)
+        ):
+            args = (*args, "--buildpack", self.companion)
         if not (invoke or spawn):
             return run_in_process(list(args), env, cwd)
         argv = [str(BIN / "invoke"), "zdd"] if invoke else [str(BIN / "zdd")]
@@ -85,6 +94,15 @@ class Env:
             timeout=timeout,
         )
         return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    def deps(self, **collaborators):
+        """Collaborators for calling a flow in this process (zdd.flows), on this sandbox with
+        this test's snapshot folder; pass clock=SandboxTime(...), prompt=..., output=..."""
+        from zdd.flows.common import Deps, Snapshots
+        from zdd.heroku.client import HerokuClient
+
+        client = HerokuClient(self.url, self.token, deadline=720.0)
+        return Deps(client, snapshots=Snapshots(self.state_home / "zdd"), **collaborators)
 
     def requests(self) -> list[dict]:
         return httpx.get(f"{self.url}/__sandbox/requests").json()
@@ -154,8 +172,13 @@ def sandbox_for(tmp_path):
     """Start a sandbox seeded with the given apps (seed format); stopped after the test."""
     servers: list[SandboxServer] = []
 
-    def start(*apps: dict, **seed) -> Env:
-        platform = Platform.from_seed({"apps": list(apps), **seed})
+    def start(*apps: dict, clock=None, **seed) -> Env:
+        """`clock`: the sandbox clock. By default sandbox time runs 200x: a release on a preboot
+        app opens a window of boot timeout + 2 min (210 s for a JVM app), which then passes in
+        about a second of the test's time; pass ManualClock() to step it, SandboxClock(1) for
+        wall time."""
+        clock = SandboxClock(factor=200) if clock is None else clock
+        platform = Platform.from_seed({"apps": list(apps), **seed}, clock=clock)
         server = SandboxServer(platform).start()
         servers.append(server)
         return Env(server, tmp_path / "state")
@@ -163,3 +186,38 @@ def sandbox_for(tmp_path):
     yield start
     for s in servers:
         s.stop()
+
+
+class SandboxTime:
+    """A flow's Clock on the sandbox's clock: zdd's waits (a preboot in progress) pass in
+    sandbox time, so a ManualClock lets a 5-minute preboot window go by at once."""
+
+    def __init__(self, clock) -> None:
+        self.clock = clock
+
+    def monotonic(self) -> float:
+        return self.clock()
+
+    def sleep(self, seconds: float) -> None:
+        self.clock.sleep(seconds)
+
+
+class Recorder:
+    """A flow's Output that keeps what it was told (progress updates, notes, plan titles)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    @contextmanager
+    def running(self, message: str):
+        self.lines.append(message)
+        yield self
+
+    def update(self, message: str) -> None:
+        self.lines.append(message)
+
+    def plan(self, plan, state, title: str) -> None:
+        self.lines.append(f"{title} for {plan.app}")
+
+    def note(self, text: str) -> None:
+        self.lines.append(text)

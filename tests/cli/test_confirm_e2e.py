@@ -15,7 +15,15 @@ def run_with_tty(env, answer: str):
     os.write(master, answer.encode())
     try:
         return subprocess.run(
-            [str(BIN / "zdd"), "setup", "--app", "java-gh", "--no-release-check"],
+            [
+                str(BIN / "zdd"),
+                "setup",
+                "--app",
+                "java-gh",
+                "--no-release-check",
+                "-b",
+                env.companion,
+            ],
             env=base,
             stdin=slave,
             capture_output=True,
@@ -30,13 +38,14 @@ def run_with_tty(env, answer: str):
 def test_declining_changes_nothing_and_yes_applies(sandbox_for):
     env = sandbox_for(vector_app("java-github-url-single-web"))
     declined = run_with_tty(env, "n\n")
-    assert declined.returncode == 1 and "Apply 2 changes to java-gh? [y/N]" in declined.stderr
+    assert declined.returncode == 1 and "changes to java-gh? [y/N]" in declined.stderr
     assert "Nothing was changed." in declined.stdout and env.writes() == []
     accepted = run_with_tty(env, "y\n")
     assert accepted.returncode == 0, accepted
     assert {w["path"] for w in env.writes()} == {
         "/apps/java-gh/formation",
         "/apps/java-gh/buildpack-installations",
+        "/apps/java-gh/config-vars",  # ZDD_OPT_OUT records --no-release-check
     }
 
 
@@ -91,6 +100,14 @@ def test_a_scale_up_while_the_prompt_waits_stops_the_stale_plan(sandbox_for):
     assert not list(env.state_home.rglob("*.json"))  # no snapshot for a run that changed nothing
 
 
+@pytest.fixture
+def platform():
+    """The demo app on a stopped sandbox clock (the test steps past preboot windows)."""
+    from zdd.sandbox import ManualClock, Platform
+
+    return Platform.demo(clock=ManualClock())
+
+
 @pytest.mark.parametrize("command", ["setup", "undo"])
 def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
     sandbox_env, monkeypatch, capsys, command
@@ -122,10 +139,19 @@ def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
     monkeypatch.setattr(setup_module, "make_client", client)
     monkeypatch.setattr(undo_module, "make_client", client)
     monkeypatch.setattr("sys.stdin", Terminal())
-    setup_module.setup(Context(), app="zdd-demo", size="Standard-1X", release_check=False, wait=0)
+    companion = f"{sandbox_env.url}/__sandbox/buildpack/zdd-buildpack.tgz"
+    setup_module.setup(
+        Context(),
+        app="zdd-demo",
+        size="Standard-1X",
+        release_check=False,
+        wait=0,
+        buildpack=companion,
+    )
     assert "Done: zdd-demo is set up" in capsys.readouterr().out
     assert sandbox_env.platform.apps["zdd-demo"].features["preboot"] is True
     if command == "undo":
+        sandbox_env.platform.clock.advance(600)  # setup's release: its preboot window is over
         undo_module.undo(Context(), app="zdd-demo", restore_sizes=True, wait=0)
         assert "Done: zdd-demo is back" in capsys.readouterr().out
         assert sandbox_env.platform.apps["zdd-demo"].features["preboot"] is False

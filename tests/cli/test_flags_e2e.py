@@ -133,7 +133,9 @@ def test_ctrl_c_at_the_prompt_exits_130_with_aborted(sandbox_for):
     from test_confirm_e2e import start_with_tty
 
     env = sandbox_for(vector_app("java-github-url-single-web"))
-    proc, master = start_with_tty(env, "setup", "--app", JAVA, "--no-release-check")
+    proc, master = start_with_tty(
+        env, "setup", "--app", JAVA, "--no-release-check", "-b", env.companion
+    )
     try:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)

@@ -41,7 +41,7 @@ def test_invoke_core_flags_are_usage_errors_and_change_nothing(sandbox_for, argv
 
 def test_a_leading_setup_flag_still_runs_setup(sandbox_for):
     env = sandbox_for(vector_app("fresh-java-basic"))
-    run = env.run("--app", "java-basic", "--dry-run", "--size", "Standard-1X")
+    run = env.run("--app", "java-basic", "--dry-run", "--size", "Standard-1X", "-b", env.companion)
     assert run.code == 3, run
     assert "Plan for java-basic" in run.out and env.writes() == []
 

@@ -2,15 +2,46 @@
 companion URLs, blocked steps in --print-commands, --json without a terminal, an unwritable state
 directory, undo over several runs, unknown sizes, a failed verifying read, flag letters."""
 
+import http.server
 import json
+import threading
 
 import cli_schemas as schemas
 import httpx
 import jsonschema
+import pytest
 from cli_helpers import vector_app
 
+from zdd.sandbox import SandboxClock
+
 STD = "Standard-1X"
-CUSTOM = "https://internal.example.com/bp/warmup.tgz"
+
+
+@pytest.fixture
+def custom_companion():
+    """A self-hosted companion: the tarball zdd ships, served from a loopback server under a
+    name of the user's own (setup checks the URL serves a buildpack before adding it)."""
+    from zdd.buildpack_archive import bundled
+
+    body = bundled()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/bp/warmup.tgz"
+    server.shutdown()
+    server.server_close()
 
 
 def test_private_space_web_is_neither_blocked_nor_downsized(sandbox_for):
@@ -38,7 +69,10 @@ def test_private_space_web_is_neither_blocked_nor_downsized(sandbox_for):
     assert found["affinity.enabled"] == "skipped"
 
 
-def test_a_custom_companion_url_is_recognised_by_check_a_rerun_and_undo(sandbox_for):
+def test_a_custom_companion_url_is_recognised_by_check_a_rerun_and_undo(
+    sandbox_for, custom_companion
+):
+    CUSTOM = custom_companion  # noqa: N806 (reads as the constant it was)
     env = sandbox_for(vector_app("java-github-url-single-web"))
     before = env.app_state("java-gh")
     args = ("--app", "java-gh", "--no-release-check")
@@ -82,7 +116,10 @@ def test_print_commands_shows_blocked_steps_and_the_next_command_with_the_users_
     assert "# nothing to do" not in lines
     assert any(line.startswith("# blocked: would scale web: 1 -> 3 dynos") for line in lines)
     assert "# blocked: enable preboot (preboot needs Standard or Performance dynos" in run.out
-    next_cmd = "zdd setup --app java-basic --size Standard-1X --min-web 3 --no-affinity"
+    next_cmd = (
+        "zdd setup --app java-basic --size Standard-1X --min-web 3 --no-affinity "
+        f"--buildpack {env.companion}"
+    )
     assert f"# next: {next_cmd}" in lines
     text = env.run("setup", "--app", "java-basic", "--min-web", "3", "--no-affinity", "--yes")
     assert f"To apply with your consent, run: {next_cmd}" in text.out
@@ -185,7 +222,7 @@ def test_a_failed_verifying_read_still_reports_every_step(sandbox_for):
         features={"preboot": True, "http-session-affinity": True},
         formation=[{"type": "web", "quantity": 1, "size": STD}],
     )
-    env = sandbox_for(app)
+    env = sandbox_for(app, clock=SandboxClock(factor=1))  # wall time: the 8 s windows below
     env.platform.start_preboot("node-std", 8)  # setup waits for it before scaling
     code, doc = run_until_preboot_wait_then_fail_reads(env, "setup", "--app", "node-std")
     assert code == 1 and doc["exit_code"] == 1, doc

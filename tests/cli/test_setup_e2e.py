@@ -1,10 +1,12 @@
 """`invoke zdd` and `zdd setup` as subprocesses against a sandbox on loopback."""
 
-import time
-
 from cli_helpers import vector_app
+from conftest import Recorder, SandboxTime
 
-from zdd.state import COMPANION_BUILDPACK_URL
+from zdd.flows.codes import ExitCode
+from zdd.flows.setup import SetupRequest, run_setup
+from zdd.plan import PlanOptions
+from zdd.sandbox import ManualClock
 
 STD = "Standard-1X"
 
@@ -37,7 +39,7 @@ def test_fresh_java_app_on_basic_is_blocked_without_size_and_complete_with_it(sa
     after = env.app_state("java-basic")
     assert after["features"] == {"preboot": True, "http-session-affinity": True}
     assert after["formation"] == [("web", 2, STD), ("worker", 1, STD)]
-    assert after["buildpacks"] == [COMPANION_BUILDPACK_URL, "urn:buildpack:heroku/java"]
+    assert after["buildpacks"] == [env.companion, "urn:buildpack:heroku/java"]
     assert after["config_vars"]["ZDD_APP"] == "java-basic"
     assert after["config_vars"]["JAVA_OPTS"] == "-Xss512k"  # only our own vars touched
     # the formation moved in one batch PATCH, and the minted token is read-only
@@ -73,7 +75,7 @@ def test_three_buildpacks_keep_their_order(sandbox_for):
     assert env.app_state("three-bp")["buildpacks"] == [
         "urn:buildpack:heroku/nodejs",
         "https://github.com/example/custom-buildpack.git",
-        COMPANION_BUILDPACK_URL,
+        env.companion,
         "urn:buildpack:heroku/gradle",
     ]
 
@@ -98,27 +100,40 @@ def test_second_run_makes_zero_writes(sandbox_for):
 
 
 def test_preboot_in_progress_waits_then_scales(sandbox_for):
-    app = node_app(features={"preboot": True, "http-session-affinity": True})
-    env = sandbox_for(app)
-    env.platform.start_preboot("node-app", 5)
-    t0 = time.monotonic()
-    run = env.run("setup", "--app", "node-app", "--yes", "--wait", "30")
-    assert run.code == 0, run
-    assert time.monotonic() - t0 >= 2
-    assert "waiting for the preboot in progress" in run.err
+    """In process, on a stopped sandbox clock: zdd's waits advance it, so a 5-minute preboot
+    window passes at once and the test shows zdd waited it out (not less, not much more)."""
+    clock = ManualClock()
+    env = sandbox_for(
+        node_app(features={"preboot": True, "http-session-affinity": True}), clock=clock
+    )
+    env.platform.start_preboot("node-app", 300)
+    seen = Recorder()
+    start = clock()
+    request = SetupRequest("node-app", PlanOptions(), yes=True, wait=600.0)
+    report = run_setup(request, env.deps(clock=SandboxTime(clock), output=seen))
+    assert report.exit_code == ExitCode.OK, report.message
+    assert 300 <= clock() - start <= 310
+    assert any("waiting for the preboot in progress" in line for line in seen.lines)
     assert env.app_state("node-app")["formation"] == [("web", 2, STD)]
     refused = [w for w in env.writes() if w["status"] == 422]
     assert refused and all(w["path"] == "/apps/node-app/formation" for w in refused)
 
 
 def test_preboot_outlasting_wait_fails_with_an_account(sandbox_for):
-    env = sandbox_for(node_app(features={"preboot": True, "http-session-affinity": False}))
-    env.platform.start_preboot("node-app", 60)
-    run = env.run("setup", "--app", "node-app", "--yes", "--wait", "1")
-    assert run.code == 1, run
-    assert "changed      enable http-session-affinity" in run.out
-    assert "failed" in run.out and "--wait" in run.out
-    assert "Setup stopped part-way: 1 step(s) changed" in run.out
+    clock = ManualClock()
+    env = sandbox_for(
+        node_app(features={"preboot": True, "http-session-affinity": False}), clock=clock
+    )
+    env.platform.start_preboot("node-app", 600)
+    request = SetupRequest("node-app", PlanOptions(), yes=True, wait=30.0)
+    report = run_setup(request, env.deps(clock=SandboxTime(clock)))
+    assert report.exit_code == ExitCode.NOT_DONE
+    outcomes = {r.step.id: r.outcome for r in report.applied.results}
+    assert outcomes["affinity"] == "changed" and outcomes["formation"] == "failed"
+    assert "--wait" in next(r.detail for r in report.applied.results if r.step.id == "formation")
+    assert report.message.startswith("Setup stopped part-way: 1 step(s) changed")
+    doc = report.to_json()
+    assert doc["exit_code"] == 1 and doc["snapshot"] and doc["results"]
 
 
 def test_token_without_write_scope(sandbox_for):

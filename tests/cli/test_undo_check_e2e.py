@@ -11,6 +11,8 @@ STD = "Standard-1X"
 
 
 def test_undo_after_setup_restores_the_exact_prior_state(sandbox_for):
+    # setup's releases open preboot windows (210 s for a JVM app); sandbox_for's clock runs
+    # 200x, so undo's formation change waits about a second, not minutes
     env = sandbox_for(vector_app("fresh-java-basic"))
     before = env.app_state("java-basic")
     tokens_before = set(env.platform.authorizations)

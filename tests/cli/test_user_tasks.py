@@ -41,4 +41,4 @@ def test_the_app_comes_from_the_repos_heroku_remote(sandbox_for, tmp_path):
     env = sandbox_for(vector_app("configured-java"), vector_app("fresh-java-basic"))
     run = env.run("check", cwd=repo)
     assert run.code == 0, run
-    assert run.out.startswith("java-done: ready")
+    assert run.out.startswith("=== java-done: ready")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from zdd.apply import CHANGED, FAILED, NOT_ATTEMPTED, UNCHANGED, Applier, verify
+from zdd.apply import CHANGED, FAILED, NOT_ATTEMPTED, UNCHANGED, Applier, check_results
 from zdd.changes import FormationUpdate, ProcessUpdate
 from zdd.checks import FAILED as CHECK_FAILED
 from zdd.checks import check
@@ -65,7 +65,7 @@ def test_failure_part_way_stops_and_accounts_for_every_step(server, client, tmp_
     ]
     assert "HTTP 422" in results[3].detail
     after = read_state(client, app)
-    assert [r.outcome for r in verify(results, after)] == [r[1] for r in outcomes]
+    assert [r.outcome for r in check_results(results, after)] == [r[1] for r in outcomes]
     assert snap.authorization_id is None  # no token was minted
 
 
@@ -87,8 +87,11 @@ def test_verification_flags_a_change_the_re_read_does_not_show(server, client):
     state = read_state(client, app)
     results = Applier(client, app).run(plan(state))
     stale = state  # as if the API had silently dropped the writes
-    assert {r.outcome for r in verify(results, stale)} >= {FAILED}
-    assert {r.outcome for r in verify(results, read_state(client, app))} <= {CHANGED, UNCHANGED}
+    assert {r.outcome for r in check_results(results, stale)} >= {FAILED}
+    assert {r.outcome for r in check_results(results, read_state(client, app))} <= {
+        CHANGED,
+        UNCHANGED,
+    }
 
 
 @st.composite
@@ -130,7 +133,7 @@ def test_the_sandbox_accepts_every_plan_and_the_result_passes_or_is_explained(
     app = seed(server, **app_seed)
     state = read_state(client, app)
     p = plan(state, PlanOptions(size=size, min_web=min_web))
-    results = verify(Applier(client, app, wait=0).run(p), read_state(client, app))
+    results = check_results(Applier(client, app, wait=0).run(p), read_state(client, app))
     assert all(r.outcome in (CHANGED, UNCHANGED, "blocked") for r in results), results
     after = read_state(client, app)
     for old, new in zip(
@@ -155,7 +158,7 @@ def test_formation_never_goes_below_what_the_applier_reads_just_before(server, c
     assert formation.outcome == UNCHANGED and "web kept at 6" in formation.detail
     after = read_state(client, app)
     assert after.web.quantity == 6
-    assert all(r.outcome != FAILED for r in verify(results, after))
+    assert all(r.outcome != FAILED for r in check_results(results, after))
     # undo's applier (never_lower=False) lowers on purpose
     lower = Step(
         "formation",
@@ -195,7 +198,9 @@ def test_no_affinity_is_recorded_on_the_app_and_check_honours_it(server, client)
     server.platform.clear_request_log()
     results = Applier(client, app).run(p)
     after = read_state(client, app)
-    assert [r.outcome for r in verify(results, after) if r.step.kind == "config"] == [CHANGED]
+    assert [r.outcome for r in check_results(results, after) if r.step.kind == "config"] == [
+        CHANGED
+    ]
     patches = [r for r in server.platform.request_log() if r["path"].endswith("/config-vars")]
     assert [r["method"] for r in patches].count("PATCH") == 1  # one update, one release
     assert after.opt_outs == {"affinity.enabled"}

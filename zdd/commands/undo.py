@@ -1,4 +1,5 @@
-"""`zdd undo`: put an app back as it was before the setups not yet undone (or --snapshot FILE)."""
+"""`zdd undo`: parse the flags, run zdd.flows.undo, print its report (the app back as it was
+before the setups not yet undone, or as --snapshot FILE saw it)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,12 @@ from invoke import task
 
 from zdd.cli import (
     COMMON_SHORTFLAGS,
-    NOT_DONE,
-    OK,
-    PENDING,
-    Finisher,
     WholeNumber,
     ZddTask,
-    deadline_for,
-    error_fields,
     errors_exit,
+    finish,
     make_client,
+    terminal_prompt,
 )
 
 HELP = {
@@ -55,148 +52,32 @@ def undo(
     it created). Restoring the snapshot's quantities may lower web dynos: that is what you ask
     for here. Dyno sizes change back only with --restore-sizes.
     """
-    from zdd.apply import FAILED, NOT_ATTEMPTED, Applier, unverified, verify
     from zdd.appname import app_name, check_app_ref, resolve_app
-    from zdd.errors import UsageError, ZddError
-    from zdd.heroku.marks import orphans
-    from zdd.output import Progress, consoles, render_plan, render_results
-    from zdd.reader import read_state
-    from zdd.restore import token_cleanup_plan, undo_plan
-    from zdd.snapshot import NoSnapshot, Snapshot, now_stamp
-    from zdd.state import ZDD_TOKEN_VAR
+    from zdd.flows.common import Deps
+    from zdd.flows.undo import UndoRequest, run_undo
+    from zdd.output import TextOutput, consoles, render_run_report
+    from zdd.snapshot import Snapshot
 
     out, err = consoles()
     client = None
     with errors_exit("undo", json, lambda: client.stats.to_dict() if client else {}):
-        chain = [Snapshot.load(snapshot)] if snapshot else []
+        loaded = Snapshot.load(snapshot) if snapshot else None
         if app is not None:
             check_app_ref(app)
-        if chain and app is None and remote is None:
-            name = chain[0].app
+        if loaded is not None and app is None and remote is None:
+            name = loaded.app
         else:
             name = resolve_app(app, remote=remote)
         client = make_client(float(wait))
-        name = app_name(client, name)
-        no_snapshot = None  # without one, undo can still revoke zdd's tokens nobody holds
-        if not chain:
-            try:
-                chain = Snapshot.to_undo(name)
-            except NoSnapshot as exc:
-                no_snapshot = exc
-        snap, later = (chain[0], chain[1:]) if chain else (None, [])
-        if snap is not None and snap.app != name:
-            raise UsageError(
-                f"the snapshot {snap.path} is for {snap.app}, not {name}",
-                remedy=f"Pass --app {snap.app}, or a snapshot of {name}.",
-            )
-        progress = Progress(err)
-        with progress.running(f"reading {name}"):
-            state = read_state(client, name)
-            auths = client.oauth_authorization_list()
-            live = {a.id for a in auths}
-            unheld: list[str] = []
-            if state.config_vars is not None:  # else ZDD_API_TOKEN's holder can't be known
-                keeps = ZDD_TOKEN_VAR in state.config_vars and (
-                    snap is None or ZDD_TOKEN_VAR in (snap.config_vars_present or ())
-                )
-                held = client.config_vars(name).get(ZDD_TOKEN_VAR) if keeps else None
-                unheld = [a.id for a in orphans(auths, name, held)[0]]
-        if snap is None:
-            the_plan = token_cleanup_plan(name, unheld)
-            if not the_plan.pending:
-                raise no_snapshot
-        else:
-            the_plan = undo_plan(
-                state,
-                snap,
-                restore_sizes=restore_sizes,
-                authorization_exists=snap.authorization_id in live,
-                later=later,
-                live_authorizations=live,
-                unheld_authorizations=unheld,
-            )
-        run = Finisher("undo", json, out, lambda: client.stats.to_dict())
-        doc = run.doc
-        doc.update(
-            app=name,
-            snapshot=str(snap.path) if snap else None,
-            snapshots=[str(s.path) for s in chain],
+        request = UndoRequest(
+            app=app_name(client, name),
+            snapshot=loaded,
+            restore_sizes=bool(restore_sizes),
+            yes=bool(yes),
             dry_run=bool(dry_run),
-            state=state.to_dict(),
-            plan=the_plan.to_dict(),
-            results=None,
+            wait=float(wait),
+            as_json=bool(json),
         )
-        finish = run.finish
-
-        def done(code: int, message: str) -> None:
-            """Finish; a complete undo marks the chain undone (the next setup starts anew)."""
-            if code == OK:
-                when = now_stamp()
-                for s in chain:
-                    if s.undone_at is None:
-                        s.mark_undone(when)
-            finish(code, message)
-
-        if not json and snap is None:
-            out.print(
-                f"No snapshot for {name}: only zdd's OAuth tokens for it that nobody holds "
-                "can be revoked.",
-                markup=False,
-            )
-        elif not json:
-            out.print(f"Snapshot {snap.path} (taken {snap.taken_at})", markup=False)
-            if later:
-                out.print(
-                    f"  (and {len(later)} later run(s) not yet undone: what they added goes too)",
-                    markup=False,
-                )
-            render_plan(out, the_plan, state, title="Undo plan")
-        pending, blocked = the_plan.pending, the_plan.blocked
-        if not pending:
-            if blocked:
-                finish(NOT_DONE, f"Nothing to do without consent; run: {the_plan.next_command}")
-                return
-            done(OK, f"{name} already matches the snapshot: nothing to change.")
-            return
-        if dry_run:
-            finish(PENDING, f"Dry run: {len(pending)} change(s) pending, nothing changed.")
-            return
-        run.confirm(name, len(pending), yes=yes)
-        if not yes:  # the time at the prompt isn't the API's: a fresh budget from here
-            client.restart_deadline(deadline_for(float(wait)))
-        verify_error = None
-        with progress.running(f"restoring {name}") as prog:
-            applier = Applier(
-                client, name, never_lower=False, wait=float(wait), progress=prog.update
-            )
-            results = applier.run(the_plan)
-            try:
-                after = read_state(client, name)
-            except ZddError as exc:
-                after, verify_error = None, exc
-        if after is not None:
-            results = verify(results, after)
-            doc["state_after"] = after.to_dict()
-        else:
-            results = unverified(results)
-            doc["verified"] = False
-            doc["verify_error"] = error_fields(verify_error)
-        doc["results"] = [r.to_dict() for r in results]
-        if not json:
-            render_results(out, results)
-        if any(r.outcome in (FAILED, NOT_ATTEMPTED) for r in results):
-            finish(NOT_DONE, "Undo stopped part-way (see above); fix the cause and run it again.")
-            return
-        if after is None:
-            finish(
-                NOT_DONE,
-                f"Restored, but re-reading {name} to verify it failed: {verify_error.message}\n"
-                f"Next: run `zdd undo --app {name} --dry-run` to see what is left.",
-            )
-            return
-        if blocked:
-            finish(
-                NOT_DONE, f"Restored all but dyno sizes; to restore them: {the_plan.next_command}"
-            )
-            return
-        done(OK, f"Done: {name} is back as the snapshot saw it.")
+        output = TextOutput(out, err, show=not json)
+        report = run_undo(request, Deps(client, output=output, prompt=terminal_prompt()))
+    finish(report, json, lambda: render_run_report(out, report))

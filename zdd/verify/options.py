@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from zdd.errors import UsageError
 from zdd.verify.samples import Marker
 
 DEFAULT_RATE = 5.0  # requests per second
@@ -33,8 +34,8 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-class UsageError(ValueError):
-    """A bad option value; the message says which flag and what is accepted."""
+# A bad option value raises zdd's one UsageError; the message says which flag and what is
+# accepted (imported here under the name verify's and rehearse's callers use).
 
 
 def parse_duration(text: str, flag: str = "duration") -> float:
