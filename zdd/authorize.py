@@ -12,13 +12,17 @@ write may have taken effect with its answer lost).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from zdd.errors import NotFound, PreconditionFailed, ZddError
 from zdd.heroku.marks import TOKEN_LIFETIME, describe, marked_for, new_run_id, orphans
 from zdd.snapshot import Snapshot
 from zdd.state import ZDD_TOKEN_VAR
+
+if TYPE_CHECKING:
+    from zdd.heroku.client import HerokuClient
 
 #: Conditional writes refused by other changes to the config (not by another token) before
 #: giving up: each refusal means someone else is changing the app's config right now.
@@ -35,7 +39,7 @@ class TokenResult:
     note: str = ""
 
 
-def revoke_quietly(client, ids) -> tuple[list[str], list[str]]:
+def revoke_quietly(client: HerokuClient, ids: Iterable[str]) -> tuple[list[str], list[str]]:
     """Revoke each id; (revoked, failed). A 404 counts as revoked (someone did it already)."""
     done, failed = [], []
     for auth_id in ids:
@@ -50,7 +54,7 @@ def revoke_quietly(client, ids) -> tuple[list[str], list[str]]:
 
 
 def install_token(
-    client,
+    client: HerokuClient,
     app: str,
     changes: Mapping[str, str | None],
     *,
@@ -137,11 +141,11 @@ def install_token(
     return TokenResult(auth.id, tuple(revoked), note)
 
 
-def _held_token(client, app: str) -> str | None:
+def _held_token(client: HerokuClient, app: str) -> str | None:
     return client.config_vars(app).get(ZDD_TOKEN_VAR)
 
 
-def _revoke_run(client, app: str, run: str) -> list[str]:
+def _revoke_run(client: HerokuClient, app: str, run: str) -> list[str]:
     """Revoke every token this run created (lost answers included); best effort."""
     try:
         mine = [
@@ -152,7 +156,9 @@ def _revoke_run(client, app: str, run: str) -> list[str]:
     return revoke_quietly(client, mine)[0]
 
 
-def _give_back(client, app: str, run: str, auth_id: str, snapshot: Snapshot | None) -> list[str]:
+def _give_back(
+    client: HerokuClient, app: str, run: str, auth_id: str, snapshot: Snapshot | None
+) -> list[str]:
     """The app does not hold this run's token: revoke it and any duplicates of this run."""
     revoked = _revoke_run(client, app, run)
     if auth_id not in revoked:
@@ -163,7 +169,7 @@ def _give_back(client, app: str, run: str, auth_id: str, snapshot: Snapshot | No
     return revoked
 
 
-def _revoke_others(client, app: str, keep: str) -> tuple[list[str], list[str]]:
+def _revoke_others(client: HerokuClient, app: str, keep: str) -> tuple[list[str], list[str]]:
     try:
         auths = client.oauth_authorization_list()
     except ZddError:
@@ -172,7 +178,7 @@ def _revoke_others(client, app: str, keep: str) -> tuple[list[str], list[str]]:
     return revoke_quietly(client, [a.id for a in lost])
 
 
-def revocable(client, app: str, held_token: str | None) -> list[str]:
+def revocable(client: HerokuClient, app: str, held_token: str | None) -> list[str]:
     """Ids of zdd's tokens for `app` nobody holds (`held_token`: the value the app keeps in
     ZDD_API_TOKEN after this command, None when it keeps none). For undo, with or without a
     snapshot; tokens the listing can't tell apart from the held one are kept."""
