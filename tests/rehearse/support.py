@@ -19,7 +19,7 @@ FAST = dict(
     warmup="1s",
     tail="1s",
     timeout="20s",
-    request_timeout="5s",  # H12 stays out of the way of 1 s long requests on a loaded box
+    request_timeout="10s",  # H12 stays out of the way of 1 s long requests on a loaded box
     keepalive="2s",  # short enough that a 5 s rehearsal proves the app keeps connections longer
 )
 

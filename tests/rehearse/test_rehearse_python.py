@@ -5,6 +5,8 @@ Real processes and a real router on loopback, on the fast schedule (tests/rehear
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from tests.rehearse.support import explain, failed, run, statuses
@@ -100,3 +102,21 @@ def test_v1_that_never_binds_exits_3(python_app):
     assert report.exit_code == 3
     assert statuses(report)["boot.r10"] == "failed"
     assert report.verify.requests == 0
+
+
+def test_two_deploys_in_a_row(python_app):
+    report = run(python_app, deploys="2")
+    assert [d["release"] for d in report.deploys] == ["v2", "v3"]
+    assert report.verify.switch.to_value == "v3"
+    assert failed(report) == set(), explain(report)
+
+
+def test_next_dir_is_v2_and_its_env_file_is_read(python_app, tmp_path):
+    broken = tmp_path / "next"
+    shutil.copytree(python_app, broken)
+    (broken / ".env").write_text("# v2 answers 500\nFAULT_500=1\n")
+    report = run(python_app, next=str(broken))
+    assert report.options.release_dir(2) == broken.resolve()
+    assert "release.unhealthy" in failed(report)
+    v1 = [s for s in report.verify.samples if s.marker == "v1"]
+    assert v1 and all(s.status == 200 for s in v1)  # --dir has no .env: v1 stays healthy

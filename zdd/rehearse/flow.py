@@ -240,7 +240,7 @@ def rehearse(
         app.start()
         base_url = app.url
         progress(f"booting v1: {options.dynos} web dyno(s) from {options.app_dir}")
-        app.boot("v1", options.release_dir(1))
+        app.boot("v1", options.release_dir(1), env=options.release_env(1))
         if not any(d.bound_at is not None for d in app.dynos_of("v1")):
             stopped_because = "v1_down"
         else:
@@ -276,7 +276,12 @@ def rehearse(
             for number in range(2, options.deploys + 2):
                 how = "preboot" if options.preboot else "no preboot (restart)"
                 progress(f"deploying v{number} ({how})")
-                app.deploy(f"v{number}", options.release_dir(number), preboot=options.preboot)
+                app.deploy(
+                    f"v{number}",
+                    options.release_dir(number),
+                    preboot=options.preboot,
+                    env=options.release_env(number),
+                )
                 spread_connections(spare, 3 * options.dynos)  # the new dynos' spare ones
                 spread_at = clock()
             tail = options.tail_s

@@ -91,9 +91,17 @@ class RehearseOptions:
     max_requests: int = DEFAULT_MAX_REQUESTS
     max_duration_s: float = DEFAULT_MAX_DURATION_S
 
+    flag_env: dict[str, str] = field(default_factory=dict, repr=False)  # --env, wins over .env
+
     def release_dir(self, number: int) -> Path:
         """v1 runs --dir; later releases run --next when given."""
         return self.next_dir if number > 1 and self.next_dir else self.app_dir
+
+    def release_env(self, number: int) -> dict[str, str]:
+        """The release's environment: the passed-through basics, its dir's .env, then --env."""
+        dotenv = self.release_dir(number) / ".env"
+        from_file = read_env_file(dotenv) if dotenv.is_file() else {}
+        return {**self.env, **from_file, **self.flag_env}
 
 
 def _dir(value: str, flag: str) -> Path:
@@ -215,14 +223,12 @@ def build_options(
         raise UsageError(f"--max-duration: at most {MAX_DURATION_S / 3600:g}h, got {max_duration}")
     source = os.environ if base_env is None else base_env
     app_env = {k: source[k] for k in ENV_PASSTHROUGH if k in source}
-    dotenv = app_dir / ".env"
-    if dotenv.is_file():
-        app_env.update(read_env_file(dotenv))
+    flag_env: dict[str, str] = {}
     for item in env or ():
         if "=" not in str(item) or str(item).startswith("="):
             raise UsageError(f"--env: expected KEY=VALUE, got {item!r}")
         key, value = str(item).split("=", 1)
-        app_env[key] = value
+        flag_env[key] = value
     return RehearseOptions(
         app_dir=app_dir,
         next_dir=next_dir,
@@ -232,6 +238,7 @@ def build_options(
         timing=timing,
         jvm=jvm,
         env=app_env,
+        flag_env=flag_env,
         affinity=bool(affinity),
         rate=rate_v,
         path=_path(path or "/", "path"),

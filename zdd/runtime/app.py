@@ -154,14 +154,16 @@ class LocalApp:
             self.events.append(Event(self.clock(), kind, dyno_key(dyno) if dyno else None, detail))
 
     # -- dynos -------------------------------------------------------------------------------
-    def _new_dynos(self, release: str, app_dir: Path) -> list[DynoProcess]:
+    def _new_dynos(
+        self, release: str, app_dir: Path, env: dict[str, str] | None = None
+    ) -> list[DynoProcess]:
         command = web_command(app_dir)
         made = [
             DynoProcess(
                 f"web.{i + 1}",
                 command,
                 cwd=app_dir,
-                env=self.env,
+                env=self.env if env is None else env,
                 release=release,
                 clock=self.clock,
                 on_output=self.on_output,
@@ -240,21 +242,33 @@ class LocalApp:
         return [d for d in self.dynos if d.release == release]
 
     # -- releases and deploys ----------------------------------------------------------------
-    def boot(self, release: str, app_dir: str | Path | None = None) -> list[DynoProcess]:
-        """Run `release` as the first one (nothing serving before)."""
-        dynos = self._new_dynos(release, Path(app_dir or self.app_dir))
+    def boot(
+        self,
+        release: str,
+        app_dir: str | Path | None = None,
+        *,
+        env: dict[str, str] | None = None,
+    ) -> list[DynoProcess]:
+        """Run `release` as the first one (nothing serving before); `env` replaces the app's."""
+        dynos = self._new_dynos(release, Path(app_dir or self.app_dir), env)
         self.table.serve(release)
         self.current = release
         self._boot(dynos)
         return dynos
 
     def deploy(
-        self, release: str, app_dir: str | Path | None = None, *, preboot: bool = True
+        self,
+        release: str,
+        app_dir: str | Path | None = None,
+        *,
+        preboot: bool = True,
+        env: dict[str, str] | None = None,
     ) -> DeployRecord:
-        """Replace the current release's dynos with `release`'s (blocking until done)."""
+        """Replace the current release's dynos with `release`'s (blocking until done); `env`
+        replaces the app's for the new dynos (a config change, or another build's .env)."""
         old = [d for d in self.dynos_of(self.current or "") if d.exited_at is None]
         previous = self.current or ""
-        new = self._new_dynos(release, Path(app_dir or self.app_dir))
+        new = self._new_dynos(release, Path(app_dir or self.app_dir), env)
         rec = DeployRecord(release, previous, preboot, self.clock(), new, old)
         self.deploys.append(rec)
         how = "preboot" if preboot else "restart"
