@@ -50,7 +50,8 @@ def undo(
     last undo), so a part-way setup and its re-run are undone together; then marks them undone.
     Removes only what setup added (the zdd buildpack, ZDD_* config vars, the OAuth authorization
     it created). Restoring the snapshot's quantities may lower web dynos: that is what you ask
-    for here. Dyno sizes change back only with --restore-sizes.
+    for here. Dyno sizes change back only with --restore-sizes, or a yes when the prompt offers
+    it on a terminal.
     """
     from zdd.appname import app_name, check_app_ref, resolve_app
     from zdd.flows.common import Deps
