@@ -9,6 +9,7 @@ from invoke import Collection, Task
 
 from zdd.commands.buildpack import buildpack
 from zdd.commands.check import check
+from zdd.commands.deploy import deploy
 from zdd.commands.rehearse import rehearse
 from zdd.commands.setup import setup
 from zdd.commands.undo import undo
@@ -21,6 +22,7 @@ ns.add_task(undo)
 ns.add_task(verify)
 ns.add_task(rehearse)
 ns.add_task(buildpack)
+ns.add_task(deploy)
 
 
 def with_zdd(module_globals: dict) -> Collection:

@@ -310,6 +310,15 @@ class HerokuClient:
         path = f"/apps/{_seg(app)}/releases/{_seg(id_or_version)}"
         return self._one(Release.from_api, "GET", path)
 
+    def release_rollback(self, app: str, release_id: str) -> Release:
+        """Roll back: a new release with that release's slug and config vars (POST
+        /apps/{app}/releases {"release": id}, zdd/sandbox/platform-api-schema.json release/create).
+        Not retried blindly: a second rollback is a second release."""
+        path = f"/apps/{_seg(app)}/releases"
+        return self._one(
+            Release.from_api, "POST", path, {"release": release_id}, Idempotency.NON_IDEMPOTENT
+        )
+
     def release_latest(self, app: str) -> Release | None:
         """The newest release (``Range: version ..; max=1, order=desc``); None if there is none."""
         found = self.release_list(app, newest_first=True, limit=1)

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import json
 import re
+import weakref
 from typing import TYPE_CHECKING
 
 from zdd.loopback import is_loopback
@@ -141,9 +142,11 @@ async def serve_app_web(platform: Platform, request: Request, send) -> None:
     elif view is not None:
         dyno, cookie = _pick(view, request.cookies.get(AFFINITY_COOKIE))
         marker = (b"x-release", f"v{dyno['release']}".encode())
-        port = platform.dyno_port(view["app"], dyno["name"])
+        port = platform.dyno_port(view["app"], dyno["name"], dyno["release"])
         if port is not None:
             status, headers, body = await _proxy(request, port, m.group(2) or "/")
+        elif platform.runs_real_dynos(view["app"]):  # its process is gone (crashed): as H10/H13
+            status, headers, body = 503, [(b"content-type", b"text/html")], APP_ERROR_PAGE
         else:
             status = 200
             body = json.dumps({"release": dyno["release"], "dyno": dyno["name"]}).encode()
@@ -157,6 +160,24 @@ async def serve_app_web(platform: Platform, request: Request, send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_PROXY_CLIENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> AsyncClient
+
+
+def _proxy_client():
+    """One AsyncClient per event loop: a new client per request builds an SSL context each
+    time, which under load blocks the loop for tens of milliseconds per proxied request."""
+    import asyncio
+
+    import httpx
+
+    loop = asyncio.get_running_loop()
+    client = _PROXY_CLIENTS.get(loop)
+    if client is None:
+        client = httpx.AsyncClient(trust_env=False, timeout=30.0)
+        _PROXY_CLIENTS[loop] = client
+    return client
+
+
 async def _proxy(request: Request, port: int, path: str) -> tuple[int, list, bytes]:
     """Forward one request to a real dyno on 127.0.0.1:port; a dead dyno is Heroku's 503."""
     import httpx
@@ -165,10 +186,9 @@ async def _proxy(request: Request, port: int, path: str) -> tuple[int, list, byt
     url = f"http://127.0.0.1:{port}{path}" + (f"?{query}" if query else "")
     keep = {k: v for k, v in request.headers.items() if k.lower() not in HOP_HEADERS}
     try:
-        async with httpx.AsyncClient(trust_env=False, timeout=30.0) as client:
-            answer = await client.request(
-                request.method, url, headers=keep, content=await request.body()
-            )
+        answer = await _proxy_client().request(
+            request.method, url, headers=keep, content=await request.body()
+        )
     except httpx.HTTPError:
         return 503, [(b"content-type", b"text/html")], APP_ERROR_PAGE
     out = [

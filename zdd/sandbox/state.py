@@ -196,12 +196,18 @@ class Platform:
             self._local_runners[rec.name] = runner
         return runner
 
-    def dyno_port(self, app: str, dyno: str) -> int | None:
-        """The loopback port a real dyno process listens on (app_dir apps), else None."""
+    def dyno_port(self, app: str, dyno: str, release: int | None = None) -> int | None:
+        """The loopback port a real dyno process listens on (app_dir apps), else None. With
+        `release`: that release's process (during preboot old and new web.1 both run)."""
         rec = self.apps.get(app)
         runner = self._local_runners.get(rec.name) if rec else None
         port_of = getattr(runner, "port_of", None)
-        return port_of(rec.name, dyno) if port_of and rec else None
+        return port_of(rec.name, dyno, release) if port_of and rec else None
+
+    def runs_real_dynos(self, app: str) -> bool:
+        """True for an app seeded with `app_dir` (its dynos are real processes)."""
+        rec = self.apps.get(app)
+        return bool(rec and rec.app_dir)
 
     def close(self) -> None:
         """Stop every real process this platform's runners started (SandboxServer.stop calls it)."""

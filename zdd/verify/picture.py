@@ -46,6 +46,7 @@ def draw(
     *,
     title: str | None = None,
     during_label: str = "--during",
+    marks: tuple[tuple[float, str], ...] = (),
 ) -> Path:
     """Write the picture (PNG or SVG, from the suffix) and return its path. `title` and
     `during_label` let zdd rehearse draw its deploy where verify draws the --during command."""
@@ -137,6 +138,11 @@ def draw(
         ax.text(at, top, f" v{event['version']} released", fontsize=8, va="top", color="#555555")
     if releases[1:]:
         handles.append(Line2D([], [], color="#555555", ls=":", label="release (Platform API)"))
+    for at, label in marks:  # zdd deploy: its rollback request and the old release back
+        ax.axvline(at, color="#8B008B", ls="-.", lw=1.4)
+        ax.text(at, top, f" {label}", fontsize=8, va="bottom", rotation=90, color="#8B008B")
+    if marks:
+        handles.append(Line2D([], [], color="#8B008B", ls="-.", label="zdd deploy (rollback)"))
     router = (run.platform or {}).get("router") or {}
     end_s = max(run.elapsed_s, 0.1)
     for gap in router.get("gaps", []):  # the sandbox's router view: no web dyno serving

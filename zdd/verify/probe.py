@@ -93,6 +93,11 @@ class Probe:
         self._failed = 0
         self._marker: str | None = None
 
+    def answered(self) -> list[Sample]:
+        """The samples recorded so far (answer order): what zdd deploy judges while it runs."""
+        with self._lock:
+            return list(self._samples)
+
     def live(self) -> Live:
         """Seconds since the start, requests sent, failed so far, the latest answer's marker."""
         with self._lock:

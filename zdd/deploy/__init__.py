@@ -1,0 +1,1 @@
+"""`zdd deploy`: a watched, reversible deploy (options, the flow, its report)."""
