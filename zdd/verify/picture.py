@@ -140,7 +140,16 @@ def draw(
         handles.append(Line2D([], [], color="#555555", ls=":", label="release (Platform API)"))
     for at, label in marks:  # zdd deploy: its rollback request and the old release back
         ax.axvline(at, color="#8B008B", ls="-.", lw=1.4)
-        ax.text(at, top, f" {label}", fontsize=8, va="bottom", rotation=90, color="#8B008B")
+        ax.text(
+            at,
+            0.08,
+            f" {label}",
+            fontsize=8,
+            va="bottom",
+            rotation=90,
+            color="#8B008B",
+            transform=ax.get_xaxis_transform(),
+        )
     if marks:
         handles.append(Line2D([], [], color="#8B008B", ls="-.", label="zdd deploy (rollback)"))
     router = (run.platform or {}).get("router") or {}

@@ -77,6 +77,133 @@ export const spec: ZddSpec = {
     },
     {
       "default": false,
+      "description": "Runs --during (e.g. 'git push heroku main' or 'heroku pipelines:promote -a staging'), follows the new release on --app through the Platform API (release phase, its output), probes --url + --health through the preboot window and tells the releases apart by a marker the app sends (--marker-header or --marker-json), never by time. After the switch-over the new release is judged for --judge; more than --max-failures failed requests fail it, and with --rollback zdd rolls back once to the release that served before and waits until it serves again. The marker: turn on runtime-dyno-metadata (--enable-metadata, or `heroku labs:enable runtime-dyno-metadata`) so dynos get HEROKU_RELEASE_VERSION. Spring Boot exposes it with one line in application.properties: info.release=${HEROKU_RELEASE_VERSION:dev} (with management.info.env.enabled=true on Boot 2.6+), then zdd deploy --health /actuator/info --marker-json release --rollback ... Exit codes: 0 deployed and healthy, 1 failed (rolled back or not), 2 usage, 3 the deploy command failed, 4 interrupted.",
+      "flags": [
+        {
+          "help": "the app the release lands on (for a promotion: the target app)",
+          "kind": "string",
+          "name": "app",
+          "negatable": false,
+          "short": "a"
+        },
+        {
+          "help": "the deploy command, e.g. 'git push heroku main' (run in its own process group, stopped on Ctrl-C)",
+          "kind": "string",
+          "name": "during",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "the app's address (default: its web_url from the Platform API)",
+          "kind": "string",
+          "name": "url",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "path appended to --url, e.g. /health (default: none)",
+          "kind": "string",
+          "name": "health",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "response header naming the release, e.g. X-Release (v42 or 42)",
+          "kind": "string",
+          "name": "marker-header",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "JSON field naming the release, e.g. release",
+          "kind": "string",
+          "name": "marker-json",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "roll back (once) to the release before the deploy when the new one fails",
+          "kind": "boolean",
+          "name": "rollback",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "failed requests allowed after the switch-over (default 0)",
+          "kind": "string",
+          "name": "max-failures",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "how long the new release must serve after the switch-over (default 60s)",
+          "kind": "string",
+          "name": "judge",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "how long to wait for the new release to answer (default 4m: boot timeout 90s + Heroku's 2m preboot window + 30s)",
+          "kind": "string",
+          "name": "switch-timeout",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "how often to read the release from the Platform API (default 3s)",
+          "kind": "string",
+          "name": "api-interval",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "probe requests per second (default 5, at most 50)",
+          "kind": "string",
+          "name": "rate",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "time for a whole answer (default 10s)",
+          "kind": "string",
+          "name": "timeout",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "stop everything after this long (default 30m, at most 2h)",
+          "kind": "string",
+          "name": "max-duration",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "turn on runtime-dyno-metadata if it is off (HEROKU_RELEASE_VERSION)",
+          "kind": "boolean",
+          "name": "enable-metadata",
+          "negatable": false,
+          "short": null
+        },
+        {
+          "help": "print one JSON document instead of the summary",
+          "kind": "boolean",
+          "name": "json",
+          "negatable": false,
+          "short": "j"
+        },
+        {
+          "help": "draw the timeline, rollback included, to this file (.png or .svg)",
+          "kind": "string",
+          "name": "picture",
+          "negatable": false,
+          "short": null
+        }
+      ],
+      "name": "deploy",
+      "summary": "Deploy with a guard: the new release must serve, or (--rollback) it is undone."
+    },
+    {
+      "default": false,
       "description": "Runs the Procfile's web command as real dynos (PORT, DYNO, your .env and --env), sends probe traffic through a local router, deploys v2 (the same dir or --next DIR) with or without preboot, and reports boot.r10, shutdown.inflight_dropped, shutdown.sigkill, router.keepalive, memory.overlap, release.unhealthy and requests.failed, each with the figure and the fix. A Java app in its own CI job (build first; the Procfile runs it, e.g. `web: java -Dserver.port=$PORT $JAVA_OPTS -jar target/app.jar`): mvn -q package -DskipTests # or ./gradlew build -x test zdd rehearse --dir . --long-path /slow --scale 0.1 --picture rehearse.png (--long-path: any page that takes a second or two, so requests are in flight at SIGTERM; --no-preboot rehearses a restart instead; --next DIR deploys another build as v2.) The job fails (exit 1) when a finding fails; each names its fix. For Spring Boot they are server.shutdown=graceful, server.tomcat.keep-alive-timeout=100s (Jetty: server.jetty.connection-idle-timeout=100s) and -Xmx in JAVA_OPTS for the --size quota. Exit codes: 0 passed, 1 a finding failed, 2 usage, 3 v1 never came up, 4 interrupted.",
       "flags": [
         {
@@ -368,6 +495,13 @@ export const spec: ZddSpec = {
           "short": "p"
         },
         {
+          "help": "with --yes: accept a plan that adds $250/month or more (asked at the prompt otherwise)",
+          "kind": "boolean",
+          "name": "confirm-cost",
+          "negatable": false,
+          "short": null
+        },
+        {
           "help": "seconds to wait for a preboot in progress before scaling (default 600)",
           "kind": "integer",
           "name": "wait",
@@ -387,7 +521,7 @@ export const spec: ZddSpec = {
     },
     {
       "default": false,
-      "description": "Restores the earliest snapshot not yet undone (the app before the first setup run since the last undo), so a part-way setup and its re-run are undone together; then marks them undone. Removes only what setup added (the zdd buildpack, ZDD_* config vars, the OAuth authorization it created). Restoring the snapshot's quantities may lower web dynos: that is what you ask for here. Dyno sizes change back only with --restore-sizes.",
+      "description": "Restores the earliest snapshot not yet undone (the app before the first setup run since the last undo), so a part-way setup and its re-run are undone together; then marks them undone. Removes only what setup added (the zdd buildpack, ZDD_* config vars, the OAuth authorization it created). Restoring the snapshot's quantities may lower web dynos: that is what you ask for here. Dyno sizes change back only with --restore-sizes, or a yes when the prompt offers it on a terminal.",
       "flags": [
         {
           "help": "app name or id (default: $HEROKU_APP, else the app of the repo's Heroku git remote)",
