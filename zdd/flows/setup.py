@@ -240,9 +240,9 @@ def _apply(
             )
         )
     kept: str | None = path
-    # A failed write may still have taken effect (its answer lost): keep the snapshot whenever
-    # a write was sent, so undo can restore; a run that sent none leaves nothing behind.
-    if not applied.changed and not applied.writes:
+    # A failed write may still have taken effect (its answer lost, or a 5xx): keep the snapshot
+    # then, so undo can restore; also while it records a token this run created and kept.
+    if not applied.changed and not applied.writes and snap.authorization_id is None:
         snap.discard()
         kept = None
     code, message = _outcome(name, applied, kept)
