@@ -105,12 +105,14 @@ class _Buildpacks:
 
 @dataclass(frozen=True)
 class BuildpackInsert(_Buildpacks):
-    """Add the companion just before the last JVM buildpack, every other one kept in order."""
+    """Add the companion just before the last JVM buildpack (just after it under
+    ZDD_JVM_PRESET=aot), every other one kept in order."""
 
 
 @dataclass(frozen=True)
 class BuildpackMove(_Buildpacks):
-    """Move a companion found after the last JVM buildpack to just before it."""
+    """Move a companion found on the wrong side of the last JVM buildpack next to it: before it,
+    or after it under ZDD_JVM_PRESET=aot."""
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,9 @@ def _findings(
         jvm = state.jvm_buildpack_index()
         assert jvm is not None  # a JVM app has a JVM buildpack
         last = state.buildpacks[jvm].removeprefix("urn:buildpack:")
-        if at and at[0] < jvm:
+        if state.aot_preset:
+            out.append(_companion_for_aot(state, at, jvm, last, companion_url))
+        elif at and at[0] < jvm:
             out.append(Finding("buildpack.companion", PASSED, "the zdd buildpack is installed"))
         elif at:
             found = state.buildpacks[at[0]]
@@ -285,6 +287,41 @@ def _findings(
                 )
             )
     return out
+
+
+def _companion_for_aot(
+    state: AppState, at: list[int], jvm: int, last: str, companion_url: str
+) -> Finding:
+    """buildpack.companion under ZDD_JVM_PRESET=aot: bin/compile trains the AOT cache with the
+    built app and the slug's JDK, so the companion comes AFTER the last JVM buildpack. Then the
+    JVM buildpack's default process types no longer count (only the last buildpack's do:
+    https://devcenter.heroku.com/articles/using-multiple-buildpacks-for-an-app), which is why
+    the preset also needs a Procfile `web:` line (its training runs that line)."""
+    app = state.app
+    if at and at[0] > jvm:
+        return Finding(
+            "buildpack.companion",
+            PASSED,
+            f"the zdd buildpack is installed after {last}, as ZDD_JVM_PRESET=aot needs "
+            "(with a Procfile web: line)",
+        )
+    if at:
+        found = state.buildpacks[at[0]]
+        # Removing it (before the JVM buildpack) moves that one up by one, so index jvm + 1
+        # (1-based) is just after it.
+        return _failed(
+            "buildpack.companion",
+            f"the zdd buildpack comes before {last}: ZDD_JVM_PRESET=aot trains its AOT cache "
+            f"with the built app and its JDK, so it must come after {last}, and the app needs "
+            "a Procfile web: line",
+            f"heroku buildpacks:remove {found} --app {app} && "
+            f"heroku buildpacks:add --index {jvm + 1} {found} --app {app}",
+        )
+    return _failed(
+        "buildpack.companion",
+        "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
+        f"heroku buildpacks:add --index {jvm + 2} {companion_url} --app {app}",
+    )
 
 
 def private_reason(feature: str, sizes: list[str]) -> str:

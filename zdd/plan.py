@@ -434,7 +434,9 @@ def check_limits(state: AppState, targets: Mapping[str, Process], opts: PlanOpti
 
 def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     """Add the companion just before the last JVM buildpack (or move it there): only the last
-    buildpack's default process types count, so after the JVM one it would take `web` away."""
+    buildpack's default process types count, so after the JVM one it would take `web` away.
+    Under ZDD_JVM_PRESET=aot it goes just after it instead: bin/compile trains the AOT cache with
+    the built app and its JDK, and the preset needs a Procfile `web:` line anyway."""
     app, url = state.app, opts.buildpack
     why = "warms the JVM up during preboot, before the new dynos take traffic"
     if not java:
@@ -462,23 +464,34 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     anchor = jvm[-1] if jvm else len(others) - 1  # --java on an app without a JVM buildpack
     before = others[anchor].removeprefix("urn:buildpack:")
     anchor_now = state.buildpacks.index(others[anchor])
-    if len(at) == 1 and at[0] < anchor_now:
-        return Step("buildpack", Kind.BUILDPACKS, UNCHANGED, "the zdd buildpack is installed", why)
+    aot = bool(jvm) and state.aot_preset  # the training run needs the built app and its JDK
+    side = "after" if aot else "before"
+    aot_why = (
+        f"ZDD_JVM_PRESET=aot trains the AOT cache with the built app and its JDK, so the zdd "
+        f"buildpack comes after {before} (the app needs a Procfile web: line)"
+    )
+    placed = bool(at) and (at[0] > anchor_now if aot else at[0] < anchor_now)
+    if len(at) == 1 and placed:
+        what = "the zdd buildpack is installed" + (f" after {before}" if aot else "")
+        return Step("buildpack", Kind.BUILDPACKS, UNCHANGED, what, aot_why if aot else why)
     ref = state.buildpacks[at[0]] if at else url
-    target = [*others[:anchor], ref, *others[anchor:]]
+    cut = anchor + 1 if aot else anchor
+    target = [*others[:cut], ref, *others[cut:]]
     keep = f"keeping the other {len(others)} in order"
     if at:
         return Step(
             "buildpack",
             Kind.BUILDPACKS,
             PENDING,
-            f"move the zdd buildpack before {before} ({keep})",
-            f"it comes after {before}: only the last buildpack's default process types count, "
-            "so an app without a Procfile loses its web process",
+            f"move the zdd buildpack {side} {before} ({keep})",
+            aot_why
+            if aot
+            else f"it comes after {before}: only the last buildpack's default process types "
+            "count, so an app without a Procfile loses its web process",
             note="takes effect on the next deploy",
             commands=(
                 f"heroku buildpacks:remove {ref} --app {app}",
-                f"heroku buildpacks:add --index {anchor + 1} {ref} --app {app}",
+                f"heroku buildpacks:add --index {cut + 1} {ref} --app {app}",
             ),
             change=BuildpackMove(state.buildpacks, tuple(target), ref),
         )
@@ -486,10 +499,10 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         "buildpack",
         Kind.BUILDPACKS,
         PENDING,
-        f"add the zdd buildpack before {before} ({keep})",
-        why,
+        f"add the zdd buildpack {side} {before} ({keep})",
+        f"{why}; {aot_why}" if aot else why,
         note="takes effect on the next deploy",
-        commands=(f"heroku buildpacks:add --index {anchor + 1} {url} --app {app}",),
+        commands=(f"heroku buildpacks:add --index {cut + 1} {url} --app {app}",),
         change=BuildpackInsert(state.buildpacks, tuple(target), url),
     )
     check = opts.url_check

@@ -19,22 +19,29 @@ from zdd.heroku.models import App
 if TYPE_CHECKING:
     from zdd.heroku.client import HerokuClient
 
-from zdd.state import ZDD_OPT_OUT_VAR, AppState, Process, parse_opt_outs
+from zdd.state import ZDD_JVM_PRESET_VAR, ZDD_OPT_OUT_VAR, AppState, Process, parse_opt_outs
 
 #: GETs one app costs at most (without the app body); used to stay inside the API budget.
 READS_PER_APP = 4
 
 
-def _config_names(client: HerokuClient, app: str) -> tuple[frozenset[str] | None, frozenset[str]]:
-    """Config var names and the opt-outs in ZDD_OPT_OUT (no other value leaves here).
+def _config_names(
+    client: HerokuClient, app: str
+) -> tuple[frozenset[str] | None, frozenset[str], str | None]:
+    """Config var names, the opt-outs in ZDD_OPT_OUT and ZDD_JVM_PRESET's value (no other value
+    leaves here).
 
-    (None, {}) when the token's scope can't read config vars.
+    (None, {}, None) when the token's scope can't read config vars.
     """
     try:
         config = client.config_vars(app)
     except Forbidden:
-        return None, frozenset()
-    return frozenset(config), parse_opt_outs(config.get(ZDD_OPT_OUT_VAR))
+        return None, frozenset(), None
+    return (
+        frozenset(config),
+        parse_opt_outs(config.get(ZDD_OPT_OUT_VAR)),
+        config.get(ZDD_JVM_PRESET_VAR),
+    )
 
 
 def read_state(
@@ -72,6 +79,7 @@ def read_state(
         formation=tuple(Process(f.type, f.quantity, f.size) for f in results["formation"]),
         config_vars=results["config"][0],
         opt_outs=results["config"][1],
+        jvm_preset=results["config"][2],
     )
 
 
@@ -125,8 +133,8 @@ def _read_serial(client: HerokuClient, app: str, info: App | None) -> AppState:
         features={f.name: f.enabled for f in client.feature_list(app)},
         formation=tuple(Process(f.type, f.quantity, f.size) for f in client.formation_list(app)),
     )
-    names, opt_outs = _config_names(client, app)
-    return state.replace(config_vars=names, opt_outs=opt_outs)
+    names, opt_outs, preset = _config_names(client, app)
+    return state.replace(config_vars=names, opt_outs=opt_outs, jvm_preset=preset)
 
 
 def requests_needed(apps: Iterable[str], *, with_info: bool) -> int:

@@ -28,6 +28,11 @@ ZDD_APP_VAR = "ZDD_APP"
 #: `affinity.enabled`); `zdd check` and the buildpack's checks report them as skipped.
 ZDD_OPT_OUT_VAR = "ZDD_OPT_OUT"
 OWNED_CONFIG_VARS = (ZDD_TOKEN_VAR, ZDD_APP_VAR, ZDD_OPT_OUT_VAR)
+#: The buildpack's opt-in JVM preset (buildpack/README.md). Setup never writes it, but `aot`
+#: trains an AOT cache in bin/compile with the built app and its JDK, which puts the companion
+#: after the last JVM buildpack instead of before it (checks.py, plan.py).
+ZDD_JVM_PRESET_VAR = "ZDD_JVM_PRESET"
+AOT_PRESET = "aot"
 
 AFFINITY = "http-session-affinity"
 PREBOOT = "preboot"
@@ -161,6 +166,8 @@ class AppState:
     app_id: str | None = None
     #: Check ids listed in the app's ZDD_OPT_OUT config var (empty when unreadable or unset).
     opt_outs: frozenset[str] = frozenset()
+    #: ZDD_JVM_PRESET's value (None when unset or unreadable).
+    jvm_preset: str | None = None
 
     # -- derived facts ------------------------------------------------------------------------
     @property
@@ -179,8 +186,15 @@ class AppState:
         """Process types but no `web` one: the router never sends this app HTTP traffic."""
         return bool(self.formation) and self.web is None
 
+    @property
+    def aot_preset(self) -> bool:
+        """ZDD_JVM_PRESET=aot, exactly as buildpack/lib/aot.sh compares it: the companion then
+        comes after the last JVM buildpack (its training run needs the built app and the JDK)."""
+        return self.jvm_preset == AOT_PRESET
+
     def jvm_buildpack_index(self) -> int | None:
-        """Position of the last JVM buildpack (the companion must come before it), or None."""
+        """Position of the last JVM buildpack (the companion comes before it, or after it under
+        ZDD_JVM_PRESET=aot), or None."""
         found = [i for i, b in enumerate(self.buildpacks) if is_jvm_buildpack(b)]
         return found[-1] if found else None
 
@@ -224,6 +238,9 @@ class AppState:
             opt_outs=parse_opt_outs((app.get("config_vars") or {}).get(ZDD_OPT_OUT_VAR))
             if config_readable
             else frozenset(),
+            jvm_preset=(app.get("config_vars") or {}).get(ZDD_JVM_PRESET_VAR)
+            if config_readable
+            else None,
         )
 
     def replace(self, **changes: Any) -> AppState:

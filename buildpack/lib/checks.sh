@@ -86,9 +86,10 @@ checks::_skip() {
 # lib/findings.jq. Returns 0 with CHECKS_FINDINGS set, or 1 with CHECKS_ERROR and CHECKS_FIX set.
 # Everything it writes (the Authorization header file, the bodies) is in one mktemp -d dir that
 # it removes. The caller turns shell tracing off first: the token is an argument here.
-# Usage: checks::run APP TOKEN TOKEN_VAR_NAME TIMEOUT_SECONDS [OPT_OUT]
+# Usage: checks::run APP TOKEN TOKEN_VAR_NAME TIMEOUT_SECONDS [OPT_OUT] [JVM_PRESET]
 checks::run() {
-	local app="${1}" token="${2}" token_var="${3}" opt_out="${5:-}" timeout_ms base tmp deadline
+	local app="${1}" token="${2}" token_var="${3}" opt_out="${5:-}" jvm_preset="${6:-}"
+	local timeout_ms base tmp deadline
 	local program status_f rc_f status_r rc_r status_b rc_b status rc worst="" jq_rc=0 name
 	CHECKS_FINDINGS=""
 	CHECKS_ERROR=""
@@ -198,6 +199,7 @@ checks::run() {
 	esac
 	if [[ -z "${CHECKS_ERROR}" ]]; then
 		CHECKS_FINDINGS="$(jq -n -r --arg app "${app}" --arg opt_out "${opt_out}" \
+			--arg jvm_preset "${jvm_preset}" \
 			--arg companion_url "$(checks::companion_url)" \
 			--slurpfile features "${tmp}/features.json" --slurpfile formation "${tmp}/formation.json" \
 			--slurpfile buildpacks "${tmp}/buildpack-installations.json" \

@@ -1,13 +1,14 @@
 # The first five zdd checks (docs/design.md "Check findings"), shared by the build-time and the
 # release-phase check. The same rules as zdd/checks.py; tests/vectors/*.json keep them in step.
 #
-# Usage: jq -n -r --arg app APP --arg opt_out "$ZDD_OPT_OUT" --arg companion_url URL
-#          --slurpfile features F.json --slurpfile formation G.json --slurpfile buildpacks B.json
-#          --slurpfile sizes dyno_sizes.json -f findings.jq
+# Usage: jq -n -r --arg app APP --arg opt_out "$ZDD_OPT_OUT" --arg jvm_preset "$ZDD_JVM_PRESET"
+#          --arg companion_url URL --slurpfile features F.json --slurpfile formation G.json
+#          --slurpfile buildpacks B.json --slurpfile sizes dyno_sizes.json -f findings.jq
 # Input: $features[0] = GET /apps/{app}/features, $formation[0] = GET /apps/{app}/formation,
 # $buildpacks[0] = GET /apps/{app}/buildpack-installations, $sizes[0] = lib/dyno_sizes.json (the
 # one dyno-size table, zdd/data/dyno_sizes.json). $companion_url: the URL a missing companion's fix
-# adds.
+# adds. $jvm_preset: ZDD_JVM_PRESET; `aot` (exactly, as lib/aot.sh) puts the companion after the
+# last JVM buildpack instead of before it (its training run needs the built app and the JDK).
 # Output: one line per finding, tab-separated: id, status, message, fix command ("" unless failed).
 # A body of the wrong shape is an error (jq exits 5, "unexpected body"): such a body is not judged.
 
@@ -133,6 +134,22 @@ def bad: error("unexpected body");
     ([$urls | to_entries[] | select(.value | companion) | .key] | first) as $at
     | ([$urls | to_entries[] | select(.value | jvm_buildpack) | .key] | last) as $jvm
     | if $jvm == null then ["buildpack.companion", "skipped", "not a JVM app", ""]
+      elif $jvm_preset == "aot" then
+        ($urls[$jvm] | ltrimstr("urn:buildpack:")) as $last
+        | if $at != null and $at > $jvm then
+            ["buildpack.companion", "passed",
+             "the zdd buildpack is installed after \($last), as ZDD_JVM_PRESET=aot needs (with a Procfile web: line)", ""]
+          elif $at != null then
+            # removing it (before the JVM buildpack) moves that one up: index $jvm + 1 is after it
+            $urls[$at] as $found
+            | ["buildpack.companion", "failed",
+               "the zdd buildpack comes before \($last): ZDD_JVM_PRESET=aot trains its AOT cache with the built app and its JDK, so it must come after \($last), and the app needs a Procfile web: line",
+               "heroku buildpacks:remove \($found) --app \($app) && heroku buildpacks:add --index \($jvm + 1) \($found) --app \($app)"]
+          else
+            ["buildpack.companion", "failed",
+             "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
+             "heroku buildpacks:add --index \($jvm + 2) \($companion_url) --app \($app)"]
+          end
       elif $at != null and $at < $jvm then
         ["buildpack.companion", "passed", "the zdd buildpack is installed", ""]
       elif $at != null then

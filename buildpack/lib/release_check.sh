@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Usage: bash lib/release_check.sh   (run by bin/release-check in the release dyno)
 # Reads ZDD_API_TOKEN (else HEROKU_API_KEY), ZDD_APP (else HEROKU_APP_NAME), HEROKU_HOST,
-# ZDD_STRICT, ZDD_RELEASE_CHECK, ZDD_CHECK_TIMEOUT and ZDD_OPT_OUT from the dyno's environment.
+# ZDD_STRICT, ZDD_RELEASE_CHECK, ZDD_CHECK_TIMEOUT, ZDD_OPT_OUT and ZDD_JVM_PRESET from the dyno's
+# environment.
 # Output lines: `zdd: <id> <status>: <message> (fix: <command>)` (docs/design.md).
 # Exit: 0, or 3 when ZDD_STRICT=1 and a check failed.
 # Never traced: a traced line would show the token (SHELLOPTS=xtrace in the environment, or a
@@ -66,7 +67,8 @@ release_check::main() {
 		echo "zdd: check skipped: no ZDD_API_TOKEN and ZDD_APP config vars, so preboot and the web formation go unchecked (fix: $(checks::credentials_fix "${app:-<app>}"))"
 		return 0
 	fi
-	if ! checks::run "${app}" "${token}" "${token_var}" "${ZDD_CHECK_TIMEOUT:-}" "${ZDD_OPT_OUT:-}"; then
+	if ! checks::run "${app}" "${token}" "${token_var}" "${ZDD_CHECK_TIMEOUT:-}" "${ZDD_OPT_OUT:-}" \
+		"${ZDD_JVM_PRESET:-}"; then
 		echo "zdd: check skipped: ${CHECKS_ERROR} (fix: ${CHECKS_FIX})"
 		return 0
 	fi

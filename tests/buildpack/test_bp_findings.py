@@ -51,12 +51,14 @@ def jq_findings(
     formation: list,
     buildpacks: list,
     opt_out: str = "",
+    jvm_preset: str = "",
 ) -> list[tuple]:
     for name, body in (("features", features), ("formation", formation), ("bp", buildpacks)):
         (tmp_path / f"{name}.json").write_text(json.dumps(body))
     out = subprocess.run(
         [
             "jq", "-n", "-r", "--arg", "app", app, "--arg", "opt_out", opt_out,
+            "--arg", "jvm_preset", jvm_preset,
             "--arg", "companion_url", COMPANION_BUILDPACK_URL,
             "--slurpfile", "features", str(tmp_path / "features.json"),
             "--slurpfile", "formation", str(tmp_path / "formation.json"),
@@ -141,13 +143,14 @@ def test_findings_jq_says_what_zdd_check_says_on_sandbox_bodies(
     features, formation, buildpacks = (
         served(bp_sandbox, app, p) for p in ("features", "formation", "buildpack-installations")
     )
-    opt_out = served(bp_sandbox, app, "config-vars").get("ZDD_OPT_OUT", "")
-    got = jq_findings(tmp_path, app, features, formation, buildpacks, opt_out)
+    config = served(bp_sandbox, app, "config-vars")
+    opt_out, preset = config.get("ZDD_OPT_OUT", ""), config.get("ZDD_JVM_PRESET", "")
+    got = jq_findings(tmp_path, app, features, formation, buildpacks, opt_out, preset)
     assert got == expected
     assert [f[0] for f in got] == list(BASH_IDS)
     # the order of items in a list body is the API's, not a promise
     reversed_ = jq_findings(
-        tmp_path, app, features[::-1], formation[::-1], buildpacks[::-1], opt_out
+        tmp_path, app, features[::-1], formation[::-1], buildpacks[::-1], opt_out, preset
     )
     assert reversed_ == expected
 

@@ -76,9 +76,11 @@ def test_release_check_agrees_with_zdd_check_on_the_shared_vectors(slug, bp_sand
     case = json.loads(vector.read_text())
     seed_app = case["seed"]["apps"][0]
     app = seed_app["name"]
-    # the release dyno has the app's config vars in its environment: ZDD_OPT_OUT among them
-    opt_out = {k: v for k, v in (seed_app.get("config_vars") or {}).items() if k == "ZDD_OPT_OUT"}
-    result = run_check(slug, **creds(bp_sandbox, app, **opt_out))
+    # the release dyno has the app's config vars in its environment: ZDD_OPT_OUT and
+    # ZDD_JVM_PRESET among them
+    read = ("ZDD_OPT_OUT", "ZDD_JVM_PRESET")
+    config = {k: v for k, v in (seed_app.get("config_vars") or {}).items() if k in read}
+    result = run_check(slug, **creds(bp_sandbox, app, **config))
     assert result.returncode == 0, result.output
     got = {id_: f["status"] for id_, f in findings(result.stdout).items()}
     assert got == {id_: case["expected"][id_] for id_ in BASH_IDS}, result.stdout
@@ -695,3 +697,47 @@ def test_a_companion_after_the_jvm_buildpack_fails_at_build_time_with_the_fix(tm
         f"heroku buildpacks:add --index 1 {companion} --app {app['name']}"
     ) in warnings
     assert result.returncode == 0
+
+
+def test_under_the_aot_preset_the_companion_belongs_after_the_jvm_buildpack_at_build_time(
+    tmp_path, bp_sandbox
+):
+    """ZDD_JVM_PRESET=aot (read from the env dir) turns the rule around: after passes, before
+    fails with the fix that moves it after heroku/java."""
+    after = vector_app("java-aot-companion-after-jvm")
+    config = {**creds(bp_sandbox, after["name"]), "ZDD_STRICT": "1"}
+    aot = Build(tmp_path / "a", "maven-procfile", {**config, "ZDD_JVM_PRESET": "aot"}).compile()
+    assert aot.returncode == 0, aot.output
+    assert (
+        "       buildpack.companion passed: the zdd buildpack is installed after heroku/java"
+        in (aot.stdout)
+    )
+    # the same order without the preset is the old rule's failure
+    assert Build(tmp_path / "b", "maven-procfile", config).compile().returncode == 1
+
+    before = vector_app("java-aot-companion-before-jvm")
+    result = Build(
+        tmp_path / "c",
+        "maven-procfile",
+        {**creds(bp_sandbox, before["name"]), "ZDD_JVM_PRESET": "aot"},
+    ).compile()
+    warnings = strip_ansi(result.stderr)
+    assert " !     zdd: buildpack.companion failed: the zdd buildpack comes before heroku/java" in (
+        warnings
+    )
+    assert "Procfile web: line" in warnings
+    companion = before["buildpacks"][0]
+    assert (
+        f" !     Fix: heroku buildpacks:remove {companion} --app {before['name']} && "
+        f"heroku buildpacks:add --index 2 {companion} --app {before['name']}"
+    ) in warnings
+    assert result.returncode == 0
+
+
+def test_the_release_phase_reads_zdd_jvm_preset_from_the_environment(slug, bp_sandbox):
+    app = vector_app("java-aot-companion-after-jvm")
+    result = run_check(slug, **creds(bp_sandbox, app["name"], ZDD_STRICT="1"))
+    assert result.returncode == 1, result.stdout  # no preset in the env: the old rule fails it
+    result = run_check(slug, **creds(bp_sandbox, app["name"], ZDD_STRICT="1", ZDD_JVM_PRESET="aot"))
+    assert result.returncode == 0, result.stdout
+    assert findings(result.stdout)["buildpack.companion"]["status"] == "passed"
