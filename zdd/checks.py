@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from zdd.cost import canonical_size
+from zdd.cost import canonical_size, is_fir_size
 from zdd.state import (
     AFFINITY,
     COMPANION_BUILDPACK_URL,
@@ -111,11 +111,15 @@ def check(
     `companion_url` and `known_companions` (URLs from earlier setups) count as the zdd buildpack.
     Private-*/Shield-* sizes pass the tier check (2+ dynos per type), but they can't use preboot
     (Private Spaces deploy with rolling restarts) nor session affinity, so those are skipped.
-    An app with process types but no `web` one skips everything (only web dynos get HTTP
-    traffic: https://devcenter.heroku.com/articles/dynos), and every id listed in the app's
-    ZDD_OPT_OUT is skipped as opted out.
+    On a Fir app (no preboot, no session affinity, no classic buildpacks) those four are skipped
+    with the reason, and the tier check reads the Fir sizes. An app with process types but no
+    `web` one skips everything (only web dynos get HTTP traffic:
+    https://devcenter.heroku.com/articles/dynos), and every id listed in the app's ZDD_OPT_OUT
+    is skipped as opted out.
     """
     findings = _findings(state, companion_url, tuple(known_companions), size)
+    if state.on_fir:
+        findings = _fir(state, findings)
     if state.worker_only:  # the router never reaches it: nothing here protects a request
         findings = [
             f if f.id == "web.redundancy" else Finding(f.id, SKIPPED, NO_WEB) for f in findings
@@ -128,6 +132,59 @@ def check(
 
 #: Why a worker-only app's checks are skipped (the web.redundancy message says the same).
 NO_WEB = "no web process type: the router sends this app no HTTP traffic"
+
+#: Fir-generation apps (https://devcenter.heroku.com/articles/generations) deploy with rolling
+#: restarts; preboot is a Common Runtime feature (https://devcenter.heroku.com/articles/preboot)
+#: and session affinity a Cedar router one (https://devcenter.heroku.com/articles/session-affinity),
+#: neither of which Fir offers; Fir builds with Cloud Native Buildpacks, so no classic buildpack
+#: (the zdd companion and its release-phase check) runs there. On Fir, `zdd check` is a
+#: rolling-deploy readiness check: Fir sizes and 2+ web dynos.
+FIR_NO_PREBOOT = "Fir-generation apps have no preboot: they deploy with rolling restarts instead"
+FIR_NO_AFFINITY = "Fir-generation apps have no session affinity"
+FIR_NO_CLASSIC = (
+    "Fir-generation apps build with Cloud Native Buildpacks: the zdd classic buildpack and its "
+    "release-phase check don't run there"
+)
+#: The ids a Fir app skips, and why.
+FIR_SKIPS = {
+    "affinity.enabled": FIR_NO_AFFINITY,
+    "preboot.enabled": FIR_NO_PREBOOT,
+    "buildpack.companion": FIR_NO_CLASSIC,
+    "release_check.credentials": FIR_NO_CLASSIC,
+}
+
+
+def _fir_tier(state: AppState) -> Finding:
+    """tier.professional on Fir: every Fir size runs 2+ dynos per type (none is Eco/Basic)."""
+    running = [p for p in state.formation if p.quantity > 0]
+    other = sorted({p.size for p in running if not is_fir_size(p.size)})
+    if other:
+        return Finding(
+            "tier.professional",
+            SKIPPED,
+            f"{', '.join(other)}: not a Fir size zdd knows (https://devcenter.heroku.com/articles/"
+            "dyno-types), so zdd can't tell how many dynos it runs per type",
+        )
+    sizes = ", ".join(sorted({p.size for p in running})) or "no running dynos"
+    return Finding(
+        "tier.professional",
+        PASSED,
+        f"Fir sizes can run 2+ dynos per type ({sizes}; deploys are rolling restarts, not preboot)",
+    )
+
+
+def _fir(state: AppState, findings: list[Finding]) -> list[Finding]:
+    """A Fir app's findings: the tier from the Fir rows of the size table, web.redundancy as on
+    Cedar, and what Fir doesn't have skipped with the reason instead of failed."""
+    out = []
+    for f in findings:
+        if f.id in FIR_SKIPS:
+            out.append(Finding(f.id, SKIPPED, FIR_SKIPS[f.id]))
+        elif f.id == "tier.professional" and state.formation:
+            out.append(_fir_tier(state))
+        else:
+            out.append(f)
+    return out
 
 
 def _findings(

@@ -47,22 +47,30 @@ class SizeInfo:
 
 
 TABLE = load_table()
-#: The Cedar rows: Fir sizes are in the table (the sandbox serves them) but zdd doesn't plan for
-#: Fir apps yet, so their names stay unknown here.
-SIZES: tuple[SizeInfo, ...] = tuple(
-    SizeInfo(
-        r["name"],
-        r["tier"],
-        r["generation"],
-        r["monthly_usd"],
-        r["billing"],
-        r["memory_mb"],
-        r["max_per_type"],
+
+
+def _rows(generation: str) -> tuple[SizeInfo, ...]:
+    return tuple(
+        SizeInfo(
+            r["name"],
+            r["tier"],
+            r["generation"],
+            r["monthly_usd"],
+            r["billing"],
+            r["memory_mb"],
+            r["max_per_type"],
+        )
+        for r in TABLE["sizes"]
+        if r["generation"] == generation
     )
-    for r in TABLE["sizes"]
-    if r["generation"] == "cedar"
-)
-BY_KEY = {s.name.lower(): s for s in SIZES}
+
+
+#: The Cedar rows (Common Runtime and Private Spaces): the tiers, the buildpack's check and the
+#: professional sizes come from these.
+SIZES: tuple[SizeInfo, ...] = _rows("cedar")
+#: The Fir rows (lower-case names such as dyno-1c-0.5gb): priced and known too, for Fir apps.
+FIR_SIZES: tuple[SizeInfo, ...] = _rows("fir")
+BY_KEY = {s.name.lower(): s for s in (*SIZES, *FIR_SIZES)}
 MAX_DYNOS_PER_APP: int = TABLE["limits"]["max_dynos_per_app"]
 
 PRICES_AS_OF = TABLE["as_of"]
@@ -77,13 +85,14 @@ ECO_NOTE = (
 #: USD per dyno per month of every size Heroku sells (Eco: 0 per dyno, see ECO_NOTE).
 MONTHLY_USD: dict[str, int] = {
     s.name.lower(): 0 if s.billing == "account_pool" else int(s.monthly_usd or 0)
-    for s in SIZES
+    for s in (*SIZES, *FIR_SIZES)
     if s.sellable
 }
 
 #: Canonical spelling of each size, for output and for API requests.
 CANONICAL = {k: s.name for k, s in BY_KEY.items() if s.sellable}
 PROFESSIONAL_SIZES = tuple(s.name for s in SIZES if s.tier in ("standard", "performance"))
+FIR_SIZE_NAMES = tuple(s.name for s in FIR_SIZES if s.sellable)
 
 
 def size_info(size: str) -> SizeInfo | None:
@@ -98,8 +107,14 @@ def max_per_type(size: str) -> int | None:
 
 
 def is_known_size(size: str) -> bool:
-    """A size Heroku sells (Common Runtime or Private Spaces), in any case."""
+    """A size Heroku sells (Cedar: Common Runtime or Private Spaces; or Fir), in any case."""
     return size.strip().lower() in MONTHLY_USD
+
+
+def is_fir_size(size: str) -> bool:
+    """A Fir-generation size (dyno-1c-0.5gb ...): only Fir apps run them, and only them."""
+    info = size_info(size)
+    return info is not None and info.generation == "fir"
 
 
 def canonical_size(size: str) -> str:
@@ -108,7 +123,7 @@ def canonical_size(size: str) -> str:
 
 
 def monthly_price(size: str) -> int | None:
-    """USD per dyno per month; None when the size is unknown (e.g. Fir sizes)."""
+    """USD per dyno per month; None when the size is unknown."""
     return MONTHLY_USD.get(size.strip().lower())
 
 

@@ -28,13 +28,15 @@ from zdd.changes import (
     ProcessUpdate,
     describe,
 )
-from zdd.checks import NO_WEB, private_reason
+from zdd.checks import FIR_NO_AFFINITY, FIR_NO_CLASSIC, FIR_NO_PREBOOT, NO_WEB, private_reason
 from zdd.cost import (
     ECO_NOTE,
+    FIR_SIZE_NAMES,
     MAX_DYNOS_PER_APP,
     PROFESSIONAL_SIZES,
     canonical_size,
     formation_cost,
+    is_fir_size,
     is_known_size,
     max_per_type,
     monthly_price,
@@ -302,6 +304,8 @@ def formation_step(state: AppState, opts: PlanOptions) -> Step:
     )
     if state.on_private:
         why = "with 2+ web dynos another can serve while one restarts (a crash, its daily cycling)"
+    if state.on_fir:
+        why = "with 2+ web dynos another can serve while one restarts (a rolling deploy, a crash)"
     if not state.formation:
         return Step(
             Kind.FORMATION,
@@ -604,13 +608,15 @@ def _with_set(change: Change | None, values: Mapping[str, str]) -> Change:
 
 
 def check_options(opts: PlanOptions) -> None:
-    """Reject options no plan can use (callers run this before reading anything)."""
+    """Reject options no plan can use (callers run this before reading anything). Whether a
+    --size fits the app's generation is known only after reading it: `check_generation`."""
     if opts.size and not is_known_size(opts.size):
         raise PlanError(
             f"--size {opts.size} is not a Heroku dyno size; pass one of "
-            f"{', '.join(PROFESSIONAL_SIZES)}"
+            f"{', '.join(PROFESSIONAL_SIZES)} (Fir apps: {FIR_SIZE_NAMES[0]} ... "
+            f"{FIR_SIZE_NAMES[-1]})"
         )
-    if opts.size and not is_professional(opts.size):
+    if opts.size and not is_professional(opts.size) and not is_fir_size(opts.size):
         raise PlanError(
             f"--size {opts.size} can't be chosen with --size: preboot and 2+ web dynos need "
             "Standard-1X, Standard-2X or Performance-* (Private and Shield sizes come from "
@@ -625,6 +631,25 @@ def check_options(opts: PlanOptions) -> None:
             remedy=f"Pass --min-web {MAX_DYNOS_PER_APP} or less.",
         )
     check_buildpack_ref(opts.buildpack)
+
+
+def check_generation(state: AppState, opts: PlanOptions) -> None:
+    """Refuse a --size the app's generation can't run, before any write: Fir sizes only on Fir
+    apps and Cedar sizes only on Cedar apps (the API refuses the others)."""
+    app = state.app
+    if opts.size and state.on_fir and not is_fir_size(opts.size):
+        raise PlanError(
+            f"--size {canonical_size(opts.size)} is a Cedar size and {app} is a Fir-generation "
+            "app, which runs Fir sizes only",
+            remedy=f"Pass a Fir size ({', '.join(FIR_SIZE_NAMES[:3])}, ...), or leave --size out: "
+            "setup keeps the app's size.",
+        )
+    if opts.size and not state.on_fir and is_fir_size(opts.size):
+        raise PlanError(
+            f"--size {canonical_size(opts.size)} is a Fir size and {app} is a Cedar-generation "
+            "app, which runs Cedar sizes only",
+            remedy=f"Pass one of {', '.join(PROFESSIONAL_SIZES)}.",
+        )
 
 
 def check_buildpack_ref(ref: str) -> None:
@@ -743,11 +768,63 @@ def _worker_only(state: AppState) -> tuple[Step, ...]:
     )
 
 
+def _fir_plan(state: AppState, opts: PlanOptions) -> Plan:
+    """A Fir app's plan: rolling-deploy readiness. Web scales to --min-web on its own Fir size;
+    preboot, session affinity and the companion buildpack (with its release-check credentials)
+    don't exist on Fir, so those steps say why and never write."""
+    formation = formation_step(state, opts)
+    steps = (
+        Step("affinity", Kind.FEATURE, UNCHANGED, "session affinity: not on Fir", FIR_NO_AFFINITY),
+        formation,
+        Step("preboot", Kind.FEATURE, UNCHANGED, "preboot: not on Fir", FIR_NO_PREBOOT),
+        Step("buildpack", Kind.BUILDPACKS, UNCHANGED, "no zdd buildpack on Fir", FIR_NO_CLASSIC),
+        Step(
+            "release_check",
+            Kind.CONFIG,
+            UNCHANGED,
+            "no release-check credentials on Fir",
+            FIR_NO_CLASSIC,
+        ),
+    )
+    notes = [
+        "Fir-generation app: deploys are rolling restarts, so zdd sets up 2+ web dynos and "
+        "nothing else (https://devcenter.heroku.com/articles/generations)"
+    ]
+    if opts.min_web < 2:
+        notes.append(
+            f"--min-web {opts.min_web}: while the only web dyno restarts (a rolling deploy, a "
+            "crash), nothing serves requests"
+        )
+    if opts.size:
+        notes.append(
+            f"--size {canonical_size(opts.size)} not used: zdd changes dyno sizes only to move "
+            "off Eco/Basic, and no Fir size is Eco/Basic"
+        )
+    # Flags for the classic companion: said aloud, since Fir can't use them (not an error, so one
+    # command line can set up Cedar and Fir apps alike).
+    used = [
+        f
+        for f, on in (
+            ("--java", opts.java),
+            ("--buildpack", opts.buildpack != COMPANION_BUILDPACK_URL),
+        )
+        if on
+    ]
+    if used:
+        notes.append(f"{' and '.join(used)} not used: {FIR_NO_CLASSIC}")
+    draft = Plan(state.app, steps, tuple(notes))
+    return replace(draft, cost_after=formation_cost(simulate(state, draft).formation))
+
+
 def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
     """The setup plan for one app. Raises PlanError for options that can't work (a --size that
-    isn't professional, a formation beyond the platform's dyno limits)."""
+    isn't professional or doesn't fit the app's generation, a formation beyond the platform's
+    dyno limits)."""
     opts = options or PlanOptions()
     check_options(opts)
+    check_generation(state, opts)
+    if state.on_fir and not state.worker_only:
+        return _fir_plan(state, opts)
     if state.worker_only:
         note = f"{NO_WEB}, so nothing zdd sets up would protect a request"
         return Plan(state.app, _worker_only(state), (note,), "", formation_cost(state.formation))

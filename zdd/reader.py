@@ -3,7 +3,8 @@
 One app costs 5 GETs in one round trip (app, features, formation, buildpacks, config vars). For
 many apps (check), the app bodies come from one list call: 4 GETs per app (config vars for every
 app, since any app may record opt-outs in ZDD_OPT_OUT). Dyno sizes are not read: the
-cost table in zdd/cost.py has the prices, and the API accepts the size names zdd sends.
+cost table in zdd/cost.py has the prices, and the API accepts the size names zdd sends. The
+generation (Cedar or Fir) comes with the app body (`generation` {id, name}), at no extra request.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def read_state(
         formation=tuple(Process(f.type, f.quantity, f.size) for f in results["formation"]),
         config_vars=results["config"][0],
         opt_outs=results["config"][1],
+        generation=info.generation if info is not None else None,
         jvm_preset=results["config"][2],
     )
 
@@ -129,6 +131,7 @@ def _read_serial(client: HerokuClient, app: str, info: App | None) -> AppState:
         app=info.name,
         app_id=info.id,
         stack=info.stack,
+        generation=info.generation,
         buildpacks=tuple(b.url for b in client.buildpack_list(app)),
         features={f.name: f.enabled for f in client.feature_list(app)},
         formation=tuple(Process(f.type, f.quantity, f.size) for f in client.formation_list(app)),

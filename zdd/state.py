@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from zdd import __version__
-from zdd.cost import SIZES
+from zdd.cost import SIZES, is_fir_size
 
 #: The companion buildpack's default URL: the release tarball built by `invoke buildpack`, pinned
 #: to this zdd's version (a new zdd never changes what an app's next deploy downloads).
@@ -36,6 +36,10 @@ AOT_PRESET = "aot"
 
 AFFINITY = "http-session-affinity"
 PREBOOT = "preboot"
+
+#: The App's `generation` (zdd/sandbox/platform-api-schema.json, app `generation` {id, name}):
+#: Cedar (Common Runtime, Private Spaces) or Fir (https://devcenter.heroku.com/articles/generations).
+CEDAR, FIR = "cedar", "fir"
 
 #: Buildpacks (normalised to "owner/name") whose apps run on the JVM.
 JVM_BUILDPACKS = frozenset(
@@ -166,6 +170,8 @@ class AppState:
     app_id: str | None = None
     #: Check ids listed in the app's ZDD_OPT_OUT config var (empty when unreadable or unset).
     opt_outs: frozenset[str] = frozenset()
+    #: The app's generation name as the API gives it ("cedar", "fir"); None when the body had none.
+    generation: str | None = None
     #: ZDD_JVM_PRESET's value (None when unset or unreadable).
     jvm_preset: str | None = None
 
@@ -205,6 +211,15 @@ class AppState:
         return any(is_companion(b, *urls) for b in self.buildpacks)
 
     @property
+    def on_fir(self) -> bool:
+        """A Fir-generation app: Fir sizes, rolling deploys, Cloud Native Buildpacks, and no
+        preboot, session affinity or classic buildpacks. Without a `generation` in the app body
+        (older API versions), a formation on Fir sizes says so."""
+        if self.generation is not None:
+            return self.generation.strip().lower() == FIR
+        return any(is_fir_size(p.size) for p in self.formation)
+
+    @property
     def on_private(self) -> bool:
         """Some process type runs on Private-*/Shield-* (a Private Space app: no preboot)."""
         return any(is_private(p.size) for p in self.formation)
@@ -219,6 +234,7 @@ class AppState:
             "formation": [p.to_dict() for p in self.formation],
             "config_vars": None if self.config_vars is None else sorted(self.config_vars),
             "opt_outs": sorted(self.opt_outs),
+            "generation": FIR if self.on_fir else CEDAR,
         }
 
     @classmethod
@@ -238,6 +254,7 @@ class AppState:
             opt_outs=parse_opt_outs((app.get("config_vars") or {}).get(ZDD_OPT_OUT_VAR))
             if config_readable
             else frozenset(),
+            generation=str(app.get("generation", CEDAR)),
             jvm_preset=(app.get("config_vars") or {}).get(ZDD_JVM_PRESET_VAR)
             if config_readable
             else None,

@@ -8,6 +8,7 @@ exit status. Dyno boot is simulated as the dyno manager does it: config vars in 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -22,7 +23,13 @@ BUILDPACK = REPO / "buildpack"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 APPS = FIXTURES / "apps"
 STACK_PATH = "/usr/local/bin:/usr/bin:/bin"
-VECTORS = sorted((REPO / "tests" / "vectors").glob("*.json"))
+#: The shared vectors the bash twin runs: all but those marked `"python_only": "<why>"` (Fir apps,
+#: where the buildpack never runs; docs/design.md "Vectors").
+VECTORS = sorted(
+    p
+    for p in (REPO / "tests" / "vectors").glob("*.json")
+    if "python_only" not in json.loads(p.read_text())
+)
 
 #: Config vars every build gets: secrets (some multi-line) that must never show in any output.
 SECRETS = {

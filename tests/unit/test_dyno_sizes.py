@@ -34,8 +34,11 @@ def test_every_row_is_complete_and_sourced():
 
 
 def test_cost_reads_the_table():
-    assert set(cost.MONTHLY_USD) == {n.lower() for n in CEDAR}
-    for name, r in CEDAR.items():
+    assert set(cost.MONTHLY_USD) == {n.lower() for n in SOLD}  # Fir sizes too, for Fir apps
+    assert {s.name for s in cost.SIZES if s.sellable} == set(CEDAR)
+    assert set(cost.FIR_SIZE_NAMES) == {n for n, r in SOLD.items() if r["generation"] == "fir"}
+    for name, r in SOLD.items():
+        assert cost.is_fir_size(name) == (r["generation"] == "fir"), name
         per_dyno = 0 if r["billing"] == "account_pool" else r["monthly_usd"]
         assert cost.monthly_price(name) == per_dyno
         assert cost.canonical_size(name.upper()) == name

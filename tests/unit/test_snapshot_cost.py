@@ -45,7 +45,8 @@ def test_missing_or_broken_snapshot_errors_say_what_to_do(tmp_path):
 
 def test_prices_and_costs():
     assert monthly_price("standard-1x") == 25 and monthly_price("Performance-M") == 250
-    assert monthly_price("dyno-2c-4gb") is None
+    assert monthly_price("dyno-2c-4gb") == 150  # Fir rows are priced too (Fir apps)
+    assert monthly_price("dyno-3c-3gb") is None
     assert canonical_size("performance-l-ram") == "Performance-L-RAM"
     web2 = (Process("web", 2, "Standard-2X"), Process("worker", 1, "Basic"))
     assert formation_cost(web2) == 107
