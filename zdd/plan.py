@@ -51,6 +51,7 @@ from zdd.state import (
     PREBOOT,
     ZDD_APP_VAR,
     ZDD_OPT_OUT_VAR,
+    ZDD_SMOKE_PATH_VAR,
     ZDD_TOKEN_VAR,
     AppState,
     Process,
@@ -107,6 +108,8 @@ class PlanOptions:
     url_check: UrlCheck | None = None
     #: `setup --rotate-token`: replace the release check's token even if ZDD_API_TOKEN is set.
     rotate_token: bool = False
+    #: `setup --smoke-path P`: record ZDD_SMOKE_PATH=P (the release phase's smoke boot).
+    smoke_path: str | None = None
 
 
 def setup_command(app: str, opts: PlanOptions, size: str | None = None) -> str:
@@ -124,6 +127,8 @@ def setup_command(app: str, opts: PlanOptions, size: str | None = None) -> str:
         parts += ["--buildpack", opts.buildpack]
     if opts.release_check is False:
         parts.append("--no-release-check")
+    if opts.smoke_path:
+        parts += ["--smoke-path", opts.smoke_path]
     return shlex.join(parts)
 
 
@@ -631,6 +636,68 @@ def check_options(opts: PlanOptions) -> None:
             remedy=f"Pass --min-web {MAX_DYNOS_PER_APP} or less.",
         )
     check_buildpack_ref(opts.buildpack)
+    if opts.smoke_path is not None and not SMOKE_PATH.fullmatch(opts.smoke_path):
+        raise PlanError(
+            f"--smoke-path {opts.smoke_path!r} is not a URL path",
+            remedy="Pass a path starting with /, e.g. --smoke-path /health (letters, digits and "
+            "-._~/?=&% only).",
+        )
+
+
+#: What the smoke boot may request (buildpack/lib/smoke.sh needs a leading /; no spaces or quotes).
+SMOKE_PATH = re.compile(r"/[A-Za-z0-9\-._~/?=&%]*")
+
+
+def _record_smoke_path(
+    state: AppState, opts: PlanOptions, config: Step, opt_out: Step | None
+) -> tuple[Step, Step | None, Step | None]:
+    """`--smoke-path P`: ZDD_SMOKE_PATH=P rides in the pending config update (one release), or
+    gets a `smoke_path` step of its own; nothing when the app already has it."""
+    path = opts.smoke_path
+    if not path or state.smoke_path == path:
+        return config, opt_out, None
+    app, var = state.app, ZDD_SMOKE_PATH_VAR
+    for step in (config, opt_out):
+        if step is not None and step.status == PENDING and step.change is not None:
+            commands = list(step.commands)
+            commands[-1] = commands[-1].replace(
+                "heroku config:set ", f"heroku config:set {var}={path} ", 1
+            )
+            folded = replace(
+                step,
+                what=f"{step.what}; set {var}={path}",
+                commands=tuple(commands),
+                change=_with_set(step.change, {var: path}),
+            )
+            return (folded, opt_out, None) if step is config else (config, folded, None)
+    set_cmd = f"heroku config:set {var}={path} --app {app}"
+    if state.on_fir:
+        return config, opt_out, Step(
+            "smoke_path", Kind.CONFIG, UNCHANGED, f"not setting {var}",
+            "Fir apps run no classic buildpack, so no release-phase smoke boot",
+        )  # fmt: skip
+    if state.config_vars is None:
+        return config, opt_out, Step(
+            "smoke_path", Kind.CONFIG, UNCHANGED, f"can't set {var}={path}",
+            "this token can't read config vars (it needs global or read-protected scope)",
+            note=f"to set it: {set_cmd}",
+        )  # fmt: skip
+    return (
+        config,
+        opt_out,
+        Step(
+            "smoke_path",
+            Kind.CONFIG,
+            PENDING,
+            f"set {var}={path} (the release phase's smoke boot)",
+            "the release phase boots the new slug's web command and requests the path before "
+            "Heroku starts the release (ZDD_SMOKE=strict makes a failure stop the release)",
+            restarts=True,
+            note="setting a config var makes a new release and restarts every dyno",
+            commands=(set_cmd,),
+            change=ConfigUpdate(set={var: path}),
+        ),
+    )
 
 
 def check_generation(state: AppState, opts: PlanOptions) -> None:
@@ -859,6 +926,7 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
             change=preboot.change,
         )
     release_check, opt_out = _record_opt_outs(state, opts, _release_check_step(state, opts, java))
+    release_check, opt_out, smoke = _record_smoke_path(state, opts, release_check, opt_out)
     steps = (
         affinity,
         formation,
@@ -866,6 +934,7 @@ def plan(state: AppState, options: PlanOptions | None = None) -> Plan:
         _buildpack_step(state, opts, java),
         release_check,
         *([opt_out] if opt_out else []),
+        *([smoke] if smoke else []),
     )
     notes = []
     if opts.min_web < 2:

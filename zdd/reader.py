@@ -20,7 +20,14 @@ from zdd.heroku.models import App
 if TYPE_CHECKING:
     from zdd.heroku.client import HerokuClient
 
-from zdd.state import ZDD_JVM_PRESET_VAR, ZDD_OPT_OUT_VAR, AppState, Process, parse_opt_outs
+from zdd.state import (
+    ZDD_JVM_PRESET_VAR,
+    ZDD_OPT_OUT_VAR,
+    ZDD_SMOKE_PATH_VAR,
+    AppState,
+    Process,
+    parse_opt_outs,
+)
 
 #: GETs one app costs at most (without the app body); used to stay inside the API budget.
 READS_PER_APP = 4
@@ -28,20 +35,21 @@ READS_PER_APP = 4
 
 def _config_names(
     client: HerokuClient, app: str
-) -> tuple[frozenset[str] | None, frozenset[str], str | None]:
-    """Config var names, the opt-outs in ZDD_OPT_OUT and ZDD_JVM_PRESET's value (no other value
-    leaves here).
+) -> tuple[frozenset[str] | None, frozenset[str], str | None, str | None]:
+    """Config var names, the opt-outs in ZDD_OPT_OUT, ZDD_JVM_PRESET's and ZDD_SMOKE_PATH's
+    values (no other value leaves here).
 
-    (None, {}, None) when the token's scope can't read config vars.
+    (None, {}, None, None) when the token's scope can't read config vars.
     """
     try:
         config = client.config_vars(app)
     except Forbidden:
-        return None, frozenset(), None
+        return None, frozenset(), None, None
     return (
         frozenset(config),
         parse_opt_outs(config.get(ZDD_OPT_OUT_VAR)),
         config.get(ZDD_JVM_PRESET_VAR),
+        config.get(ZDD_SMOKE_PATH_VAR),
     )
 
 
@@ -80,8 +88,9 @@ def read_state(
         formation=tuple(Process(f.type, f.quantity, f.size) for f in results["formation"]),
         config_vars=results["config"][0],
         opt_outs=results["config"][1],
-        generation=info.generation if info is not None else None,
         jvm_preset=results["config"][2],
+        smoke_path=results["config"][3],
+        generation=info.generation if info is not None else None,
     )
 
 
@@ -136,8 +145,8 @@ def _read_serial(client: HerokuClient, app: str, info: App | None) -> AppState:
         features={f.name: f.enabled for f in client.feature_list(app)},
         formation=tuple(Process(f.type, f.quantity, f.size) for f in client.formation_list(app)),
     )
-    names, opt_outs, preset = _config_names(client, app)
-    return state.replace(config_vars=names, opt_outs=opt_outs, jvm_preset=preset)
+    names, opt_outs, preset, smoke = _config_names(client, app)
+    return state.replace(config_vars=names, opt_outs=opt_outs, jvm_preset=preset, smoke_path=smoke)
 
 
 def requests_needed(apps: Iterable[str], *, with_info: bool) -> int:

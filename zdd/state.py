@@ -27,7 +27,9 @@ ZDD_APP_VAR = "ZDD_APP"
 #: Check ids the user opted out of, comma-separated (`setup --no-affinity` records
 #: `affinity.enabled`); `zdd check` and the buildpack's checks report them as skipped.
 ZDD_OPT_OUT_VAR = "ZDD_OPT_OUT"
-OWNED_CONFIG_VARS = (ZDD_TOKEN_VAR, ZDD_APP_VAR, ZDD_OPT_OUT_VAR)
+#: `setup --smoke-path P`: the release phase's smoke boot requests P (buildpack/lib/smoke.sh).
+ZDD_SMOKE_PATH_VAR = "ZDD_SMOKE_PATH"
+OWNED_CONFIG_VARS = (ZDD_TOKEN_VAR, ZDD_APP_VAR, ZDD_OPT_OUT_VAR, ZDD_SMOKE_PATH_VAR)
 #: The buildpack's opt-in JVM preset (buildpack/README.md). Setup never writes it, but `aot`
 #: trains an AOT cache in bin/compile with the built app and its JDK, which puts the companion
 #: after the last JVM buildpack instead of before it (checks.py, plan.py).
@@ -174,6 +176,8 @@ class AppState:
     generation: str | None = None
     #: ZDD_JVM_PRESET's value (None when unset or unreadable).
     jvm_preset: str | None = None
+    #: ZDD_SMOKE_PATH's value (None when unset or unreadable).
+    smoke_path: str | None = None
 
     # -- derived facts ------------------------------------------------------------------------
     @property
@@ -256,6 +260,9 @@ class AppState:
             else frozenset(),
             generation=str(app.get("generation", CEDAR)),
             jvm_preset=(app.get("config_vars") or {}).get(ZDD_JVM_PRESET_VAR)
+            if config_readable
+            else None,
+            smoke_path=(app.get("config_vars") or {}).get(ZDD_SMOKE_PATH_VAR)
             if config_readable
             else None,
         )

@@ -28,6 +28,8 @@ HELP = {
     "buildpack": f"companion buildpack URL for JVM apps (default {COMPANION_BUILDPACK_URL})",
     "release-check": "JVM apps: set ZDD_API_TOKEN (read-only) + ZDD_APP for the release check",
     "rotate-token": "replace the release check's ZDD_API_TOKEN with a new token (old revoked)",
+    "smoke-path": "record ZDD_SMOKE_PATH=PATH: the release phase boots the new slug and requests "
+    "PATH, e.g. /health (ZDD_SMOKE=strict makes a failure stop the release)",
     "yes": "apply without asking (needed when stdin is not a terminal)",
     "dry-run": "show the plan and change nothing (exit 0: nothing to do, 3: changes pending)",
     "print-commands": "print the plan as the equivalent `heroku ...` commands; change nothing",
@@ -59,6 +61,7 @@ def setup(
     buildpack=COMPANION_BUILDPACK_URL,
     release_check=True,
     rotate_token=False,
+    smoke_path=None,
     yes=False,
     dry_run=False,
     print_commands=False,
@@ -90,6 +93,7 @@ def setup(
             buildpack=buildpack,
             release_check=None if release_check else False,
             rotate_token=bool(rotate_token),
+            smoke_path=smoke_path,
         )
         check_options(opts)
         client = make_client(float(wait))

@@ -474,6 +474,13 @@ export const spec: ZddSpec = {
           "short": null
         },
         {
+          "help": "record ZDD_SMOKE_PATH=PATH: the release phase boots the new slug and requests PATH, e.g. /health (ZDD_SMOKE=strict makes a failure stop the release)",
+          "kind": "string",
+          "name": "smoke-path",
+          "negatable": false,
+          "short": null
+        },
+        {
           "help": "apply without asking (needed when stdin is not a terminal)",
           "kind": "boolean",
           "name": "yes",
