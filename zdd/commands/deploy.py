@@ -139,7 +139,7 @@ def deploy(
             draw(
                 report.verify,
                 picture_path,
-                title=f"zdd deploy {report.app}: {report.outcome}",
+                title=picture_title(report),
                 during_label="deploy command",
                 marks=report.marks(),
             )
@@ -155,6 +155,16 @@ def deploy(
 
 
 deploy.__doc__ = HELP_TEXT
+
+
+def picture_title(report) -> str:
+    """What the picture is about: the release, its verdict, the rollback if one was made."""
+    new = report.release.name if report.release else "no new release"
+    title = f"zdd deploy {report.app}: {new} {report.outcome}"
+    rb = report.rollback
+    if rb is not None and rb.release is not None:
+        title += f", rolled back to {rb.to.name}'s slug ({rb.release.name})"
+    return title
 
 
 def _usage_exit(exc: Exception, as_json: bool):
