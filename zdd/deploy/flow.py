@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -29,6 +30,10 @@ from zdd.verify.probe import Probe
 from zdd.verify.report import DuringResult, RunInfo, summarise
 from zdd.verify.runner import DuringCommand, StopSignals
 from zdd.verify.samples import Sample
+
+if TYPE_CHECKING:
+    from zdd.heroku.client import HerokuClient
+    from zdd.heroku.models import Release
 
 METADATA_FEATURE = "runtime-dyno-metadata"  # https://devcenter.heroku.com/articles/dyno-metadata
 SETTLE_ANSWERS = 5  # consecutive good answers from the old slug = "serving again"
@@ -45,7 +50,7 @@ def same_release(marker: str | None, version: int) -> bool:
     return marker is not None and marker.strip().lower().removeprefix("v") == str(version)
 
 
-def seen(rel) -> ReleaseSeen:
+def seen(rel: Release) -> ReleaseSeen:
     return ReleaseSeen(rel.version, rel.id, rel.status, rel.description)
 
 
@@ -75,7 +80,7 @@ class Guard:
         options: DeployOptions,
         before: ReleaseSeen,
         *,
-        client,
+        client: HerokuClient,
         probe: Probe,
         command: DuringCommand,
         clock: Callable[[], float],
@@ -112,7 +117,7 @@ class Guard:
         if self.now() >= self.options.probe.max_duration_s:
             raise Stopped
 
-    def _api(self, call, *args):
+    def _api(self, call: Callable[..., Any], *args: Any) -> Any:
         restart = getattr(self.client, "restart_deadline", None)
         if restart is not None:
             restart(API_DEADLINE_S)
@@ -180,12 +185,13 @@ class Guard:
         if self.options.rollback:
             self._rollback(rel)
 
-    def _wait_for_release(self):
+    def _wait_for_release(self) -> Release | None:
         """The first release newer than the one before the deploy; None when the command ended
         and none came within the grace."""
         ended_s: float | None = None
         while True:
-            for rel in self._api(self.client.release_list, self.options.app, True, 5):
+            releases: list[Release] = self._api(self.client.release_list, self.options.app, True, 5)
+            for rel in releases:
                 if rel.version > self.before.version:
                     return rel
             if ended_s is None and self.command.ended_at() is not None:
@@ -199,7 +205,7 @@ class Guard:
                 return None
             self._wait(self.options.api_interval_s)
 
-    def _wait_for_release_phase(self, rel):
+    def _wait_for_release_phase(self, rel: Release) -> Release:
         reader = None
         while True:
             url = (rel.raw or {}).get("output_stream_url")
@@ -272,7 +278,7 @@ class Guard:
             self._wait(POLL_S)
 
     # -- the rollback ---------------------------------------------------------------------------
-    def _rollback(self, rel) -> None:
+    def _rollback(self, rel: Release) -> None:
         target = self.before
         newer = [
             r
@@ -319,7 +325,7 @@ class Guard:
         return None
 
 
-def current_release(client, app: str) -> tuple[ReleaseSeen | None, str | None]:
+def current_release(client: HerokuClient, app: str) -> tuple[ReleaseSeen | None, str | None]:
     """The release serving before the deploy, or why zdd must not start (one is pending)."""
     releases = client.release_list(app, True, 10)
     pending = [r for r in releases if r.status == "pending"]
@@ -336,7 +342,9 @@ def current_release(client, app: str) -> tuple[ReleaseSeen | None, str | None]:
     return seen(current), None
 
 
-def metadata_note(client, app: str, enable: bool, confirm: Callable[[str], bool] | None) -> str:
+def metadata_note(
+    client: HerokuClient, app: str, enable: bool, confirm: Callable[[str], bool] | None
+) -> str:
     """Offer runtime-dyno-metadata (HEROKU_RELEASE_VERSION in the dynos): it is what lets an app
     name its release. Turned on only with consent (--enable-metadata or a yes at the prompt)."""
     try:
@@ -361,7 +369,7 @@ def metadata_note(client, app: str, enable: bool, confirm: Callable[[str], bool]
 def deploy(
     options: DeployOptions,
     *,
-    client,
+    client: HerokuClient,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     run_command: Callable[[str, Callable[[], float]], DuringCommand] = DuringCommand,

@@ -70,7 +70,7 @@ def build_deploy_options(
     marker_header: str | None = None,
     marker_json: str | None = None,
     rollback: bool = False,
-    max_failures: int | None = None,
+    max_failures: int | str | None = None,
     judge: str | None = None,
     switch_timeout: str | None = None,
     api_interval: str | None = None,
@@ -99,7 +99,7 @@ def build_deploy_options(
         marker_header=marker_header,
         marker_json=marker_json,
     )
-    failures = 0 if max_failures in (None, "") else int(max_failures)
+    failures = 0 if max_failures is None or max_failures == "" else int(max_failures)
     if not 0 <= failures <= MAX_FAILURES:
         raise UsageError(f"--max-failures: from 0 to {MAX_FAILURES}, got {max_failures}")
     judge_s = parse_duration(judge, "judge") if judge else DEFAULT_JUDGE_S

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from zdd.verify.report import VerifyReport
 from zdd.verify.text import render as render_verify
@@ -53,7 +54,7 @@ class ReleaseSeen:
     def name(self) -> str:
         return f"v{self.version}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "id": self.id,
@@ -76,7 +77,7 @@ class Rollback:
     def done(self) -> bool:
         return self.release is not None and self.serving_s is not None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "to": self.to.to_dict(),
             "requested_s": _r(self.requested_s),
@@ -122,7 +123,7 @@ class DeployReport:
             return EXIT_FAILED
         return EXIT_COMMAND_FAILED if self.command_failed else EXIT_OK
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "version": JSON_VERSION,
             "command": "deploy",
