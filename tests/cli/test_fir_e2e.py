@@ -64,9 +64,7 @@ def test_check_then_setup_yes_makes_a_fir_app_ready_for_rolling_deploys(sandbox_
     undo = env.run("undo", "--app", app, "--yes")
     assert undo.code == 0, undo
     assert env.app_state(app) == before  # back to one web dyno, nothing else was ever touched
-    assert [(w["method"], w["path"]) for w in env.writes()] == [
-        ("PATCH", f"/apps/{app}/formation")
-    ]
+    assert [(w["method"], w["path"]) for w in env.writes()] == [("PATCH", f"/apps/{app}/formation")]
 
 
 def test_a_ready_fir_java_app_needs_nothing_and_gets_no_companion(sandbox_for):

@@ -61,4 +61,3 @@ def test_metadata_is_offered_and_turned_on_only_with_consent(sandbox):
     note = metadata_note(client, "zdd-demo", True, None)
     assert note.startswith("turned runtime-dyno-metadata on")
     assert client.feature_info("zdd-demo", "runtime-dyno-metadata").enabled
-
