@@ -223,6 +223,8 @@ def test_startup_lines_set_each_variable_once():
         "export HEROKU_API_KEY=tok-g1   # scope: global",
         "# token with scope global: tok-g2",
         "# token with scope read: tok-r",
+        "# companion buildpack: zdd setup ... --buildpack"
+        " http://127.0.0.1:5000/__sandbox/buildpack/zdd-buildpack.tgz",
         "# apps: one-app; Ctrl-C stops.",
     ]
 

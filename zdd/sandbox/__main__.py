@@ -11,6 +11,7 @@ import sys
 import threading
 
 from .clock import SandboxClock
+from .control import BUILDPACK_PATH
 from .seed import SeedError
 from .server import SandboxError, SandboxServer
 from .state import Platform
@@ -39,8 +40,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def startup_lines(platform: Platform, url: str) -> str:
-    """What to paste into a shell: each variable once, as `export` lines, then the other tokens
-    as comments and the seeded apps."""
+    """What to paste into a shell: each variable once, as `export` lines, then the other tokens,
+    the companion buildpack URL the sandbox serves and the seeded apps as comments."""
     lines = [f"export HEROKU_HOST={url}"]
     others = []
     for auth in platform.authorizations.values():
@@ -50,6 +51,9 @@ def startup_lines(platform: Platform, url: str) -> str:
         else:
             others.append(f"# token with scope {scope}: {auth.token}")
     lines += others
+    # The default companion URL is a public release asset this machine may not reach; the sandbox
+    # serves the same tarball, so setup's URL check passes offline (zdd/sandbox/control.py).
+    lines.append(f"# companion buildpack: zdd setup ... --buildpack {url}{BUILDPACK_PATH}")
     lines.append(f"# apps: {', '.join(sorted(platform.apps)) or '(none)'}; Ctrl-C stops.")
     return "\n".join(lines)
 
