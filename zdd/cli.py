@@ -108,7 +108,13 @@ class ZddTask(Task):
         return opts
 
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
-        args = super().get_arguments(ignore_unknown_help)
+        # Invoke pops each help text off `self.help` while it builds the arguments, so every
+        # later parse of the same task (in-process runs, `zdd.describe`) would lose them.
+        help_texts = dict(self.help)
+        try:
+            args = super().get_arguments(ignore_unknown_help)
+        finally:
+            self.help = help_texts
         return [self._typed(a) if (a.attr_name or a.names[0]) in self.types else a for a in args]
 
     def _typed(self, a: Argument) -> Argument:

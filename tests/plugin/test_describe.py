@@ -95,3 +95,15 @@ def test_describe_leaves_the_collection_as_it_was():
     """Invoke's get_arguments() pops help texts; describing twice (or describing, then --help)
     must read the same."""
     assert describe() == describe()
+
+
+def test_a_parse_of_zdds_tasks_keeps_their_help_texts():
+    """The program parses a task's flags with get_arguments() (in-process CLI tests do this in
+    the same worker before this file runs): the help texts the plugin is generated from stay."""
+    from zdd.tasks import ns
+
+    before = describe()
+    for task in ns.tasks.values():
+        task.get_arguments()
+    assert describe() == before
+    assert all(f["help"] for c in before["commands"] for f in c["flags"])
