@@ -160,3 +160,31 @@ def test_ctrl_c_during_the_final_wait_still_gives_the_report():
     assert report.run.stopped_because == "interrupted"
     assert report.requests >= 2 and report.failures_by_kind == {"timeout": report.requests}
     assert "when zdd was interrupted" in report.samples[-1].detail
+
+
+def test_slots_the_send_loop_fell_behind_on_are_counted_as_late_not_busy():
+    """Regression: a loop that fell behind (machine busy) counted its dropped slots as `too many
+    requests were still waiting`. Here the clock jumps 0.5 s once (rate 20/s: ~10 slots late) while
+    the app answers at once: every dropped slot is late, none busy."""
+    from zdd.verify.probe import Probe
+
+    jump = [0.0]
+
+    def clock() -> float:
+        return time.monotonic() + jump[0]
+
+    def sleep(seconds: float) -> None:
+        if not jump[0]:
+            jump[0] = 0.5
+        time.sleep(seconds)
+
+    with Backend("v1") as app:
+        opts = build_options(url=app.url(), rate="20", duration="1s")
+        probe = Probe(opts, clock=clock, sleep=sleep)
+        try:
+            result = probe.run(lambda now: "duration" if now >= 1.0 else None)
+        finally:
+            probe.http.close()
+    assert result.skipped_busy == 0
+    assert 8 <= result.skipped_late <= 11
+    assert result.skipped_slots == result.skipped_late

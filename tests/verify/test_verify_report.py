@@ -112,12 +112,49 @@ def test_without_a_marker_the_summary_says_how_to_get_one():
 
 
 def test_affinity_cookie_changes_are_counted():
-    values = [None, "a", None, "a", "b", None, "b", "c"]
-    samples = [ok(i, float(i), affinity_set=v) for i, v in enumerate(values)]
+    # (cookie sent, cookie set): a change is a request carrying one cookie answered with another
+    pairs = [(None, None), (None, "a"), ("a", None), ("a", "a"), ("a", "b"), ("b", None)]
+    pairs += [("b", "b"), ("b", "c")]
+    samples = [
+        ok(i, float(i), affinity_sent=sent, affinity_set=got) for i, (sent, got) in enumerate(pairs)
+    ]
     aff = summarise(samples, run_info()).affinity
     assert aff["assigned_at_s"] == 1.0
     assert aff["changes"] == 2
     assert [c["at_s"] for c in aff["change_list"]] == [4.0, 7.0]
+    assert [(c["from"], c["to"]) for c in aff["change_list"]] == [("a", "b"), ("b", "c")]
+
+
+def test_a_clients_first_cookie_is_never_a_change():
+    """Regression: with affinity on, the first concurrent requests went out before the jar held
+    a cookie; each got its own cookie and the report said `changed 3 time(s)` before any deploy."""
+    samples = [
+        ok(0, 0.00, latency=0.19, affinity_set="a"),
+        ok(1, 0.05, latency=0.19, affinity_set="b"),  # sent before #0's answer came back
+        ok(2, 0.10, latency=0.19, affinity_set="c"),
+        ok(3, 0.30, affinity_sent="c", affinity_set="c"),
+        ok(4, 0.40, affinity_sent="c"),
+    ]
+    report = summarise(samples, run_info())
+    assert report.affinity["assigned_at_s"] == 0.0
+    assert report.affinity["changes"] == 0 and report.affinity["change_list"] == []
+    assert report.affinity["requests_without_cookie_after_assignment"] == 0
+    assert "changed 0 time(s)" in render(report)
+
+
+def test_skipped_slots_are_worded_by_their_cause():
+    """Regression: slots dropped because the send loop fell behind were reported as `too many
+    requests were still waiting` (with max latency 190 ms and a cap of 100 in flight)."""
+    late_only = render(summarise([ok(0, 0)], run_info(skipped_slots=6, skipped_late=6)))
+    assert "6 send slots skipped: zdd's send loop fell behind its schedule" in late_only
+    assert "in flight" not in late_only and "still waiting" not in late_only
+    both = summarise([ok(0, 0)], run_info(skipped_slots=5, skipped_late=2))
+    text = render(both)
+    assert "3 send slots skipped: the cap on requests in flight was reached" in text
+    assert "2 send slots skipped: zdd's send loop fell behind" in text
+    limits = both.to_dict()["limits"]
+    assert (limits["skipped_slots"], limits["skipped_busy"], limits["skipped_late"]) == (5, 3, 2)
+    assert "skipped" not in render(summarise([ok(0, 0)], run_info()))
 
 
 def test_percentiles_nearest_rank():

@@ -456,6 +456,7 @@ def deploy(
         max_duration_s=options.probe.max_duration_s,
         timeout_s=options.probe.timeout_s,
         skipped_slots=result.skipped_slots,
+        skipped_late=result.skipped_late,
         marker=options.probe.marker.label if options.probe.marker else None,
         during=during,
         platform=platform,

@@ -346,6 +346,7 @@ def _report(
         max_duration_s=options.max_duration_s,
         timeout_s=options.probe_timeout_s,
         skipped_slots=result_box[0].skipped_slots if result_box else 0,
+        skipped_late=result_box[0].skipped_late if result_box else 0,
         marker=f"header {MARKER_HEADER}",
         during=during,
         platform=None,  # no Platform API here: the deploys are drawn as the --during bar

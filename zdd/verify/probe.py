@@ -2,7 +2,9 @@
 
 Open loop: requests go out on a fixed schedule (one per 1/rate s) from a small thread pool, so one
 slow answer does not delay the next request. It never bursts to catch up: a slot that cannot be
-used (loop late, or too many requests still waiting) is skipped and counted. It stops by itself:
+used is skipped and counted by cause: the loop itself fell behind its schedule (`skipped_late`:
+this machine was busy), or --max-in-flight requests were still waiting for answers
+(`skipped_busy`: the app was slow). It stops by itself:
 at the caller's stop rule, at max_requests, or at max_duration_s, whichever comes first.
 
 `--timeout` bounds each request as a whole (httpx's timeouts only bound each read): an answer that
@@ -43,9 +45,14 @@ class ProbeRequest:
 @dataclass(frozen=True)
 class ProbeResult:
     samples: list[Sample]
-    skipped_slots: int
+    skipped_busy: int  # slots dropped: --max-in-flight requests were still waiting
     elapsed_s: float
     stopped_because: str
+    skipped_late: int = 0  # slots dropped: the send loop itself fell behind its schedule
+
+    @property
+    def skipped_slots(self) -> int:
+        return self.skipped_busy + self.skipped_late
 
 
 def make_http_client(options: VerifyOptions) -> httpx.Client:
@@ -117,7 +124,7 @@ class Probe:
         pending: set[Future] = set()
         next_slot = 0.0
         seq = 0
-        skipped = 0
+        busy = late_total = 0
         reason = "interrupted"
         pool = ThreadPoolExecutor(max_workers=opts.max_in_flight, thread_name_prefix="zdd-probe")
         try:
@@ -135,11 +142,11 @@ class Probe:
                     continue
                 late = int((now - next_slot) / interval)
                 if late:  # the loop itself fell behind: drop those slots, never burst
-                    skipped += late
+                    late_total += late
                     next_slot += late * interval
                 pending = {f for f in pending if not f.done()}
                 if len(pending) >= opts.max_in_flight:
-                    skipped += 1
+                    busy += 1
                 else:
                     pending.add(pool.submit(self._one, seq))
                     seq += 1
@@ -157,7 +164,7 @@ class Probe:
                 reason, cut_by = "interrupted", "zdd was interrupted"
             pool.shutdown(wait=False, cancel_futures=True)
             samples = self._close(cut_by)
-        return ProbeResult(samples, skipped, elapsed, reason)
+        return ProbeResult(samples, busy, elapsed, reason, skipped_late=late_total)
 
     def drain_until(self, end: float) -> float:
         """Clock time the final drain may last to: each request's timeout, within max_duration."""

@@ -71,10 +71,16 @@ class RunInfo:
     max_requests: int
     max_duration_s: float
     timeout_s: float
-    skipped_slots: int = 0
+    skipped_slots: int = 0  # all dropped send slots: skipped_late + those dropped as too busy
     marker: str | None = None
     during: DuringResult | None = None
     platform: dict | None = None
+    skipped_late: int = 0  # of skipped_slots: the send loop fell behind (not the app's doing)
+
+    @property
+    def skipped_busy(self) -> int:
+        """Slots dropped because --max-in-flight requests were still waiting for answers."""
+        return max(0, self.skipped_slots - self.skipped_late)
 
 
 @dataclass(frozen=True)
@@ -194,6 +200,8 @@ class VerifyReport:
                 "max_duration_s": run.max_duration_s,
                 "timeout_s": run.timeout_s,
                 "skipped_slots": run.skipped_slots,
+                "skipped_busy": run.skipped_busy,
+                "skipped_late": run.skipped_late,
             },
             "requests": self.requests,
             "ok": self.ok,
@@ -294,21 +302,26 @@ def marker_story(samples: list[Sample]) -> tuple[SwitchOver | None, list[dict]]:
 
 
 def affinity_story(samples: list[Sample]) -> dict:
-    """When the router assigned the session-affinity cookie, and every time it changed."""
-    current: str | None = None
+    """When the router assigned the session-affinity cookie, and every time it changed.
+
+    A change is a cookie replaced by a different one: a request that carried cookie A and was
+    answered with cookie B. A request sent before the jar held any cookie (the first concurrent
+    requests of a run) getting one is an assignment, never a change."""
     assigned_at: float | None = None
     held_from = math.inf  # when the jar first held the cookie (the assigning answer arrived)
     changes: list[dict] = []
     for s in samples:
         value = s.affinity_set
-        if value is None or value == current:
+        if value is None:
             continue
-        if current is None:
-            assigned_at = s.sent_s
-            held_from = s.sent_s + (s.latency_s or 0.0)
-        else:
-            changes.append({"at_s": round(s.sent_s, 3), "from": current[:12], "to": value[:12]})
-        current = value
+        if s.affinity_sent is None:
+            if assigned_at is None or s.sent_s < assigned_at:
+                assigned_at = s.sent_s
+            held_from = min(held_from, s.sent_s + (s.latency_s or 0.0))
+        elif value != s.affinity_sent:
+            changes.append(
+                {"at_s": round(s.sent_s, 3), "from": s.affinity_sent[:12], "to": value[:12]}
+            )
     sent_without = sum(1 for s in samples if s.sent_s > held_from and s.affinity_sent is None)
     return {
         "cookie": "heroku-session-affinity",

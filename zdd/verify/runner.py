@@ -223,6 +223,7 @@ def run_verify(
         max_duration_s=options.max_duration_s,
         timeout_s=options.timeout_s,
         skipped_slots=result.skipped_slots,
+        skipped_late=result.skipped_late,
         marker=options.marker.label if options.marker else None,
         during=command.result() if command else None,
         platform=platform,

@@ -34,10 +34,15 @@ def render(report: VerifyReport, picture: str | None = None) -> str:
     ]
     if run.stopped_because == "max_requests" and run.during:
         lines.append("  no more requests after --max-requests; zdd waited for --during to end")
-    if run.skipped_slots:
+    if run.skipped_busy:
         lines.append(
-            f"  {run.skipped_slots} send slots skipped: too many requests were still waiting "
-            f"(timeout {run.timeout_s:g} s)"
+            f"  {run.skipped_busy} send slots skipped: the cap on requests in flight was reached "
+            f"(answers slower than the send rate; timeout {run.timeout_s:g} s)"
+        )
+    if run.skipped_late:
+        lines.append(
+            f"  {run.skipped_late} send slots skipped: zdd's send loop fell behind its schedule "
+            "(this machine was busy; not the app's doing)"
         )
     if report.failed:
         kinds = ", ".join(f"{n} {k}" for k, n in report.failures_by_kind.items())
