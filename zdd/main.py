@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
@@ -95,6 +96,14 @@ class ZddProgram(Program):
     def run(self, argv=None, exit: bool = True) -> None:
         try:
             super().run(argv, exit=exit)
+        except SystemExit as done:
+            if done.code == INTERRUPTED_EXIT:
+                # Aborted: the process is ending. Under `heroku zdd` the terminal's SIGINT and the
+                # one the plugin forwards arrive together; the second must not interrupt the exit
+                # (a KeyboardInterrupt traceback from an atexit handler). Only the real exit
+                # (exit=True) gets here, never an in-process run.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+            raise
         except BrokenPipeError:  # the reader went away (`zdd --help | head -1`)
             from zdd.output import broken_pipe_exit
 
