@@ -11,6 +11,7 @@ commands (-d is setup's --dry-run), so they are refused, wherever they appear: e
 
 from __future__ import annotations
 
+import difflib
 import io
 import re
 import signal
@@ -20,6 +21,7 @@ from contextlib import contextmanager, redirect_stdout
 
 from invoke import Argument, Exit, Program
 from invoke.exceptions import ParseError
+from invoke.parser import ParserContext
 
 from zdd import __version__
 from zdd.tasks import ns
@@ -63,8 +65,19 @@ class ZddProgram(Program):
         with usage_errors(self):
             super().parse_core(argv)
 
+    def print_version(self) -> None:
+        """`zdd -V` alone; `zdd -V extra` is a usage error, not the version and exit 0."""
+        if self.core.unparsed:
+            raise Exit(
+                f"zdd: -V/--version takes nothing after it (got {self.core.unparsed[0]!r}); "
+                "run `zdd --version` alone.",
+                USAGE_EXIT,
+            )
+        super().print_version()
+
     def parse_tasks(self) -> None:
         with usage_errors(self):
+            check_flag_values(self.core.unparsed, self._make_parser().contexts)
             super().parse_tasks()
         if len(self.tasks) > 1:
             names = " and ".join(f"`{t.name}`" for t in self.tasks)
@@ -79,12 +92,7 @@ class ZddProgram(Program):
         if flag in _flag_names(self.core_args()):
             return
         if flag in self.invoke_core_flags():
-            raise Exit(
-                f"zdd: {flag} is not a zdd option (zdd's own options are -h/--help and "
-                "-V/--version); a command's flags go after the command, e.g. "
-                f"`zdd setup --dry-run`.\n{SEE_HELP}",
-                USAGE_EXIT,
-            )
+            raise Exit(core_flag_line(flag), USAGE_EXIT)
         self.argv = [args[0], "setup", *args[1:]]
 
     def execute(self) -> None:
@@ -125,32 +133,136 @@ class ZddProgram(Program):
         print("")
         print("Options:")
         print("")
-        self.print_columns(self.initial_context.help_tuples())
+        self.print_columns(CORE_HELP)
         self.list_tasks()
 
 
+#: zdd's words for its core options (Invoke's help tuples describe Invoke's own program).
+CORE_HELP = [
+    ("-h, --help", "show this help; `zdd <command> --help` shows a command's flags"),
+    ("-V, --version", "print `zdd <version>` and exit"),
+    ("--print-completion-script=SHELL", "print a tab-completion script for bash, zsh or fish"),
+    ("--complete", "used by that script: print the completions for the words typed so far"),
+]
+
+#: What each flag's value is, for "--FLAG needs a value (...)"; others say "a value".
+VALUE_OF = {
+    "app": "an app name",
+    "remote": "a git remote name",
+    "wait": "a number of seconds",
+    "min-web": "a number of web dynos",
+    "size": "a dyno size, e.g. Standard-1X",
+    "buildpack": "a buildpack URL",
+    "snapshot": "a snapshot id",
+    "concurrency": "a number of apps",
+    "url": "a URL",
+    "out": "a folder",
+    "picture": "a file name",
+    "print-completion-script": "a shell: bash, zsh or fish",
+}
+
+
+class FlagError(ParseError):
+    """A command line zdd refuses before Invoke parses it; its message is the whole line."""
+
+
+def _needs_value(command: str | None, name: str) -> str:
+    where = f"zdd {command}" if command else "zdd"
+    return f"{where}: --{name} needs a value ({VALUE_OF.get(name, 'a value')})"
+
+
+def check_flag_values(tokens: list[str], contexts) -> None:
+    """Refuse what Invoke's parser lets through silently: a value flag with no value after it
+    (`--app A --app` would keep A) and a one-value flag given twice (`--app A --app B` would
+    report B as an unknown word)."""
+    context: ParserContext | None = None
+    seen: set[str] = set()
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if context is None or token in contexts:
+            context = contexts.get(token, context)
+            seen = set()
+            continue
+        flags, inverse = context.flags, context.inverse_flags
+        if token.startswith("--") and "=" in token:
+            arg, needs_next = flags.get(token.split("=", 1)[0]), False
+        elif re.fullmatch(r"-[^-].+", token):
+            head = flags.get(token[:2])
+            if head is not None and head.takes_value:
+                arg, needs_next = head, False
+            else:  # a bundle of short flags (`-yj`): only the last may take the next word
+                arg, needs_next = flags.get("-" + token[-1]), True
+        elif token in flags or token in inverse:
+            arg, needs_next = flags[inverse.get(token, token)], True
+        else:
+            continue
+        if arg is None or not arg.takes_value or arg.optional:
+            continue
+        name = arg.names[0] if len(arg.names[0]) > 1 else arg.names[-1]
+        if needs_next:
+            if i >= len(tokens) or tokens[i] in flags or tokens[i] in inverse:
+                raise FlagError(_needs_value(context.name, name))
+            i += 1
+        if arg.kind is not list and name in seen:
+            raise FlagError(
+                f"zdd {context.name}: {context.name} takes one --{name} "
+                f"(see `zdd {context.name} --help`)"
+            )
+        seen.add(name)
+
+
 _NO_IDEA = re.compile(r"^No idea what '(?P<word>[^']*)' is!$")
+_NO_VALUE = re.compile(r"^Flag <Argument: (?P<name>[^ >]+)[^>]*> needed value")
 
 
 @contextmanager
 def usage_errors(program: ZddProgram) -> Iterator[None]:
-    """Turn Invoke's ParseError into Exit(code=2) with a pointer to the help (and, for a word
-    after a command that isn't one, the `--app WORD` the user most likely meant); under -j/--json
-    the same as one JSON error document on stdout."""
+    """Turn Invoke's ParseError into Exit(code=2) with one line saying what to do next (for a
+    word after a command that isn't one, the `--app WORD` the user most likely meant, or the
+    command it nearly spells); under -j/--json the same as one JSON error document on stdout."""
     try:
         yield
     except ParseError as exc:
-        message = str(exc)
-        remedy = _app_hint(program, message) or SEE_HELP
         command = _command_in(program)
+        line = usage_line(program, str(exc), command, isinstance(exc, FlagError))
         if command and _wants_json(program, command):
             from zdd.cli import error_doc
             from zdd.errors import UsageError
             from zdd.output import print_json
 
-            print_json(error_doc(command, UsageError(message, remedy=remedy)))
+            print_json(error_doc(command, UsageError(line, remedy=f"zdd {command} --help")))
             raise Exit(code=USAGE_EXIT) from exc
-        raise Exit(f"{message}\n{remedy}", code=USAGE_EXIT) from exc
+        raise Exit(line, code=USAGE_EXIT) from exc
+
+
+def usage_line(program: ZddProgram, message: str, command: str | None, own: bool) -> str:
+    """The one line for a command line Invoke could not parse, in zdd's words."""
+    if own:
+        return message
+    if m := _NO_VALUE.match(message):
+        return _needs_value(command, m["name"])
+    m = _NO_IDEA.match(message)
+    if m and m["word"].startswith("-"):
+        flag = m["word"].split("=", 1)[0]
+        if flag in program.invoke_core_flags():
+            return core_flag_line(flag)
+        if command:
+            return f"zdd {command}: unknown flag {flag} (see `zdd {command} --help`)"
+        return f"zdd: unknown option {flag} (see `zdd --help`)"
+    if m:
+        return _word_hint(program, m["word"])
+    return f"{message} {SEE_HELP}"
+
+
+def core_flag_line(flag: str) -> str:
+    """An Invoke core flag (`--dry`, `-e`, ...): not zdd's, wherever it appears."""
+    dry = "; setup's dry run is --dry-run" if flag in ("--dry", "-R") else ""
+    return (
+        f"zdd: {flag} is not a zdd option (zdd's own options are -h/--help and -V/--version"
+        f"{dry}); a command's flags go after the command, e.g. `zdd setup --dry-run`. {SEE_HELP}"
+    )
 
 
 def _command_in(program: ZddProgram) -> str | None:
@@ -165,22 +277,25 @@ def _wants_json(program: ZddProgram, command: str) -> bool:
     return any(a in ("-j", "--json") or re.fullmatch(r"-[a-z]*j", a) for a in after)
 
 
-def _app_hint(program: ZddProgram, message: str) -> str | None:
-    m = _NO_IDEA.match(message)
-    if not m or m["word"].startswith("-"):
-        return None
-    word = m["word"]
+def _word_hint(program: ZddProgram, word: str) -> str:
+    """A stray word: the command it nearly spells (`chek`), else the `--app WORD` meant."""
     commands = set(program.namespace.task_names)
     argv = list(program.argv[1:])
     before = argv[: argv.index(word)] if word in argv else argv
     command = next((a for a in before if a in commands), None)
     if command is None:
+        close = difflib.get_close_matches(word, sorted(commands), n=1)
+        if close:
+            return f"zdd: '{word}' is not a zdd command; did you mean `zdd {close[0]}`?"
         listed = ", ".join(sorted(commands))
         return (
-            f"'{word}' is not a zdd command ({listed}); to name an app: `zdd --app {word}`; "
-            "see `zdd --help`."
+            f"zdd: '{word}' is not a zdd command ({listed}); to name an app: "
+            f"`zdd --app {word}`; see `zdd --help`."
         )
-    return f"Apps are named with a flag: `zdd {command} --app {word}`; see `zdd {command} --help`."
+    return (
+        f"zdd {command}: unexpected word '{word}'; apps are named with a flag: "
+        f"`zdd {command} --app {word}` (see `zdd {command} --help`)"
+    )
 
 
 def make_program() -> Program:

@@ -91,3 +91,46 @@ def test_python_dash_m_zdd_is_the_same_program():
         [sys.executable, "-m", "zdd", "--help"], capture_output=True, text=True, timeout=60
     )
     assert proc.returncode == 0 and "Usage: zdd" in proc.stdout, proc
+
+
+NO_VALUE = [
+    (["check", "--app", "java-basic", "--app"], "zdd check: --app needs a value (an app name)"),
+    (["undo", "--app", "java-basic", "--app"], "zdd undo: --app needs a value (an app name)"),
+    (["setup", "--app", "java-basic", "--dry-run", "--app"], "zdd setup: --app needs a value"),
+    (["check", "--app"], "zdd check: --app needs a value (an app name)"),
+    (["setup", "--app"], "zdd setup: --app needs a value (an app name)"),
+    (["verify", "--url"], "zdd verify: --url needs a value (a URL)"),
+    (["buildpack", "-o"], "zdd buildpack: --out needs a value (a folder)"),
+    (["check", "--app", "java-basic", "-c", "--all"], "zdd check: --concurrency needs a value"),
+    (["--print-completion-script"], "zdd: --print-completion-script needs a value"),
+    (["setup", "--app", "java-basic", "--app", "other", "--dry-run"], "setup takes one --app"),
+    (["setup", "--bogus"], "zdd setup: unknown flag --bogus (see `zdd setup --help`)"),
+    (["setup", "--dry", "--app", "java-basic"], "setup's dry run is --dry-run"),
+    (["chek"], "did you mean `zdd check`?"),
+    (["-V", "extra"], "-V/--version takes nothing after it"),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"), NO_VALUE, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
+)
+def test_a_flag_without_its_value_or_unknown_is_one_line_exit_2(sandbox_for, argv, says):
+    """A value flag last on the line is not dropped (even when given before, or $HEROKU_APP is
+    set); Invoke's own wording never shows; nothing is sent."""
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    run = env.run(*argv, extra_env={"HEROKU_APP": "java-basic"})
+    assert run.code == 2, run
+    assert says in run.err and len(run.err.strip().splitlines()) == 1, run.err
+    assert "Argument:" not in run.err and "No idea" not in run.err and "Traceback" not in run.err
+    assert env.writes() == [] and run.out == ""
+
+
+def test_help_texts_say_what_zdd_means(sandbox_for, tmp_path):
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    top = env.run("--help")
+    assert "parse remainder" not in top.out and "[=STRING]" not in top.out, top.out
+    assert "1: a step is blocked" in " ".join(env.run("setup", "--help").out.split())
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    run = env.run("buildpack", "--out", str(afile))
+    assert run.code == 2 and "not a folder" in run.err and "mkdir" not in run.err, run

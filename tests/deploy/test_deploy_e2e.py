@@ -163,10 +163,41 @@ def test_nothing_runs_while_another_release_is_pending(make_sandbox, tmp_path):
     assert not flag.exists()
 
 
+def test_a_release_in_its_preboot_window_is_waited_for_and_is_the_rollback_target(make_sandbox):
+    """Regression: right after a release (v3, preboot window open, v2 still answering) zdd deploy
+    said `serves v3` at once while v2 served. It must wait until v3 answers (by the marker), and
+    a rollback must go to v3, the release that served before the deploy."""
+    box = make_sandbox({"FAULT_500": "1", "FAULT_RELEASE": "v4"})
+    box.platform.deploy(APP, {"procfile": PROCFILE})  # v3: a 180 s (6 s real) preboot window
+    assert httpx.get(box.web() + "/health").headers["x-release"] == "v2"
+    run = box.run("--during", box.push(), "--rollback", "-j")
+    doc = run.doc()
+    assert "waiting up to" in run.err and "for v3 to serve" in run.err
+    assert doc["before"]["version"] == 3 and doc["release"]["version"] == 4
+    assert "v2" not in markers(doc)  # the probe (and the judge) started once v3 served
+    assert doc["outcome"] == "unhealthy"
+    assert doc["rollback"]["to"]["version"] == 3
+    assert box.releases()[-1]["description"] == "Rollback to v3"
+
+
+def test_a_preboot_window_longer_than_the_switch_timeout_refuses_with_one_line(
+    make_sandbox, tmp_path
+):
+    box = make_sandbox()
+    box.platform.deploy(APP, {"procfile": PROCFILE})  # v3 in its window; v2 answers
+    flag = tmp_path / "ran"
+    run = box.run("--during", f"touch {flag}", "-j", switch_timeout="1s")
+    assert run.code == 1
+    doc = run.doc()
+    assert doc["outcome"] == "busy"
+    assert "v3 is the latest release but the app still answers v2" in doc["reason"]
+    assert not flag.exists() and len(box.releases()) == 3
+
+
 @pytest.mark.parametrize(
     ("flags", "says"),
     [
-        ({"bogus": "1"}, "No idea what '--bogus' is"),
+        ({"bogus": "1"}, "unknown flag --bogus"),
         ({"marker_header": None}, "a release marker is required"),
         ({"health": "x"}, "--health: a path starting with /"),
         ({"judge": "soon"}, "--judge: cannot read 'soon'"),

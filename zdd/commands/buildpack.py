@@ -31,6 +31,11 @@ def buildpack(c, out=".", json=False):
 
     with errors_exit("buildpack", json):
         folder = Path(out)
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(
+                f"--out {out}: is a file, not a folder.",
+                remedy="Pass the folder to write zdd-buildpack.tgz into (e.g. --out .).",
+            )
         if not folder.is_dir():
             raise UsageError(
                 f"--out {out}: no such folder.",

@@ -31,7 +31,8 @@ HELP = {
     "smoke-path": "record ZDD_SMOKE_PATH=PATH: the release phase boots the new slug and requests "
     "PATH, e.g. /health (ZDD_SMOKE=strict makes a failure stop the release)",
     "yes": "apply without asking (needed when stdin is not a terminal)",
-    "dry-run": "show the plan and change nothing (exit 0: nothing to do, 3: changes pending)",
+    "dry-run": "show the plan and change nothing (exit 0: nothing to do, 3: changes pending, "
+    "1: a step is blocked)",
     "print-commands": "print the plan as the equivalent `heroku ...` commands; change nothing",
     "confirm-cost": "with --yes: accept a plan that adds $250/month or more (asked at the prompt "
     "otherwise)",

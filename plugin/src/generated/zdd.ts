@@ -488,7 +488,7 @@ export const spec: ZddSpec = {
           "short": "y"
         },
         {
-          "help": "show the plan and change nothing (exit 0: nothing to do, 3: changes pending)",
+          "help": "show the plan and change nothing (exit 0: nothing to do, 3: changes pending, 1: a step is blocked)",
           "kind": "boolean",
           "name": "dry-run",
           "negatable": false,
