@@ -1,8 +1,9 @@
 """`zdd deploy`: run a deploy command and guard it (zdd.deploy.flow does the work).
 
 Exit codes: 0 deployed and healthy; 1 failed (release phase failed, unhealthy after the
-switch-over, no switch-over, another deploy pending; rolled back or not); 2 usage; 3 the deploy
-command failed (and made no release, or the release was healthy); 4 interrupted.
+switch-over, no switch-over, another deploy pending or the latest release not yet serving;
+rolled back or not); 2 usage; 3 the deploy command failed (and made no release, or the release
+was healthy); 4 interrupted.
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ exposes it with one line in application.properties:
   info.release=${HEROKU_RELEASE_VERSION:dev}
 (with management.info.env.enabled=true on Boot 2.6+), then
   zdd deploy --health /actuator/info --marker-json release --rollback ...
-Exit codes: 0 deployed and healthy, 1 failed (rolled back or not), 2 usage, 3 the deploy command
+Before it starts, the URL's marker says which release serves: while the latest release is not
+answering yet (its preboot window still open) zdd waits up to --switch-timeout, then refuses
+(exit 1, nothing run); that serving release is the rollback target.
+Exit codes: 0 deployed and healthy, 1 failed (rolled back or not; or refused: a release pending,
+or the latest release not serving within --switch-timeout), 2 usage, 3 the deploy command
 failed, 4 interrupted.
 """
 

@@ -42,6 +42,7 @@ OUTPUT_LIMIT = 65536  # bytes of release-phase output kept
 API_DEADLINE_S = 30.0  # each API look gets this long (the client's deadline is a total budget)
 JOIN_S = API_DEADLINE_S + 5.0
 POLL_S = 0.05
+SERVING_ANSWERS = 3  # answers in a row from the latest release = it serves
 COMMAND_GRACE_S = 60.0  # after the verdict, a deploy command still running gets this long
 
 
@@ -342,6 +343,67 @@ def current_release(client: HerokuClient, app: str) -> tuple[ReleaseSeen | None,
     return seen(current), None
 
 
+def look_marker(options: DeployOptions) -> Callable[[], str | None]:
+    """One GET of the probe URL -> the answer's release marker (None: failed or no marker)."""
+
+    def look() -> str | None:
+        try:
+            with httpx.Client(timeout=options.probe.timeout_s, trust_env=False) as http:
+                response = http.get(options.probe.url, headers={"Cache-Control": "no-cache"})
+        except httpx.HTTPError:
+            return None
+        if response.status_code >= 500 or options.probe.marker is None:
+            return None
+        headers = {k.lower(): v for k, v in response.headers.items()}
+        return options.probe.marker.extract(headers, response.content)
+
+    return look
+
+
+def serving_release(
+    client: HerokuClient,
+    options: DeployOptions,
+    look: Callable[[], str | None],
+    *,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    say: Callable[[str], None],
+) -> tuple[ReleaseSeen | None, str | None]:
+    """The release that serves before the deploy, by the answers' marker (the API's `current`
+    flips at release time, while under preboot the old release answers for minutes more).
+
+    A pending release refuses at once (another deploy is running). When the latest succeeded
+    release is not yet the one answering (a preboot window still open), zdd waits, at most
+    --switch-timeout, for SERVING_ANSWERS answers in a row from it; then it refuses."""
+    deadline = clock() + options.switch_timeout_s
+    told = False
+    while True:
+        current, busy = current_release(client, options.app)
+        if current is None:
+            return None, busy
+        markers = []
+        for _ in range(SERVING_ANSWERS):
+            markers.append(look())
+            sleep(1.0 / options.probe.rate)
+        if all(same_release(m, current.version) for m in markers):
+            return current, None
+        seen_now = ", ".join(sorted({m or "no marker" for m in markers}))
+        if clock() >= deadline:
+            return None, (
+                f"{current.name} is the latest release but the app still answers {seen_now} "
+                f"after --switch-timeout ({options.switch_timeout_s:g}s); wait until "
+                f"{current.name} serves, then run zdd deploy again"
+            )
+        if not told:
+            say(
+                f"{current.name} is the latest release but the app answers {seen_now} (a preboot "
+                f"window still open?); waiting up to {options.switch_timeout_s:g}s for "
+                f"{current.name} to serve before deploying"
+            )
+            told = True
+        sleep(options.api_interval_s)
+
+
 def metadata_note(
     client: HerokuClient, app: str, enable: bool, confirm: Callable[[str], bool] | None
 ) -> str:
@@ -377,10 +439,13 @@ def deploy(
     say: Callable[[str], None] = lambda line: None,
     confirm: Callable[[str], bool] | None = None,
     watch: bool = True,
+    look: Callable[[], str | None] | None = None,
 ) -> DeployReport:
     """One guarded deploy. `say` gets progress lines (stderr); `confirm` asks yes/no (a TTY)."""
     notes = [metadata_note(client, options.app, options.enable_metadata, confirm)]
-    before, busy = current_release(client, options.app)
+    before, busy = serving_release(
+        client, options, look or look_marker(options), clock=clock, sleep=sleep, say=say
+    )
     if before is None:
         return DeployReport(options.app, Outcome.BUSY, busy or "", None, notes=tuple(notes))
     say(f"{options.app} serves {before.name}; running: {options.during}")
