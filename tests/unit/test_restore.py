@@ -23,12 +23,14 @@ def test_undo_of_a_full_setup_reaches_the_snapshot_with_consent():
     snap.authorization_id = "auth-1"
     now = after_setup()
     p = undo_plan(now, snap, restore_sizes=True, authorization_exists=True)
+    # Back onto Basic, which can't run preboot: preboot goes off just before that resize (which
+    # restarts those dynos without preboot anyway), still after the config vars' release.
     assert [s.id for s in p.pending] == [
-        "preboot",
-        "affinity",
-        "formation",
         "buildpack",
         "release_check",
+        "affinity",
+        "preboot",
+        "formation",
         "authorization",
     ]
     back = simulate(now, p)
@@ -128,3 +130,43 @@ def test_a_chain_of_runs_removes_what_each_added_and_revokes_every_live_token():
     assert revoked == ["auth-1", "auth-2"]
     back = simulate(now, p)
     assert back.formation == BASIC.formation and back.features == BASIC.features
+
+
+STANDARD = AppState(
+    app="s",
+    buildpacks=("heroku/java",),
+    features={"preboot": False, "http-session-affinity": False},
+    formation=(Process("web", 1, "Standard-1X"),),
+    config_vars=frozenset({"JAVA_OPTS"}),
+)
+
+
+def test_undo_removes_config_vars_while_preboot_is_on_and_turns_preboot_off_last():
+    """Reviewer's SAFETY finding: undo turned preboot off first, so the release that removing
+    ZDD_* makes restarted every dyno without preboot (a serving gap). Every change that makes a
+    release or restarts dynos comes first; preboot off is the final step."""
+    snap = Snapshot.of(STANDARD)
+    snap.authorization_id = "auth-1"
+    now = simulate(STANDARD, plan(STANDARD, PlanOptions()))
+    assert now.feature("preboot") and now.web.quantity == 2
+    p = undo_plan(now, snap, authorization_exists=True)
+    ids = [s.id for s in p.pending]
+    assert ids == [
+        "buildpack",
+        "release_check",
+        "formation",
+        "authorization",
+        "affinity",
+        "preboot",
+    ]
+    assert p.step("release_check").restarts
+    assert ids[-1] == "preboot"
+    assert simulate(now, p).features == STANDARD.features
+
+
+def test_setup_enables_preboot_before_any_change_that_restarts_dynos():
+    """The same rule for setup: preboot is on before the config update's release."""
+    p = plan(STANDARD, PlanOptions())
+    ids = [s.id for s in p.pending]
+    restarting = [i for i, s in enumerate(p.pending) if s.restarts]
+    assert restarting and ids.index("preboot") < min(restarting)
