@@ -44,6 +44,7 @@ from zdd.cost import (
     uses_eco,
 )
 from zdd.errors import UsageError
+from zdd.heroku.marks import describe as authorization_description
 from zdd.loopback import is_loopback
 from zdd.state import (
     AFFINITY,
@@ -573,14 +574,19 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         what += "; the old token is revoked"
     commands = []
     if not has_token:
+        # No shell command can do this step safely: `heroku config:set` takes values only as
+        # arguments (no stdin), so the token would sit on its command line, visible in `ps`
+        # (rule: never put a token on a command line). A token created by hand would also lack
+        # the per-run mark (zdd.heroku.marks.describe) undo finds zdd's tokens by. So the
+        # printed line is a comment that says so and names the command that does it.
         commands.append(
-            f'ZDD_API_TOKEN="$(heroku authorizations:create --scope read --short '
-            f'--description "zdd release check for {app}" --expires-in 31536000)"'
+            f"# {ZDD_TOKEN_VAR}: no shell command sets it without putting the token on a command "
+            f"line; `zdd setup --app {app}` creates it (heroku authorizations:create --scope read, "
+            f'description "{authorization_description(app, "<run id>")}") '
+            "and sets it through the API"
         )
-    pairs = ([] if has_token else ['ZDD_API_TOKEN="$ZDD_API_TOKEN"']) + (
-        [] if has_app else [f"ZDD_APP={app}"]
-    )
-    commands.append(f"heroku config:set {' '.join(pairs)} --app {app}")
+    if not has_app:
+        commands.append(f"heroku config:set {ZDD_APP_VAR}={app} --app {app}")
     return Step(
         "release_check",
         Kind.CONFIG,

@@ -170,3 +170,15 @@ def test_setup_enables_preboot_before_any_change_that_restarts_dynos():
     ids = [s.id for s in p.pending]
     restarting = [i for i, s in enumerate(p.pending) if s.restarts]
     assert restarting and ids.index("preboot") < min(restarting)
+
+
+def test_print_commands_never_put_the_token_on_a_command_line():
+    """Reviewer: `heroku config:set ZDD_API_TOKEN="$ZDD_API_TOKEN"` puts the token in argv (ps).
+    The token step is a comment naming `zdd setup` and the marked description undo looks for."""
+    commands = plan(STANDARD, PlanOptions()).step("release_check").commands
+    runnable = [c for c in commands if not c.startswith("#")]
+    assert runnable == ["heroku config:set ZDD_APP=s --app s"]
+    assert not any("ZDD_API_TOKEN" in c for c in runnable)
+    (note,) = [c for c in commands if c.startswith("#")]
+    assert "zdd setup --app s" in note
+    assert '"zdd release check for s (run <run id>)"' in note
