@@ -311,7 +311,9 @@ def _findings(
                 _failed(
                     "buildpack.companion",
                     "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
-                    f"heroku buildpacks:add --index {jvm + 1} {companion_url} --app {app}",
+                    f"zdd setup --app {app} (it checks the buildpack URL can be fetched before adding it; "
+                    "to self-host the buildpack: zdd buildpack --out DIR, then zdd setup --app "
+                    f"{app} --buildpack YOUR-URL)",
                 )
             )
 
@@ -377,7 +379,9 @@ def _companion_for_aot(
     return _failed(
         "buildpack.companion",
         "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
-        f"heroku buildpacks:add --index {jvm + 2} {companion_url} --app {app}",
+        f"zdd setup --app {app} (it checks the buildpack URL can be fetched before adding it; "
+        "to self-host the buildpack: zdd buildpack --out DIR, then zdd setup --app "
+        f"{app} --buildpack YOUR-URL)",
     )
 
 

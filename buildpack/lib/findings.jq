@@ -148,7 +148,7 @@ def bad: error("unexpected body");
           else
             ["buildpack.companion", "failed",
              "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
-             "heroku buildpacks:add --index \($jvm + 2) \($companion_url) --app \($app)"]
+             "zdd setup --app \($app) (it checks the buildpack URL can be fetched before adding it; to self-host the buildpack: zdd buildpack --out DIR, then zdd setup --app \($app) --buildpack YOUR-URL)"]
           end
       elif $at != null and $at < $jvm then
         ["buildpack.companion", "passed", "the zdd buildpack is installed", ""]
@@ -161,7 +161,7 @@ def bad: error("unexpected body");
       else
         ["buildpack.companion", "failed",
          "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
-         "heroku buildpacks:add --index \($jvm + 1) \($companion_url) --app \($app)"]
+         "zdd setup --app \($app) (it checks the buildpack URL can be fetched before adding it; to self-host the buildpack: zdd buildpack --out DIR, then zdd setup --app \($app) --buildpack YOUR-URL)"]
       end
   ]
 | map(if $worker_only and .[0] != "web.redundancy" then [.[0], "skipped", $no_web, ""] else . end)

@@ -182,3 +182,16 @@ def test_print_commands_never_put_the_token_on_a_command_line():
     (note,) = [c for c in commands if c.startswith("#")]
     assert "zdd setup --app s" in note
     assert '"zdd release check for s (run <run id>)"' in note
+
+
+def test_check_fix_for_a_missing_companion_is_zdd_setup_not_an_unchecked_url():
+    """Reviewer: check's fix was `heroku buildpacks:add ... <default URL>`, which setup refuses
+    when that URL can't be fetched; following it could break the next build."""
+    from zdd.checks import check
+    from zdd.state import COMPANION_BUILDPACK_URL
+
+    findings = check(STANDARD)
+    (fix,) = [f.command for f in findings if f.id == "buildpack.companion"]
+    assert fix.startswith("zdd setup --app s ")
+    assert "zdd buildpack --out DIR" in fix
+    assert COMPANION_BUILDPACK_URL not in fix and "buildpacks:add" not in fix
