@@ -311,9 +311,9 @@ def _findings(
                 _failed(
                     "buildpack.companion",
                     "JVM app without the zdd buildpack: new dynos take traffic with a cold JIT",
-                    f"zdd setup --app {app} (it checks the buildpack URL can be fetched before adding it; "
-                    "to self-host the buildpack: zdd buildpack --out DIR, then zdd setup --app "
-                    f"{app} --buildpack YOUR-URL)",
+                    f"zdd setup --app {app} (it checks the buildpack URL can be fetched before "
+                    "adding it; to self-host the buildpack: zdd buildpack --out DIR, then "
+                    f"zdd setup --app {app} --buildpack YOUR-URL)",
                 )
             )
 

@@ -22,7 +22,9 @@ def test_the_aborted_exit_ignores_a_later_sigint():
         ZddProgram(namespace=Collection(setup), name="zdd", binary="zdd").run(["zdd", "setup"])
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 130, proc
     assert proc.stderr.strip().splitlines()[-1] == "Aborted", proc.stderr
     assert "Traceback" not in proc.stderr and "KeyboardInterrupt" not in proc.stderr

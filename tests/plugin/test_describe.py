@@ -103,7 +103,7 @@ def test_a_parse_of_zdds_tasks_keeps_their_help_texts():
     from zdd.tasks import ns
 
     before = describe()
-    for task in ns.tasks.values():
-        task.get_arguments()
+    for zdd_task in ns.tasks.values():
+        zdd_task.get_arguments()
     assert describe() == before
     assert all(f["help"] for c in before["commands"] for f in c["flags"])
