@@ -11,10 +11,12 @@ Exit codes (README "Exit codes"):
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NoReturn
 
 from invoke import Argument, Exit, Task
 from invoke.exceptions import ParseError
@@ -150,6 +152,15 @@ def error_doc(command: str, exc: BaseException, **extra) -> dict:
         "error": error_fields(exc),
         **extra,
     }
+
+
+def usage_exit(command: str, exc: Exception, as_json: bool) -> NoReturn:
+    """Exit 2 with one line `zdd <command>: <what is wrong>` (under -j, one JSON error document
+    on stdout instead), for the commands that check their own flag values (verify, deploy)."""
+    if as_json:
+        print(json.dumps(error_doc(command, exc), indent=2))
+        raise Exit(code=ERROR) from None
+    raise Exit(f"zdd {command}: {exc}", code=ERROR) from None
 
 
 @contextmanager

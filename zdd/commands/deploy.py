@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 from invoke import Exit, task
 
-from zdd.cli import WholeNumber, ZddTask, error_doc, make_client, terminal_prompt
+from zdd.cli import WholeNumber, ZddTask, make_client, terminal_prompt, usage_exit
 from zdd.commands.verify import picture_target
-from zdd.deploy.report import EXIT_OK, EXIT_USAGE, render
+from zdd.deploy.report import EXIT_OK, render
 from zdd.errors import ZddError
 from zdd.loopback import is_loopback
 
@@ -122,7 +122,7 @@ def deploy(
             loopback_api=is_loopback(host),
         )
     except (ValueError, ZddError) as exc:  # verify's UsageError, zdd's UsageError/ConfigError
-        _usage_exit(exc, json)
+        usage_exit("deploy", exc, json)
     prompt = terminal_prompt() if not json else None
 
     def say(line: str) -> None:
@@ -136,7 +136,7 @@ def deploy(
             confirm=prompt.confirm if prompt else None,
         )
     except ZddError as exc:  # before the deploy started (reading the releases)
-        _usage_exit(exc, json)
+        usage_exit("deploy", exc, json)
     if picture_path and report.verify is not None:
         from zdd.verify.picture import draw
 
@@ -170,11 +170,3 @@ def picture_title(report) -> str:
     if rb is not None and rb.release is not None:
         title += f", rolled back to {rb.to.name}'s slug ({rb.release.name})"
     return title
-
-
-def _usage_exit(exc: Exception, as_json: bool):
-    """Exit 2 with one line (or, under -j, one JSON error document on stdout)."""
-    if as_json:
-        print(_json.dumps(error_doc("deploy", exc), indent=2))
-        raise Exit(code=EXIT_USAGE) from None
-    raise Exit(f"zdd deploy: {exc}", code=EXIT_USAGE) from None

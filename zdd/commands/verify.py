@@ -16,7 +16,7 @@ from pathlib import Path
 
 from invoke import Exit, task
 
-from zdd.cli import ZddTask, error_doc
+from zdd.cli import ZddTask, usage_exit
 from zdd.verify.options import UsageError, build_options, parse_duration
 from zdd.verify.report import EXIT_OK, EXIT_USAGE
 from zdd.verify.runner import run_verify
@@ -97,7 +97,7 @@ def verify(
             check_app_ref(app)
         picture_path = picture_target(picture)
     except ValueError as exc:  # verify's UsageError, and zdd.errors.UsageError (a bad --app)
-        _usage_exit(exc, json)
+        usage_exit("verify", exc, json)
     watcher = _watcher(app, interval) if app else None
     if not json:
         print(f"zdd verify: probing {options.url} at {options.rate:g}/s ...", file=sys.stderr)
@@ -138,14 +138,6 @@ def picture_target(picture: str | None) -> str | None:
             "pick another path"
         )
     return picture
-
-
-def _usage_exit(exc: Exception, as_json: bool):
-    """Exit 2 with one line (or, under -j, one JSON error document on stdout)."""
-    if as_json:
-        print(_json.dumps(error_doc("verify", exc), indent=2))
-        raise Exit(code=EXIT_USAGE) from None
-    raise Exit(f"zdd verify: {exc}", code=EXIT_USAGE) from None
 
 
 def _watcher(app: str, interval: float):
