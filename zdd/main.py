@@ -104,14 +104,6 @@ class ZddProgram(Program):
     def run(self, argv=None, exit: bool = True) -> None:
         try:
             super().run(argv, exit=exit)
-        except SystemExit as done:
-            if done.code == INTERRUPTED_EXIT:
-                # Aborted: the process is ending. Under `heroku zdd` the terminal's SIGINT and the
-                # one the plugin forwards arrive together; the second must not interrupt the exit
-                # (a KeyboardInterrupt traceback from an atexit handler). Only the real exit
-                # (exit=True) gets here, never an in-process run.
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-            raise
         except BrokenPipeError:  # the reader went away (`zdd --help | head -1`)
             from zdd.output import broken_pipe_exit
 
@@ -304,3 +296,17 @@ def make_program() -> Program:
 
 
 program = make_program()
+
+
+def main() -> None:
+    """The `zdd` console script and `python -m zdd`: the program as a process of its own."""
+    try:
+        program.run()
+    except SystemExit as done:
+        if done.code == INTERRUPTED_EXIT:
+            # Aborted: the process is ending. Under `heroku zdd` the terminal's SIGINT and the one
+            # the plugin forwards arrive together; the second must not interrupt the exit (a
+            # KeyboardInterrupt traceback from an atexit handler). Only here, in zdd's own
+            # process: an ignored SIGINT is inherited by every child started later.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise

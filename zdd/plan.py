@@ -44,7 +44,6 @@ from zdd.cost import (
     uses_eco,
 )
 from zdd.errors import UsageError
-from zdd.heroku.marks import describe as authorization_description
 from zdd.loopback import is_loopback
 from zdd.state import (
     AFFINITY,
@@ -574,6 +573,9 @@ def _release_check_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
         what += "; the old token is revoked"
     commands = []
     if not has_token:
+        # Imported here: zdd.heroku's package loads the HTTP client, which the pure core never does.
+        from zdd.heroku.marks import describe as authorization_description
+
         # No shell command can do this step safely: `heroku config:set` takes values only as
         # arguments (no stdin), so the token would sit on its command line, visible in `ps`
         # (rule: never put a token on a command line). A token created by hand would also lack

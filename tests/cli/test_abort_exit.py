@@ -7,11 +7,13 @@ import textwrap
 
 
 def test_the_aborted_exit_ignores_a_later_sigint():
+    """The console script's main(); in-process runs (make_program().run) leave SIGINT alone, or
+    every child a test starts afterwards would inherit an ignored SIGINT."""
     script = textwrap.dedent(
         """
         import os, signal, sys, atexit
         from invoke import Collection, task
-        from zdd.main import ZddProgram
+        import zdd.main
 
         @task
         def setup(c):
@@ -19,7 +21,10 @@ def test_the_aborted_exit_ignores_a_later_sigint():
 
         # What the second SIGINT would hit: an exit handler still running.
         atexit.register(lambda: os.kill(os.getpid(), signal.SIGINT))
-        ZddProgram(namespace=Collection(setup), name="zdd", binary="zdd").run(["zdd", "setup"])
+        sys.argv = ["zdd", "setup"]
+        ns = Collection(setup)
+        zdd.main.program = zdd.main.ZddProgram(namespace=ns, name="zdd", binary="zdd")
+        zdd.main.main()
         """
     )
     proc = subprocess.run(

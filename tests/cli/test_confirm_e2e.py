@@ -152,6 +152,12 @@ def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
     assert sandbox_env.platform.apps["zdd-demo"].features["preboot"] is True
     if command == "undo":
         sandbox_env.platform.clock.advance(600)  # setup's release: its preboot window is over
-        undo_module.undo(Context(), app="zdd-demo", restore_sizes=True, wait=0)
+        # Undo's own config release (made while preboot is still on) opens a window its formation
+        # change waits out: on a 1000x sandbox clock that is a fraction of a second.
+        from zdd.sandbox import SandboxClock
+
+        platform = sandbox_env.platform
+        platform.clock = SandboxClock(factor=1000, start=platform.clock())
+        undo_module.undo(Context(), app="zdd-demo", restore_sizes=True, wait=60)
         assert "Done: zdd-demo is back" in capsys.readouterr().out
         assert sandbox_env.platform.apps["zdd-demo"].features["preboot"] is False
