@@ -15,14 +15,16 @@ from zdd.cost import PROFESSIONAL_SIZES
 from zdd.heroku.client import HerokuClient
 from zdd.plan import PENDING, Plan, PlanOptions, Step, plan
 from zdd.reader import read_state
-from zdd.sandbox import Platform, SandboxServer
+from zdd.sandbox import Platform, SandboxClock, SandboxServer
 from zdd.snapshot import Snapshot
 from zdd.state import Process
 
 
 @pytest.fixture(scope="module")
 def server():
-    s = SandboxServer(Platform.from_seed({"apps": []})).start()
+    # 200x sandbox time: a preboot window the applier waits out (boot timeout + 2 min) passes in
+    # about a second, not three minutes of the test's time.
+    s = SandboxServer(Platform.from_seed({"apps": []}, clock=SandboxClock(factor=200))).start()
     yield s
     s.stop()
 
