@@ -10,7 +10,7 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,38 +186,3 @@ def sandbox_for(tmp_path):
     yield start
     for s in servers:
         s.stop()
-
-
-class SandboxTime:
-    """A flow's Clock on the sandbox's clock: zdd's waits (a preboot in progress) pass in
-    sandbox time, so a ManualClock lets a 5-minute preboot window go by at once."""
-
-    def __init__(self, clock) -> None:
-        self.clock = clock
-
-    def monotonic(self) -> float:
-        return self.clock()
-
-    def sleep(self, seconds: float) -> None:
-        self.clock.sleep(seconds)
-
-
-class Recorder:
-    """A flow's Output that keeps what it was told (progress updates, notes, plan titles)."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    @contextmanager
-    def running(self, message: str):
-        self.lines.append(message)
-        yield self
-
-    def update(self, message: str) -> None:
-        self.lines.append(message)
-
-    def plan(self, plan, state, title: str) -> None:
-        self.lines.append(f"{title} for {plan.app}")
-
-    def note(self, text: str) -> None:
-        self.lines.append(text)

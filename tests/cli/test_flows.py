@@ -1,8 +1,7 @@
 """The flows in process (zdd.flows) against a sandbox on loopback, with a scripted prompt and a
 stopped sandbox clock: what the prompt offers, and what --yes alone does not accept."""
 
-from cli_helpers import vector_app
-from conftest import SandboxTime
+from cli_helpers import SandboxTime, vector_app
 
 from zdd.flows.codes import ExitCode
 from zdd.flows.setup import SetupRequest, run_setup

@@ -1,7 +1,6 @@
 """`invoke zdd` and `zdd setup` as subprocesses against a sandbox on loopback."""
 
-from cli_helpers import vector_app
-from conftest import Recorder, SandboxTime
+from cli_helpers import Recorder, SandboxTime, vector_app
 
 from zdd.flows.codes import ExitCode
 from zdd.flows.setup import SetupRequest, run_setup
