@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from invoke import Argument, Exit, Task
 from invoke.exceptions import ParseError
@@ -201,6 +201,33 @@ class TerminalPrompt:
 def terminal_prompt() -> TerminalPrompt | None:
     """A prompt when stdin is a terminal; None otherwise (the flow then needs --yes)."""
     return TerminalPrompt() if sys.stdin.isatty() else None
+
+
+def finish_run(
+    command: str,
+    report: Any,
+    *,
+    as_json: bool,
+    render: Callable[..., str],
+    picture: str | None = None,
+    draw: Callable[[str], object] | None = None,
+) -> None:
+    """The end verify, deploy and rehearse share: draw the --picture with `draw` (when it fails:
+    one line on stderr and no picture, as the run's findings matter more), print the report's
+    JSON document (with the picture's path) or `render(report, picture=...)`, exit with its code.
+    With no `draw` the picture's path is reported as given."""
+    if picture and draw is not None:
+        try:
+            draw(picture)
+        except OSError as exc:
+            print(f"zdd {command}: could not write --picture {picture}: {exc}", file=sys.stderr)
+            picture = None
+    if as_json:
+        print(json.dumps({**report.to_dict(), "picture": picture}, indent=2))
+    else:
+        print(render(report, picture=picture))
+    if report.exit_code:
+        raise Exit(code=report.exit_code)
 
 
 def finish(report, as_json: bool, render: Callable[[], None]) -> None:

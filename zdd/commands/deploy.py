@@ -8,18 +8,21 @@ was healthy); 4 interrupted.
 
 from __future__ import annotations
 
-import json as _json
 import os
 import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from invoke import Exit, task
+from invoke import task
 
-from zdd.cli import WholeNumber, ZddTask, make_client, terminal_prompt, usage_exit
+from zdd.cli import WholeNumber, ZddTask, finish_run, make_client, terminal_prompt, usage_exit
 from zdd.commands.verify import picture_target
-from zdd.deploy.report import EXIT_OK, render
+from zdd.deploy.report import DeployReport, render
 from zdd.errors import ZddError
 from zdd.loopback import is_loopback
+from zdd.verify.picture import draw
 
 HELP_TEXT = """Deploy with a guard: the new release must serve, or (--rollback) it is undone.
 
@@ -137,32 +140,20 @@ def deploy(
         )
     except ZddError as exc:  # before the deploy started (reading the releases)
         usage_exit("deploy", exc, json)
-    if picture_path and report.verify is not None:
-        from zdd.verify.picture import draw
-
-        try:
-            draw(
-                report.verify,
-                picture_path,
-                title=picture_title(report),
-                during_label="deploy command",
-                marks=report.marks(),
-            )
-        except OSError as exc:
-            say(f"could not write --picture {picture_path}: {exc}")
-            picture_path = None
-    if json:
-        print(_json.dumps({**report.to_dict(), "picture": picture_path}, indent=2))
-    else:
-        print(render(report, picture=picture_path))
-    if report.exit_code != EXIT_OK:
-        raise Exit(code=report.exit_code)
+    finish_run(
+        "deploy",
+        report,
+        as_json=json,
+        render=render,
+        picture=picture_path,
+        draw=picture_drawer(report),
+    )
 
 
 deploy.__doc__ = HELP_TEXT
 
 
-def picture_title(report) -> str:
+def picture_title(report: DeployReport) -> str:
     """What the picture is about: the release, its verdict, the rollback if one was made."""
     new = report.release.name if report.release else "no new release"
     title = f"zdd deploy {report.app}: {new} {report.outcome}"
@@ -170,3 +161,17 @@ def picture_title(report) -> str:
     if rb is not None and rb.release is not None:
         title += f", rolled back to {rb.to.name}'s slug ({rb.release.name})"
     return title
+
+
+def picture_drawer(report: DeployReport) -> Callable[[str], Path] | None:
+    """Draws the --picture: verify's timeline of the probe, the rollback marked on it; None when
+    the deploy was refused before anything was probed."""
+    if report.verify is None:
+        return None
+    return partial(
+        draw,
+        report.verify,
+        title=picture_title(report),
+        during_label="deploy command",
+        marks=report.marks(),
+    )

@@ -6,14 +6,13 @@ error; 3 the rehearsal could not run (v1 never came up); 4 interrupted (Ctrl-C, 
 
 from __future__ import annotations
 
-import json as _json
 import sys
 
 from invoke import Exit, task
 
-from zdd.cli import ZddTask
+from zdd.cli import ZddTask, finish_run
 from zdd.verify.options import UsageError
-from zdd.verify.report import EXIT_OK, EXIT_USAGE
+from zdd.verify.report import EXIT_USAGE
 
 HELP_TEXT = """Rehearse a deploy of your app locally: real processes, a Router 2.0-like router.
 
@@ -133,20 +132,16 @@ def rehearse(
 
     with StopSignals() as signals:
         report = run(options, stop_reason=lambda: signals.reason, progress=progress)
-    picture_path = None
-    if picture:
-        from zdd.rehearse.picture import draw
+    from zdd.rehearse.picture import draw
 
-        try:
-            picture_path = str(draw(report, picture))
-        except OSError as exc:
-            print(f"zdd rehearse: could not write --picture {picture}: {exc}", file=sys.stderr)
-    if json:
-        print(_json.dumps({**report.to_dict(), "picture": picture_path}, indent=2))
-    else:
-        print(render(report, picture=picture_path))
-    if report.exit_code != EXIT_OK:
-        raise Exit(code=report.exit_code)
+    finish_run(
+        "rehearse",
+        report,
+        as_json=json,
+        render=render,
+        picture=picture or None,
+        draw=lambda path: draw(report, path),
+    )
 
 
 rehearse.__doc__ = HELP_TEXT

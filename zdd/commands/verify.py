@@ -10,15 +10,15 @@ the working directory otherwise.
 
 from __future__ import annotations
 
-import json as _json
 import sys
 from pathlib import Path
 
 from invoke import Exit, task
 
-from zdd.cli import ZddTask, usage_exit
+from zdd.cli import ZddTask, finish_run, usage_exit
 from zdd.verify.options import UsageError, build_options, parse_duration
-from zdd.verify.report import EXIT_OK, EXIT_USAGE
+from zdd.verify.picture import draw
+from zdd.verify.report import EXIT_USAGE
 from zdd.verify.runner import run_verify
 from zdd.verify.text import render
 
@@ -102,20 +102,14 @@ def verify(
     if not json:
         print(f"zdd verify: probing {options.url} at {options.rate:g}/s ...", file=sys.stderr)
     report = run_verify(options, watcher=watcher)
-    if picture_path:
-        from zdd.verify.picture import draw
-
-        try:
-            draw(report, picture_path)
-        except OSError as exc:  # the run's findings matter more than the picture: report anyway
-            print(f"zdd verify: could not write --picture {picture_path}: {exc}", file=sys.stderr)
-            picture_path = None
-    if json:
-        print(_json.dumps({**report.to_dict(), "picture": picture_path}, indent=2))
-    else:
-        print(render(report, picture=picture_path))
-    if report.exit_code != EXIT_OK:
-        raise Exit(code=report.exit_code)
+    finish_run(
+        "verify",
+        report,
+        as_json=json,
+        render=render,
+        picture=picture_path,
+        draw=lambda path: draw(report, path),
+    )
 
 
 def picture_target(picture: str | None) -> str | None:
