@@ -8,6 +8,7 @@ exit status. Dyno boot is simulated as the dyno manager does it: config vars in 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -17,6 +18,10 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import httpx
 
 REPO = Path(__file__).resolve().parents[2]
 BUILDPACK = REPO / "buildpack"
@@ -235,9 +240,75 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_seed(server, seed: dict) -> None:
-    """POST /__sandbox/seed over loopback (the control endpoint in docs/design.md)."""
+#: The checks the bash twin runs (lib/findings.jq), as zdd/checks.py names them.
+BASH_IDS = (
+    "tier.professional",
+    "web.redundancy",
+    "affinity.enabled",
+    "preboot.enabled",
+    "buildpack.companion",
+)
+
+
+@functools.cache
+def sandbox_http() -> httpx.Client:
+    """One HTTP client per test process for the sandbox, its control endpoints and zdd's Python
+    client alike: each bare `httpx.get()` builds a new TLS context, about 0.15 s here."""
     import httpx
 
-    response = httpx.post(f"{server.url}/__sandbox/seed", json=seed, timeout=5)
-    response.raise_for_status()
+    return httpx.Client(
+        timeout=5,
+        follow_redirects=False,
+        trust_env=False,  # loopback: never through a proxy (as zdd's own client on loopback)
+        limits=httpx.Limits(keepalive_expiry=1),  # below uvicorn's 5 s keep-alive
+    )
+
+
+def server_seed(server, seed: dict) -> None:
+    """POST /__sandbox/seed over loopback (the control endpoint in docs/design.md)."""
+    sandbox_http().post(f"{server.url}/__sandbox/seed", json=seed).raise_for_status()
+
+
+def fault(server, **spec) -> None:
+    """Arm one sandbox fault (POST /__sandbox/faults)."""
+    sandbox_http().post(f"{server.url}/__sandbox/faults", json=spec).raise_for_status()
+
+
+def clear_sandbox(server, what: str) -> None:
+    """DELETE /__sandbox/faults or /__sandbox/requests."""
+    sandbox_http().delete(f"{server.url}/__sandbox/{what}").raise_for_status()
+
+
+def api_requests(server) -> list[dict]:
+    """The API requests the sandbox has seen since they were last cleared."""
+    return sandbox_http().get(f"{server.url}/__sandbox/requests").json()
+
+
+def creds(server, app: str = "zdd-demo", **extra: str) -> dict[str, str]:
+    """The config vars that point the check at the sandbox with a valid token."""
+    return {
+        "HEROKU_HOST": server.url,
+        "ZDD_API_TOKEN": server.platform.global_token,
+        "ZDD_APP": app,
+        **extra,
+    }
+
+
+def run_check(
+    slug: Path, *, path: str | None = None, cwd: Path | None = None, **config: str
+) -> Captured:
+    """.zdd/bin/release-check as the release dyno runs it: config vars in the environment."""
+    env = scrubbed_env(slug, DYNO="release.7", PORT="5000", **config)
+    if path is not None:
+        env["PATH"] = path
+    return capture([str(slug / ".zdd" / "bin" / "release-check")], env=env, cwd=cwd or slug)
+
+
+def one_skip_line(result: Captured) -> str:
+    """The check's single `check skipped` line: nothing on stderr, exit 0 (strict too)."""
+    lines = check_lines(result.stdout)
+    assert len(lines) == 1, result.output
+    assert lines[0].startswith("zdd: check skipped: "), result.output
+    assert result.stderr == ""
+    assert result.returncode == 0
+    return lines[0]

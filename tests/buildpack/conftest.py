@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bp_harness import FIXTURES, VECTORS, Build, server_seed
+from bp_harness import FIXTURES, VECTORS, Build, clear_sandbox, sandbox_http, server_seed
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +57,14 @@ def bp_sandbox():
 
 @pytest.fixture
 def clear_faults(bp_sandbox):
-    import httpx
-
-    httpx.delete(f"{bp_sandbox.url}/__sandbox/faults", timeout=5).raise_for_status()
+    clear_sandbox(bp_sandbox, "faults")
     yield bp_sandbox
-    httpx.delete(f"{bp_sandbox.url}/__sandbox/faults", timeout=5).raise_for_status()
+    clear_sandbox(bp_sandbox, "faults")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_sandbox_http():
+    """The shared client's connections go when the session ends."""
+    yield
+    if sandbox_http.cache_info().currsize:
+        sandbox_http().close()

@@ -6,48 +6,30 @@ import http.server
 import json
 import re
 import threading
-from pathlib import Path
 
-import httpx
 import pytest
 from bp_harness import (
+    BASH_IDS,
     VECTORS,
     Build,
+    api_requests,
     assert_no_secrets,
     capture,
-    check_lines,
+    clear_sandbox,
+    creds,
+    fault,
+    one_skip_line,
     procfile_types,
+    run_check,
     scrubbed_env,
     server_seed,
     strip_ansi,
 )
 
-BASH_IDS = (
-    "tier.professional",
-    "web.redundancy",
-    "affinity.enabled",
-    "preboot.enabled",
-    "buildpack.companion",
-)
 LINE = re.compile(
     r"^zdd: (?P<id>[a-z_.]+) (?P<status>passed|failed|skipped): (?P<message>.+?)"
     r"(?: \(fix: (?P<fix>.+)\))?$"
 )
-
-
-def run_check(slug: Path, **config: str):
-    """.zdd/bin/release-check as the release dyno runs it: cwd /app, config vars in env."""
-    env = scrubbed_env(slug, DYNO="release.7", PORT="5000", **config)
-    return capture([".zdd/bin/release-check"], env=env, cwd=slug, timeout=30)
-
-
-def creds(sandbox, app="zdd-demo", **extra) -> dict[str, str]:
-    return {
-        "HEROKU_HOST": sandbox.url,
-        "ZDD_API_TOKEN": sandbox.platform.global_token,
-        "ZDD_APP": app,
-        **extra,
-    }
 
 
 def findings(stdout: str) -> dict[str, dict]:
@@ -57,14 +39,6 @@ def findings(stdout: str) -> dict[str, dict]:
         if match and match["id"] in BASH_IDS:
             found[match["id"]] = match.groupdict()
     return found
-
-
-def fault(sandbox, **spec) -> None:
-    httpx.post(f"{sandbox.url}/__sandbox/faults", json=spec, timeout=5).raise_for_status()
-
-
-def api_requests(sandbox) -> list[dict]:
-    return httpx.get(f"{sandbox.url}/__sandbox/requests", timeout=5).json()
 
 
 # --- the shared vectors --------------------------------------------------------------------------
@@ -157,7 +131,7 @@ def test_token_falls_back_to_heroku_api_key_and_app_to_heroku_app_name(slug, bp_
 
 
 def test_the_check_sends_the_api_headers_and_only_reads(slug, bp_sandbox, clear_faults):
-    httpx.delete(f"{bp_sandbox.url}/__sandbox/requests", timeout=5)
+    clear_sandbox(bp_sandbox, "requests")
     run_check(slug, **creds(bp_sandbox))
     seen = api_requests(bp_sandbox)
     assert {r["method"] for r in seen} == {"GET"}
@@ -169,14 +143,6 @@ def test_the_check_sends_the_api_headers_and_only_reads(slug, bp_sandbox, clear_
 
 
 # --- failure paths: one line, exit 0 (even when strict) ------------------------------------------
-
-
-def one_skip_line(result) -> str:
-    lines = check_lines(result.stdout)
-    assert len(lines) == 1, result.stdout
-    assert lines[0].startswith("zdd: check skipped: ")
-    assert result.returncode == 0
-    return lines[0]
 
 
 @pytest.mark.parametrize(

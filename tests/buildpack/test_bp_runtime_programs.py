@@ -14,9 +14,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
-from bp_harness import BUILDPACK, boot_script, free_port, pids_mentioning, wait_for
+from bp_harness import BUILDPACK, boot_script, fault, free_port, pids_mentioning, wait_for
 
 DATA = Path(__file__).resolve().parent / "data" / "heroku-24-run-programs.txt"
 RUNTIME_SCRIPTS = [
@@ -98,11 +97,7 @@ def test_release_check_on_every_path_uses_only_run_image_programs(
         # the smoke boot too (the fixture's web command fails: no classes were built)
         {"ZDD_SMOKE_PATH": "/health", "ZDD_SMOKE_TIMEOUT": "2"},
     ]
-    httpx.post(
-        f"{bp_sandbox.url}/__sandbox/faults",
-        json={"kind": "status", "status": 503, "route": "GET /apps/*/features", "count": 1},
-        timeout=5,
-    ).raise_for_status()
+    fault(bp_sandbox, kind="status", status=503, route="GET /apps/*/features", count=1)
     outputs = []
     for extra in cases:
         env = restricted_env(path, log, **base, **extra)
