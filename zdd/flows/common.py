@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from zdd.apply import Applier, Outcome, StepResult, check_results, unverified
 from zdd.companion import UrlCheck, check_buildpack_url
 from zdd.errors import ZddError
-from zdd.flows.codes import error_fields
+from zdd.flows.codes import ExitCode, error_fields
 from zdd.reader import read_state
 from zdd.snapshot import Snapshot
 from zdd.state import AppState
@@ -133,13 +133,30 @@ class Applied:
 
     def to_dict(self) -> dict[str, Any]:
         """The part of a --json document this tail owns (results, state_after or the error)."""
-        doc: dict[str, Any] = {}
+        doc: dict[str, Any] = {"results": [r.to_dict() for r in self.results]}
         if self.after is not None:
             doc["state_after"] = self.after.to_dict()
         else:
             doc["verified"] = False
             doc["verify_error"] = error_fields(self.verify_error)
         return doc
+
+
+def outcome_json(
+    applied: Applied | None,
+    error: ZddError | None,
+    requests: dict[str, int] | None,
+    exit_code: ExitCode,
+) -> dict[str, Any]:
+    """How setup's and undo's --json documents end: what applying did (when it ran), the error,
+    the requests made and the exit code. Their documents hold `results` already (None until
+    applied), so updating them with this keeps every key in its place."""
+    doc = applied.to_dict() if applied is not None else {}
+    if error is not None:
+        doc["error"] = error_fields(error)
+    doc["requests"] = requests or {}
+    doc["exit_code"] = int(exit_code)
+    return doc
 
 
 def apply_and_verify(

@@ -13,8 +13,8 @@ from zdd.checks import Finding, check
 from zdd.companion import would_fetch
 from zdd.cost import usd
 from zdd.errors import ZddError
-from zdd.flows.codes import JSON_VERSION, ExitCode, deadline_for, error_fields
-from zdd.flows.common import Applied, Deps, NeedsConfirmation, apply_and_verify, ask
+from zdd.flows.codes import JSON_VERSION, ExitCode, deadline_for
+from zdd.flows.common import Applied, Deps, NeedsConfirmation, apply_and_verify, ask, outcome_json
 from zdd.plan import Plan, PlanOptions, plan
 from zdd.reader import read_state
 from zdd.state import AppState
@@ -60,15 +60,9 @@ class SetupReport:
             "results": None,
             "findings": None,
         }
-        if self.applied is not None:
-            doc["results"] = [r.to_dict() for r in self.applied.results]
-            if self.findings is not None:
-                doc["findings"] = [f.to_dict() for f in self.findings]
-            doc.update(self.applied.to_dict())
-        if self.error is not None:
-            doc["error"] = error_fields(self.error)
-        doc["requests"] = self.requests or {}
-        doc["exit_code"] = int(self.exit_code)
+        if self.applied is not None and self.findings is not None:
+            doc["findings"] = [f.to_dict() for f in self.findings]
+        doc.update(outcome_json(self.applied, self.error, self.requests, self.exit_code))
         return doc
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from zdd.cost import usd
 from zdd.errors import UsageError, ZddError
-from zdd.flows.codes import JSON_VERSION, ExitCode, deadline_for, error_fields
-from zdd.flows.common import Applied, Deps, NeedsConfirmation, apply_and_verify, ask
+from zdd.flows.codes import JSON_VERSION, ExitCode, deadline_for
+from zdd.flows.common import Applied, Deps, NeedsConfirmation, apply_and_verify, ask, outcome_json
 from zdd.heroku.marks import orphans
 from zdd.plan import Plan
 from zdd.reader import read_state
@@ -63,13 +63,7 @@ class UndoReport:
             "plan": self.plan.to_dict(),
             "results": None,
         }
-        if self.applied is not None:
-            doc["results"] = [r.to_dict() for r in self.applied.results]
-            doc.update(self.applied.to_dict())
-        if self.error is not None:
-            doc["error"] = error_fields(self.error)
-        doc["requests"] = self.requests or {}
-        doc["exit_code"] = int(self.exit_code)
+        doc.update(outcome_json(self.applied, self.error, self.requests, self.exit_code))
         return doc
 
 
