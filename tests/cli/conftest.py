@@ -42,6 +42,9 @@ class Env:
         #: The companion tarball the sandbox serves: setup checks the URL it adds, and the
         #: default (GitHub) can't be reached from the tests, so `run("setup", ...)` passes this.
         self.companion = f"{self.url}/__sandbox/buildpack/zdd-buildpack.tgz"
+        #: One client for the test's own reads of the sandbox: each new httpx client loads the
+        #: CA bundle (~0.05 s, several times that on a busy machine), and a test reads often.
+        self.http = httpx.Client(base_url=self.url, trust_env=False)
 
     def environ(self, token: str | None = None) -> dict[str, str]:
         env = {
@@ -105,20 +108,23 @@ class Env:
         return Deps(client, snapshots=Snapshots(self.state_home / "zdd"), **collaborators)
 
     def requests(self) -> list[dict]:
-        return httpx.get(f"{self.url}/__sandbox/requests").json()
+        return self.http.get("/__sandbox/requests").json()
 
     def writes(self) -> list[dict]:
         return [r for r in self.requests() if r["method"] not in ("GET", "HEAD")]
 
     def clear_log(self) -> None:
-        httpx.delete(f"{self.url}/__sandbox/requests")
+        self.http.delete("/__sandbox/requests")
 
     def add_fault(self, **spec) -> None:
-        httpx.post(f"{self.url}/__sandbox/faults", json=spec).raise_for_status()
+        self.http.post("/__sandbox/faults", json=spec).raise_for_status()
+
+    def clear_faults(self) -> None:
+        self.http.delete("/__sandbox/faults").raise_for_status()
 
     def api(self, path: str) -> object:
-        r = httpx.get(
-            f"{self.url}{path}",
+        r = self.http.get(
+            path,
             headers={
                 "Accept": "application/vnd.heroku+json; version=3",
                 "Authorization": f"Bearer {self.token}",
@@ -171,6 +177,7 @@ def run_in_process(args: list[str], env: dict[str, str], cwd: Path = REPO) -> Ru
 def sandbox_for(tmp_path):
     """Start a sandbox seeded with the given apps (seed format); stopped after the test."""
     servers: list[SandboxServer] = []
+    envs: list[Env] = []
 
     def start(*apps: dict, clock=None, **seed) -> Env:
         """`clock`: the sandbox clock. By default sandbox time runs 200x: a release on a preboot
@@ -181,8 +188,11 @@ def sandbox_for(tmp_path):
         platform = Platform.from_seed({"apps": list(apps), **seed}, clock=clock)
         server = SandboxServer(platform).start()
         servers.append(server)
-        return Env(server, tmp_path / "state")
+        envs.append(Env(server, tmp_path / "state"))
+        return envs[-1]
 
     yield start
     for s in servers:
         s.stop()
+    for e in envs:
+        e.http.close()

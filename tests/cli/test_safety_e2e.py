@@ -7,12 +7,11 @@ import json
 import threading
 
 import cli_schemas as schemas
-import httpx
 import jsonschema
 import pytest
-from cli_helpers import vector_app
+from cli_helpers import SandboxTime, vector_app
 
-from zdd.sandbox import SandboxClock
+from zdd.sandbox import ManualClock
 
 STD = "Standard-1X"
 
@@ -190,52 +189,59 @@ def test_an_unknown_size_is_rejected_before_any_request(sandbox_for):
     assert env.requests() == []
 
 
-def run_until_preboot_wait_then_fail_reads(env, *args):
-    """`zdd ARGS --json`; once it waits for the preboot window, the API fails the feature reads
-    (404, not retried), so the verifying re-read after the writes fails. Returns (code, doc)."""
-    import os
-    import subprocess
+class FailReadsOnceWaiting(SandboxTime):
+    """The flow's clock on a stopped sandbox clock that, the first time zdd waits for the preboot
+    window, makes the API fail the app's feature reads (404, not retried): the writes still go
+    through after the wait, and the verifying re-read after them fails."""
 
-    from cli_helpers import BIN
+    def __init__(self, clock, env, app: str) -> None:
+        super().__init__(clock)
+        self.env, self.app, self.waits = env, app, 0
 
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
-    base.update(HEROKU_HOST=env.url, HEROKU_API_KEY=env.token, XDG_STATE_HOME=str(env.state_home))
-    proc = subprocess.Popen(
-        [str(BIN / "zdd"), *args, "--yes", "--json", "--wait", "30"],
-        env=base,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    for line in proc.stderr:
-        if "waiting for the preboot" in line:
-            break
-    env.add_fault(kind="status", status=404, route="GET /apps/node-std/features", count=None)
-    out, _ = proc.communicate(timeout=60)
-    return proc.returncode, json.loads(out)
+    def sleep(self, seconds: float) -> None:
+        if not self.waits:
+            self.env.add_fault(
+                kind="status", status=404, route=f"GET /apps/{self.app}/features", count=None
+            )
+        self.waits += 1
+        super().sleep(seconds)
 
 
 def test_a_failed_verifying_read_still_reports_every_step(sandbox_for):
+    """In process, on a stopped sandbox clock (zdd's waits advance it): the --json documents of
+    a setup and an undo whose verifying re-read fails."""
+    from zdd.flows.setup import SetupRequest, run_setup
+    from zdd.flows.undo import UndoRequest, run_undo
+    from zdd.plan import PlanOptions
+
     app = dict(
         vector_app("node-standard-no-preboot"),
         features={"preboot": True, "http-session-affinity": True},
         formation=[{"type": "web", "quantity": 1, "size": STD}],
     )
-    env = sandbox_for(app, clock=SandboxClock(factor=1))  # wall time: the 8 s windows below
+    clock = ManualClock()
+    env = sandbox_for(app, clock=clock)
     env.platform.start_preboot("node-std", 8)  # setup waits for it before scaling
-    code, doc = run_until_preboot_wait_then_fail_reads(env, "setup", "--app", "node-std")
-    assert code == 1 and doc["exit_code"] == 1, doc
+    waiting = FailReadsOnceWaiting(clock, env, "node-std")
+    request = SetupRequest("node-std", PlanOptions(), yes=True, wait=30.0, as_json=True)
+    doc = run_setup(request, env.deps(clock=waiting)).to_json()
+    assert waiting.waits >= 1  # it did wait out the window
+    jsonschema.validate(doc, schemas.SETUP)
+    assert doc["exit_code"] == 1, doc
     (result,) = [r for r in doc["results"] if r["id"] == "formation"]
     assert result["outcome"] == "changed" and "unverified" in result["detail"]
     assert doc["verified"] is False and doc["verify_error"]["type"] == "NotFound"
     assert doc["snapshot"] and doc["findings"] is None
     assert env.platform.apps["node-std"].formation["web"].quantity == 2
 
-    httpx.delete(f"{env.url}/__sandbox/faults").raise_for_status()
+    env.clear_faults()
     env.platform.start_preboot("node-std", 8)  # undo waits for it too
-    code, doc = run_until_preboot_wait_then_fail_reads(env, "undo", "--app", "node-std")
-    assert code == 1 and doc["verified"] is False, doc
+    waiting = FailReadsOnceWaiting(clock, env, "node-std")
+    request = UndoRequest("node-std", yes=True, wait=30.0, as_json=True)
+    doc = run_undo(request, env.deps(clock=waiting)).to_json()
+    assert waiting.waits >= 1
+    jsonschema.validate(doc, schemas.UNDO)
+    assert doc["exit_code"] == 1 and doc["verified"] is False, doc
     assert [r["outcome"] for r in doc["results"] if r["id"] == "formation"] == ["changed"]
     assert env.platform.apps["node-std"].formation["web"].quantity == 1
 
