@@ -1,4 +1,6 @@
-"""`zdd verify` end to end: the installed console script in a subprocess, on loopback targets."""
+"""`zdd verify` end to end on loopback targets: the installed console script in a subprocess (the
+JSON switch scenario with its picture, and the Invoke route), the rest through the same Program in
+this process."""
 
 import json
 import shlex
@@ -22,7 +24,7 @@ def zdd(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProce
 def test_switch_scenario_json_exit_0_and_a_picture(tmp_path):
     with Backend("v1") as old, Backend("v2") as new, SwitchingRouter(old, new) as router:
         switch = (
-            "import time, urllib.request as u; time.sleep(0.7); "
+            "import time, urllib.request as u; time.sleep(0.5); "
             f"u.urlopen(u.Request({router.url('/__switch?to=v2')!r}, method='POST'))"
         )
         during = f"{shlex.quote(sys.executable)} -c {shlex.quote(switch)}"
@@ -34,7 +36,7 @@ def test_switch_scenario_json_exit_0_and_a_picture(tmp_path):
             "--during",
             during,
             "--tail",
-            "0.8s",
+            "0.5s",
             "--marker-header",
             "X-Release",
             "--json",
@@ -56,16 +58,16 @@ def test_switch_scenario_json_exit_0_and_a_picture(tmp_path):
     assert svg.lstrip().startswith("<?xml") and "switch-over" in svg
 
 
-def test_gap_scenario_human_summary_exit_1(tmp_path):
+def test_gap_scenario_human_summary_exit_1(tmp_path, zdd_verify):
     with RestartingTarget() as target:
-        target.restart_after(delay_s=0.5, gap_s=0.8)
-        out = zdd(
+        target.restart_after(delay_s=0.3, gap_s=0.5)
+        out = zdd_verify(
             "--url",
             target.url(),
             "--rate",
             "40",
             "--duration",
-            "2s",
+            "1.2s",
             "--timeout",
             "1s",
             "--marker-json",
@@ -89,8 +91,8 @@ def test_gap_scenario_human_summary_exit_1(tmp_path):
         (("--url", "http://127.0.0.1:9/", "--api-interval", "1s", "--app", "a"), "at least 5s"),
     ],
 )
-def test_usage_errors_exit_2_with_a_clear_message(tmp_path, args, message):
-    out = zdd(*args, cwd=tmp_path)
+def test_usage_errors_exit_2_with_a_clear_message(tmp_path, zdd_verify, args, message):
+    out = zdd_verify(*args, cwd=tmp_path)
     assert out.returncode == 2
     assert message in out.stderr
     assert "Traceback" not in out.stderr
@@ -128,10 +130,10 @@ def test_invoke_runs_the_same_task(tmp_path):
     assert not list(tmp_path.iterdir())  # --picture none wrote nothing
 
 
-def test_an_unwritable_picture_still_prints_the_report(tmp_path):
+def test_an_unwritable_picture_still_prints_the_report(tmp_path, zdd_verify):
     (tmp_path / "x.png").mkdir()  # a folder where the picture file should be
     with Backend("v1") as backend:
-        out = zdd(
+        out = zdd_verify(
             "--url", backend.url(), "--rate", "20", "--duration", "0.3s", "-j",
             "--picture", str(tmp_path / "x.png"), cwd=tmp_path,
         )  # fmt: skip

@@ -2,10 +2,7 @@
 loopback, while a real --during command deploys (creates a release) and the router switches."""
 
 import json
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -34,7 +31,7 @@ def test_watcher_sees_the_new_release_and_dynos_booting_then_up(sandbox_env):
         with HerokuClient.from_env(deadline=10) as client:
             watcher = PlatformWatcher(client, APP, interval_s=0.25)
             opts = build_options(
-                url=router.url(), rate="20", during=during, tail="0.8s", marker_header="X-Release"
+                url=router.url(), rate="20", during=during, tail="0.5s", marker_header="X-Release"
             )
             report = run_verify(opts, watcher=watcher)
     assert report.failed == 0 and report.run.during.exit_code == 0
@@ -71,14 +68,13 @@ def test_api_errors_are_recorded_not_fatal(sandbox_env):
     assert all("HTTP 404" in e["message"] and "Request-Id" in e["message"] for e in errors)
 
 
-def test_cli_with_app_records_releases(sandbox_env, tmp_path):
+def test_cli_with_app_records_releases(sandbox_env, tmp_path, zdd_verify):
     with Backend("v2") as old, Backend("v3") as new, SwitchingRouter(old, new) as router:
         during = scenario.command(APP, router.url("/__switch?to=v3"), preboot_s=0.3)
-        out = subprocess.run(
-            [str(Path(sys.executable).with_name("zdd")), "verify", "--url", router.url(),
-             "--rate", "20", "--during", during, "--tail", "0.5s", "--marker-header",
-             "X-Release", "--app", APP, "--json", "--picture", "none"],
-            cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        out = zdd_verify(
+            "--url", router.url(), "--rate", "20", "--during", during, "--tail", "0.5s",
+            "--marker-header", "X-Release", "--app", APP, "--json", "--picture", "none",
+            cwd=tmp_path,
         )  # fmt: skip
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
@@ -87,13 +83,14 @@ def test_cli_with_app_records_releases(sandbox_env, tmp_path):
     assert data["platform"]["app"] == APP
 
 
-def test_cli_with_app_and_no_token_is_a_usage_error(tmp_path):
-    out = subprocess.run(
-        [str(Path(sys.executable).with_name("zdd")), "verify", "--url", "http://127.0.0.1:9/",
-         "--app", APP, "--picture", "none"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HEROKU_HOST": "http://127.0.0.1:9"},
-    )  # fmt: skip
+def test_cli_with_app_and_no_token_is_a_usage_error(tmp_path, monkeypatch, zdd_verify):
+    # no HEROKU_API_KEY (the autouse fixture dropped it), no netrc in the empty HOME, and no
+    # `heroku` program on PATH to ask for a token
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setenv("HEROKU_HOST", "http://127.0.0.1:9")
+    out = zdd_verify(
+        "--url", "http://127.0.0.1:9/", "--app", APP, "--picture", "none", cwd=tmp_path
+    )
     assert out.returncode == 2
     assert "--app zdd-verify-demo" in out.stderr and "Traceback" not in out.stderr
 

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from zdd.verify.progress import Live, progress_line
+from zdd.verify.progress import REFRESH_S, Live, progress_line
 from zdd.verify.targets import Backend
 
 ZDD = str(Path(sys.executable).with_name("zdd"))
@@ -54,29 +54,20 @@ def run_on_pty(argv: list[str], env: dict) -> tuple[int, str]:
     return proc.wait(timeout=10), seen.decode(errors="replace")
 
 
-def test_zdd_verify_draws_progress_on_a_terminal_and_not_elsewhere(tmp_path):
+def test_zdd_verify_draws_progress_on_a_terminal_and_not_elsewhere(tmp_path, zdd_verify):
     env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "HOME": str(tmp_path)}
     with Backend("v7") as backend:
-        argv = [
-            ZDD,
-            "verify",
-            "--url",
-            backend.url(),
-            "--rate",
-            "20",
-            "--duration",
-            "1.5s",
-            "--marker-header",
-            "X-Release",
-            "--picture",
-            "none",
-        ]
-        code, shown = run_on_pty(argv, env)
+        args = ["--url", backend.url(), "--rate", "20", "--marker-header", "X-Release"]
+        args += ["--picture", "none"]
+        code, shown = run_on_pty([ZDD, "verify", *args, "--duration", "1.5s"], env)
         assert code == 0, shown
         frames = [f for f in shown.split("\r\x1b[2K") if f.startswith("verify ")]
         assert len(frames) >= 3, shown  # redrawn while it ran
         assert "/ 1.5 s · sent " in frames[-1] and "answering v7" in frames[-1]
         assert shown.count("\r\x1b[2K") == len(frames) + 1  # and erased at the end
-        piped = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
-    assert piped.returncode == 0
+        # stderr not a terminal (the same program in this process): three redraw periods, and
+        # not one frame
+        piped = zdd_verify(*args, "--duration", f"{3 * REFRESH_S}s", cwd=tmp_path)
+    assert piped.returncode == 0, piped.stderr
     assert "\x1b[2K" not in piped.stderr and "sent " not in piped.stderr
+    assert "zdd verify: probing" in piped.stderr  # what it does print there

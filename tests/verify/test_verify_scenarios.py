@@ -29,14 +29,14 @@ def switch_command(router: SwitchingRouter, to: str, after_s: float) -> str:
 
 def test_restart_with_a_gap_shows_the_failures_and_the_gap_length():
     with RestartingTarget(old="v1", new="v2") as target:
-        target.restart_after(delay_s=0.6, gap_s=1.0)
+        target.restart_after(delay_s=0.4, gap_s=0.6)
         opts = build_options(
-            url=target.url(), rate="50", duration="2.6s", timeout="1s", marker_header="X-Release"
+            url=target.url(), rate="50", duration="1.6s", timeout="1s", marker_header="X-Release"
         )
         report = run_verify(opts)
-    assert target.gap_s >= 1.0  # what the target really did; the probe must measure that
-    assert report.failed >= 40  # ~1 s of refused connections at 50/s
-    assert report.failures_by_kind.get("connect", 0) >= 40
+    assert target.gap_s >= 0.6  # what the target really did; the probe must measure that
+    assert report.failed >= 24  # ~0.6 s of refused connections at 50/s (80 % of them, or more)
+    assert report.failures_by_kind.get("connect", 0) >= 24
     longest = report.longest_run
     assert longest.recovered
     assert longest.seconds == pytest.approx(target.gap_s, abs=0.25)
@@ -50,8 +50,8 @@ def test_switch_without_a_gap_has_zero_failures_and_the_switch_time_from_the_mar
         opts = build_options(
             url=router.url(),
             rate="50",
-            during=switch_command(router, "v2", after_s=0.8),
-            tail="1s",
+            during=switch_command(router, "v2", after_s=0.5),
+            tail="0.6s",
             marker_json="version",
         )
         starts: list[float] = []
@@ -74,7 +74,7 @@ def test_switch_without_a_gap_has_zero_failures_and_the_switch_time_from_the_mar
     assert sw.mixed_s == 0
     assert report.run.during.exit_code == 0
     assert report.run.stopped_because == "command_and_tail"
-    assert 1.0 <= report.run.elapsed_s - report.run.during.ended_s < 1.5
+    assert 0.6 <= report.run.elapsed_s - report.run.during.ended_s < 1.1
     assert report.affinity["changes"] == 1  # the router re-issued the cookie at the switch
     assert lo <= report.affinity["change_list"][0]["at_s"] <= hi
     assert report.exit_code == EXIT_OK
@@ -115,10 +115,10 @@ def test_slow_answers_count_as_timeouts():
 
 def test_rate_cap_holds_over_every_window():
     with Backend("v1") as backend:
-        report = run_verify(build_options(url=backend.url(), rate="50", duration="1.5s"))
+        report = run_verify(build_options(url=backend.url(), rate="50", duration="1s"))
     times = [s.sent_s for s in report.samples]
-    assert report.requests <= 1.5 * 50 + 1
-    assert report.requests >= 1.5 * 50 * 0.8  # and it keeps up
+    assert report.requests <= 1 * 50 + 1
+    assert report.requests >= 1 * 50 * 0.8  # and it keeps up
     for t in times:  # no half-second window holds more than its share (plus one boundary slot)
         assert sum(1 for u in times if t <= u < t + 0.5) <= 0.5 * 50 + 2
 
