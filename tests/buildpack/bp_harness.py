@@ -84,6 +84,12 @@ def capture(
     return Captured(proc.stdout, proc.stderr, proc.returncode, time.monotonic() - start)
 
 
+def private_copy(slug: Path, target: Path) -> Path:
+    """A copy of a shared slug at a path of its own (so leftover processes can be found by it)."""
+    shutil.copytree(slug, target, symlinks=True)
+    return target
+
+
 def write_env_dir(env_dir: Path, config: dict[str, str]) -> None:
     env_dir.mkdir(parents=True, exist_ok=True)
     for key, value in config.items():
@@ -125,6 +131,12 @@ class Build:
     def compile(self) -> Captured:
         args = ["./bin/compile", str(self.build_dir), str(self.cache_dir), str(self.env_dir)]
         return capture(args, env=self.env(), cwd=self.buildpack)
+
+    def compiled(self) -> Captured:
+        """bin/compile, which must succeed (a fixture's slug)."""
+        result = self.compile()
+        assert result.returncode == 0, result.output
+        return result
 
     def release(self) -> Captured:
         return capture(["./bin/release", str(self.build_dir)], env=self.env(), cwd=self.buildpack)

@@ -8,7 +8,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bp_harness import FIXTURES, VECTORS, Build, clear_sandbox, sandbox_http, server_seed
+from bp_harness import (
+    FIXTURES,
+    VECTORS,
+    Build,
+    clear_sandbox,
+    private_copy,
+    sandbox_http,
+    server_seed,
+)
 
 
 @pytest.fixture(scope="session")
@@ -26,19 +34,15 @@ def warm_app(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def slug(tmp_path_factory) -> Path:
     """The maven-procfile fixture after one bin/compile: a dyno's /app (minus the JDK)."""
-    root = tmp_path_factory.mktemp("slug-build")
-    build = Build(root, "maven-procfile")
-    result = build.compile()
-    assert result.returncode == 0, result.output
+    build = Build(tmp_path_factory.mktemp("slug-build"), "maven-procfile")
+    build.compiled()
     return build.build_dir
 
 
 @pytest.fixture
 def fresh_slug(slug, tmp_path) -> Path:
-    """A private copy of `slug` (its path is unique, so leftover processes can be found by it)."""
-    target = tmp_path / "app"
-    shutil.copytree(slug, target, symlinks=True)
-    return target
+    """A private copy of `slug`."""
+    return private_copy(slug, tmp_path / "app")
 
 
 @pytest.fixture(scope="module")

@@ -64,7 +64,8 @@ def test_compile_twice_is_idempotent_quiet_and_keeps_secrets(tmp_path, fixture):
         lines = result.stdout.splitlines()
         assert lines[0].startswith("-----> ")
         assert all(line.startswith(("-----> ", "       ")) for line in lines), result.stdout
-        assert result.seconds < 1  # sanity bound only (about 0.1 s); bench/ has the real figure
+        # a sanity bound only (about 0.1 s, more on a loaded machine); bench/ has the real figure
+        assert result.seconds < 10
     # the run-time files are in the slug, executable where they must be
     assert (build.build_dir / ".profile.d" / "zdd.sh").is_file()
     assert (build.build_dir / CHECK).stat().st_mode & 0o111

@@ -15,7 +15,15 @@ import time
 from pathlib import Path
 
 import pytest
-from bp_harness import FIXTURES, Build, capture, pids_with_env, scrubbed_env, wait_for
+from bp_harness import (
+    FIXTURES,
+    Build,
+    capture,
+    pids_with_env,
+    private_copy,
+    scrubbed_env,
+    wait_for,
+)
 
 SMOKE_APP = FIXTURES / "smoke-app" / "app.py"
 LINE = re.compile(r"^zdd: smoke\.boot (passed|failed|skipped): (.+)$")
@@ -26,30 +34,30 @@ DATABASE_URL = "postgres://appuser:db-Passw0rd-7f3a@db.internal:5432/app"
 @pytest.fixture(scope="module")
 def smoke_slug(tmp_path_factory) -> Path:
     """A slug compiled by bin/compile whose Procfile's web command is the python smoke app."""
-    root = tmp_path_factory.mktemp("smoke-build")
-    build = Build(root, None)
+    build = Build(tmp_path_factory.mktemp("smoke-build"), None)
     shutil.copy(SMOKE_APP, build.build_dir / "app.py")
     build.procfile.write_text("web: exec python3 app.py\nworker: sleep 1\n")
-    result = build.compile()
-    assert result.returncode == 0, result.output
+    build.compiled()
     return build.build_dir
 
 
 @pytest.fixture
 def slug(smoke_slug, tmp_path) -> Path:
     """A private copy of the slug: its HOME is unique, so every process it starts can be found."""
-    target = tmp_path / "app"
-    shutil.copytree(smoke_slug, target, symlinks=True)
-    return target
+    return private_copy(smoke_slug, tmp_path / "app")
+
+
+def release_env(slug: Path, **config: str) -> dict[str, str]:
+    """The release dyno's environment: a token and a database URL the app prints, no ZDD_APP (the
+    settings check skips itself in one line, so the smoke is what we see)."""
+    return scrubbed_env(
+        slug, DYNO="release.3", ZDD_API_TOKEN=TOKEN, DATABASE_URL=DATABASE_URL, **config
+    )
 
 
 def release(slug: Path, *, path: str | None = None, timeout: float = 90, **config: str):
-    """.zdd/bin/release-check as the release dyno runs it (no API credentials: the settings
-    check skips itself in one line, so the smoke is what we see)."""
-    env = scrubbed_env(
-        slug, DYNO="release.3", ZDD_API_TOKEN=TOKEN, DATABASE_URL=DATABASE_URL, **config
-    )
-    env.pop("ZDD_APP", None)
+    """.zdd/bin/release-check as the release dyno runs it."""
+    env = release_env(slug, **config)
     if path is not None:
         env["PATH"] = path
     return capture([".zdd/bin/release-check"], env=env, cwd=slug, timeout=timeout)
@@ -119,13 +127,7 @@ def test_a_500_fails_the_smoke_and_only_strict_stops_the_release(slug, strict, e
 
 def test_the_wired_release_command_stops_before_the_users_release_task(slug):
     """The Procfile line bin/compile wrote gates the rest: a strict smoke failure exits 1."""
-    env = scrubbed_env(
-        slug,
-        DYNO="release.3",
-        ZDD_SMOKE_PATH="/",
-        ZDD_SMOKE="strict",
-        SMOKE_APP_MODE="500",
-    )
+    env = release_env(slug, ZDD_SMOKE_PATH="/", ZDD_SMOKE="strict", SMOKE_APP_MODE="500")
     command = ".zdd/bin/release-check || exit $?; touch migrated"
     result = capture(["bash", "-c", command], env=env, cwd=slug, timeout=60)
     assert result.returncode == 1
@@ -149,22 +151,29 @@ def test_a_crash_before_binding_shows_why(slug):
 
 
 def test_a_web_command_that_never_binds_is_bounded_by_the_boot_timeout(slug):
-    result = release(slug, ZDD_SMOKE_PATH="/health", SMOKE_APP_MODE="slow", ZDD_SMOKE_TIMEOUT="2")
+    result = release(slug, ZDD_SMOKE_PATH="/health", SMOKE_APP_MODE="slow", ZDD_SMOKE_TIMEOUT="1")
     status, message = smoke_line(result)
     assert (status, message) == (
         "failed",
-        "the web command did not accept connections on $PORT within 2s (ZDD_SMOKE_TIMEOUT)",
+        "the web command did not accept connections on $PORT within 1s (ZDD_SMOKE_TIMEOUT)",
     )
     assert result.returncode == 0
-    assert result.seconds < 2 + 5 + 3  # boot timeout + TERM grace + a margin
+    assert result.seconds < 1 + 5 + 3  # boot timeout + TERM grace + a margin
     assert_nothing_left(slug)
 
 
 def test_an_app_that_accepts_and_never_answers_is_bounded(slug):
-    result = release(slug, ZDD_SMOKE_PATH="/health", SMOKE_APP_MODE="hang", ZDD_SMOKE_TIMEOUT="2")
+    """The request gets what is left of ZDD_SMOKE_TIMEOUT, at least the grace (5 s; 1 s here)."""
+    result = release(
+        slug,
+        ZDD_SMOKE_PATH="/health",
+        SMOKE_APP_MODE="hang",
+        ZDD_SMOKE_TIMEOUT="2",
+        ZDD_SMOKE_GRACE_SECONDS="1",
+    )
     status, message = smoke_line(result)
     assert status == "failed" and "got no answer within" in message
-    assert result.seconds < 5 + 5 + 3  # the request gets at least 5 s, then the TERM grace
+    assert result.seconds < 2 + 1 + 1 + 3  # boot and request, at least 1 s; TERM grace; margin
     assert_nothing_left(slug)
 
 
@@ -179,22 +188,30 @@ def test_a_body_without_the_expected_text_fails(slug):
 
 
 def test_the_whole_process_group_is_stopped_even_when_it_ignores_term(slug):
-    """The app ignores SIGTERM and started a child that ignores it too: TERM to the group, 5 s,
-    then KILL to the group stops both."""
-    result = release(slug, ZDD_SMOKE_PATH="/health", SMOKE_APP_MODE="stubborn")
+    """The app ignores SIGTERM and started a child that ignores it too: TERM to the group, the
+    grace (5 s; 1 s here), then KILL to the group stops both."""
+    result = release(
+        slug, ZDD_SMOKE_PATH="/health", SMOKE_APP_MODE="stubborn", ZDD_SMOKE_GRACE_SECONDS="1"
+    )
     assert smoke_line(result)[0] == "passed", result.output
-    assert 5 <= result.seconds < 12
+    assert 1 <= result.seconds < 1 + 7
     assert_nothing_left(slug)
 
 
 def test_the_web_command_is_bounded_even_if_the_smoke_itself_is_killed(slug):
     """SIGKILL the smoke script mid-boot (as `timeout --kill-after` would): the web command runs
-    under its own `timeout -s KILL`, so it is gone within the boot time + 15 s anyway."""
-    env = scrubbed_env(
-        slug, DYNO="release.3", ZDD_SMOKE_PATH="/", SMOKE_APP_MODE="slow", ZDD_SMOKE_TIMEOUT="1"
+    under its own `timeout -s KILL`, so it is gone within the boot time + 3 x the grace anyway
+    (60 + 15 s by default; 3 + 3 s here)."""
+    env = release_env(
+        slug,
+        ZDD_SMOKE_PATH="/",
+        SMOKE_APP_MODE="slow",
+        ZDD_SMOKE_TIMEOUT="3",
+        ZDD_SMOKE_GRACE_SECONDS="1",
     )
+    started = time.monotonic()
     proc = subprocess.Popen(
-        ["bash", str(slug / ".zdd" / "lib" / "smoke.sh"), "1"],
+        ["bash", str(slug / ".zdd" / "lib" / "smoke.sh"), "3"],
         cwd=slug,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -203,8 +220,10 @@ def test_the_web_command_is_bounded_even_if_the_smoke_itself_is_killed(slug):
     assert wait_for(lambda: len(pids_with_env("HOME", str(slug))) >= 3, 10)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(5)
-    assert pids_with_env("HOME", str(slug))  # the app outlived its smoke script ...
-    assert wait_for(lambda: not pids_with_env("HOME", str(slug)), 1 + 5 + 10 + 3)  # ... bounded
+    # the app outlived its smoke script (which would have stopped it at the 3 s boot bound) ...
+    assert pids_with_env("HOME", str(slug)) and time.monotonic() - started < 3
+    # ... and is gone within its own bound
+    assert wait_for(lambda: not pids_with_env("HOME", str(slug)), 3 + 3 + 3)
 
 
 def test_a_jvm_web_app_passes_the_smoke_boot(slug, warm_app):
