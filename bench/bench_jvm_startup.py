@@ -29,17 +29,16 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILDPACK = ROOT / "buildpack"
+from bench import slugs
+from bench.slugs import ROOT, bin_compile, in_scratch, java_version, spread
+
 APP_SOURCES = ROOT / "bench" / "apps" / "tomcat-service" / "src"
 SPRING_FIXTURE = ROOT / "tests" / "buildpack" / "fixtures" / "apps" / "spring-tomcat"
 TOMCAT_JAR = Path("/usr/share/java/tomcat10-embed-core.jar")
@@ -72,25 +71,6 @@ def jdk25_home() -> Path:
 
 def jdk17_home() -> Path:
     return Path(shutil.which("java")).resolve().parent.parent
-
-
-def java_version(home: Path) -> str:
-    out = subprocess.run([home / "bin" / "java", "-version"], capture_output=True, text=True)
-    return out.stderr.splitlines()[0]
-
-
-def accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- the app and its slugs (built by the real buildpack) -------------------------------------
@@ -128,32 +108,19 @@ def compile_slug(work: Path, name: str, jar: Path, jdk: Path, config: dict[str, 
     for key, value in config.items():
         (env_dir / key).write_text(value)
     started = time.perf_counter()
-    result = subprocess.run(
-        ["./bin/compile", str(build), str(work / f"cache_{name}"), str(env_dir)],
-        cwd=BUILDPACK,
-        env={"HOME": str(work), "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "STACK": "heroku-24"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    output = bin_compile(build, work / f"cache_{name}", env_dir, home=work)
     took = time.perf_counter() - started
     slug = work / f"app_{name}"
     shutil.copytree(build, slug, symlinks=True)  # cp -a: the slug runs from another path
     shutil.rmtree(build)
-    return slug, took, result.stdout + result.stderr
+    return slug, took, output
 
 
 def spring_server_defaults(work: Path) -> list[str]:
     """The flags bin/compile writes for a Spring Boot + Tomcat app (tests' spring-tomcat)."""
     build = work / "build_spring"
     shutil.copytree(SPRING_FIXTURE, build)
-    subprocess.run(
-        ["./bin/compile", str(build), str(work / "cache_spring"), str(work)],
-        cwd=BUILDPACK,
-        env={"HOME": str(work), "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "STACK": "heroku-24"},
-        capture_output=True,
-        check=True,
-    )
+    bin_compile(build, work / "cache_spring", work, home=work)
     return (build / ".zdd" / "server-defaults").read_text().split()
 
 
@@ -166,59 +133,22 @@ def scaled(flag: str) -> str:
 # ---- dynos ------------------------------------------------------------------------------------
 
 
-class Dyno:
-    """bash sources .profile.d/*.sh, then runs the Procfile's web command (as a dyno boots)."""
+class Dyno(slugs.Dyno):
+    """A dyno of the tomcat-service slug with the slug's JDK (`.jdk`, as heroku/java leaves it)."""
 
     def __init__(self, slug: Path, **config: str) -> None:
-        self.port = free_port()
-        self.log = slug / f"web-{self.port}.log"
         env = {
-            "HOME": str(slug),
             "PATH": f"{slug}/.jdk/bin:/usr/bin:/bin",
             "JAVA_HOME": str(slug / ".jdk"),
-            "LANG": "C.UTF-8",
-            "DYNO": "web.1",
-            "PORT": str(self.port),
             "ZDD_WARMUP_PATHS": WARMUP_PATHS,
             **config,
         }
-        script = f'for f in .profile.d/*.sh; do . "$f"; done; exec {WEB}'
-        self._sink = self.log.open("w")
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            ["bash", "-c", script], cwd=slug, env=env, stdout=self._sink, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 90
-        while not accepts(self.port):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.stop()
-                raise RuntimeError(f"app did not bind: {self.log.read_text()[-2000:]}")
-            time.sleep(0.005)
-        self.boot_ms = (time.perf_counter() - self.started) * 1000
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def wait_for_line(self, prefix: str, timeout: float = 120) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.output().splitlines():
-                if line.startswith(prefix):
-                    return line
-            time.sleep(0.05)
-        raise RuntimeError(f"no {prefix!r} line in {self.output()[-2000:]}")
+        super().__init__(slug, WEB, env, bind_timeout=90, grace=40)
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(40)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        super().stop()
         # the warm-up and the AOT watcher end with the web process; give them that half second
         time.sleep(0.6)
-        self._sink.close()
 
 
 def request_ms(port: int, i: int) -> float:
@@ -411,11 +341,7 @@ def ratio(base: list[float], other: list[float]) -> float:
 
 
 def main() -> str:
-    work = Path(tempfile.mkdtemp(prefix="zdd-bench-startup-"))
-    try:
-        return run(work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return in_scratch("zdd-bench-startup-", run)
 
 
 def run(work: Path) -> str:
@@ -430,7 +356,10 @@ def run(work: Path) -> str:
     slug25, compile25_s, out25 = compile_slug(work, "25", jar, jdk25_home(), training)
     cache = slug25 / ".zdd" / "aot" / "app.aot"
     cache_mb = cache.stat().st_size / 1048576 if cache.exists() else 0.0
-    versions = {"17": java_version(slug17 / ".jdk"), "25": java_version(slug25 / ".jdk")}
+    versions = {
+        "17": java_version(slug17 / ".jdk" / "bin" / "java"),
+        "25": java_version(slug25 / ".jdk" / "bin" / "java"),
+    }
 
     plan = [
         ("17", slug17, "cold", False, False),
@@ -464,13 +393,6 @@ def run(work: Path) -> str:
         (timeout_before, keepalive_after, ka_before, ka_after),
         (shutdown_flags, term_before, term_after),
         time.perf_counter() - started,
-    )
-
-
-def cell(values: list[float], digits: int = 0) -> str:
-    return (
-        f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-"
-        f"{max(values):.{digits}f})"
     )
 
 
@@ -518,9 +440,9 @@ def report(versions, cases, b17, b25, cache_mb, defaults, keepalive, term, took_
     ]
     for case in cases.values():
         out.append(
-            f"| {case.jdk} | {case.name} | {cell(case.values('boot'))} | "
-            f"{cell(case.values('first'), 1)} | {cell(case.values('mean50'), 1)} | "
-            f"{cell(case.values('p95_50'), 1)} | {cell(case.values('steady'), 2)} |"
+            f"| {case.jdk} | {case.name} | {spread(case.values('boot'), 0)} | "
+            f"{spread(case.values('first'), 1)} | {spread(case.values('mean50'), 1)} | "
+            f"{spread(case.values('p95_50'), 1)} | {spread(case.values('steady'), 2)} |"
         )
     aot_lines = {r.aot_line.split(" (")[0] for c in cases.values() for r in c.runs if r.aot_line}
     out += ["", f"The dynos' AOT line: {', '.join(sorted(aot_lines)) or 'none'}.", ""]

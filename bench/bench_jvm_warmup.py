@@ -25,17 +25,15 @@ import concurrent.futures
 import os
 import platform
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILDPACK = ROOT / "buildpack"
+from bench import slugs
+from bench.slugs import ROOT, bin_compile, in_scratch, java_version, spread
+
 APP_SOURCE = ROOT / "tests" / "buildpack" / "fixtures" / "jvm-web-app" / "WarmApp.java"
 FIXTURE = ROOT / "tests" / "buildpack" / "fixtures" / "apps" / "maven-procfile"
 RESULTS = Path(__file__).resolve().parent / "results" / "jvm_warmup.md"
@@ -47,20 +45,6 @@ PRESET_RUNS = 3  # runs per preset: the verdicts need more than one noisy run
 MARGIN = 0.05  # a preset must gain (or cost) 5 % or more to count
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
 def request_ms(port: int, path: str = "/") -> float:
     start = time.perf_counter()
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as response:
@@ -68,53 +52,12 @@ def request_ms(port: int, path: str = "/") -> float:
     return (time.perf_counter() - start) * 1000
 
 
-class Dyno:
-    """bash sources .profile.d/*.sh, then execs java: the pid stays the web process."""
+class Dyno(slugs.Dyno):
+    """A dyno of the WarmApp slug on this machine's java."""
 
     def __init__(self, slug: Path, classes: Path, **config: str) -> None:
-        self.port = free_port()
-        self.log = slug / f"web-{self.port}.log"
-        env = {
-            "HOME": str(slug),
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "LANG": "C.UTF-8",
-            "DYNO": "web.1",
-            "PORT": str(self.port),
-            **config,
-        }
-        script = f'for f in .profile.d/*.sh; do . "$f"; done; exec java -cp {classes} WarmApp'
-        self._sink = self.log.open("w")
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            ["bash", "-c", script], cwd=slug, env=env, stdout=self._sink, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 60
-        while not accepts(self.port):
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise RuntimeError(f"app did not bind: {self.log.read_text()}")
-            time.sleep(0.002)
-        self.boot_ms = (time.perf_counter() - self.started) * 1000
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def wait_for_warmup(self, timeout: float = 120) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.output().splitlines():
-                if line.startswith("zdd warm-up:"):
-                    return line
-            time.sleep(0.05)
-        raise RuntimeError("warm-up summary never came")
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._sink.close()
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **config}
+        super().__init__(slug, f"java -cp {classes} WarmApp", env, bind_timeout=60, grace=15)
 
 
 def summary(latencies: list[float]) -> dict[str, float]:
@@ -150,18 +93,7 @@ def compile_slug(work: Path) -> tuple[Path, list[float]]:
             shutil.rmtree(slug)
         shutil.copytree(FIXTURE, slug)
         start = time.perf_counter()
-        subprocess.run(
-            ["./bin/compile", str(slug), str(cache), str(env_dir)],
-            cwd=BUILDPACK,
-            env={
-                "HOME": str(work),
-                "LANG": "C.UTF-8",
-                "PATH": "/usr/bin:/bin",
-                "STACK": "heroku-24",
-            },
-            check=True,
-            capture_output=True,
-        )
+        bin_compile(slug, cache, env_dir, home=work)
         if i:  # the first run warms the page cache
             times.append((time.perf_counter() - start) * 1000)
     # As on Heroku, the slug knows its JDK from .jdk/release (the JVM buildpack puts the JDK there).
@@ -188,7 +120,7 @@ def train_cds_archive(slug: Path, classes: Path) -> Path:
         except OSError:
             break
     d.proc.wait(60)
-    d._sink.close()
+    d.stop()
     if not archive.exists():
         raise RuntimeError(f"no CDS archive written: {d.output()}")
     return archive
@@ -199,11 +131,7 @@ def fmt(row: dict[str, float]) -> str:
 
 
 def main() -> str:
-    work = Path(tempfile.mkdtemp(prefix="zdd-bench-jvm-"))
-    try:
-        return run(work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    return in_scratch("zdd-bench-jvm-", run)
 
 
 def run(work: Path) -> str:
@@ -214,8 +142,7 @@ def run(work: Path) -> str:
     subprocess.run(["jar", "cf", str(jar), "-C", str(classes), "."], check=True)
     classes = jar
     slug, compile_ms = compile_slug(work)
-    java_version = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
-    java_version = java_version.splitlines()[0]
+    java = java_version()
 
     # 1. cold vs warmed vs steady (no preset)
     cold = Dyno(slug, classes, ZDD_WARMUP="off")
@@ -223,7 +150,7 @@ def run(work: Path) -> str:
     cold.stop()
 
     warm = Dyno(slug, classes)  # default warm-up settings
-    warm_line = warm.wait_for_warmup()
+    warm_line = warm.wait_for_line("zdd warm-up:")
     warm_window_s = (time.perf_counter() - warm.started) - warm.boot_ms / 1000
     warm_users = users(warm.port)
     steady_rps = drive(warm.port)
@@ -274,7 +201,7 @@ def run(work: Path) -> str:
             d.stop()
 
     return report(
-        java_version,
+        java,
         compile_ms,
         cold_users,
         warm_users,
@@ -345,14 +272,6 @@ def decide(rows: dict) -> list[str]:
 
 def ratio(base: list[float], other: list[float]) -> str:
     return f"{statistics.median(other) / statistics.median(base):.2f}"
-
-
-def spread(values: list[float], digits: int = 1) -> str:
-    """median (min-max) of the runs"""
-    return (
-        f"{statistics.median(values):.{digits}f} "
-        f"({min(values):.{digits}f}-{max(values):.{digits}f})"
-    )
 
 
 def report(
