@@ -41,6 +41,7 @@ from starlette.responses import Response
 from zdd.loopback import is_loopback
 from zdd.runtime.timing import Timing
 from zdd.runtime.upstream import IdleWatch, make_pool
+from zdd.server_thread import serve_in_thread
 
 AFFINITY_COOKIE = "heroku-session-affinity"
 AFFINITY_MAX_AGE = 86400
@@ -218,16 +219,11 @@ class Router:
             timeout_graceful_shutdown=1,
         )
         self._server = _Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="zdd-router", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the local router did not start")
-            time.sleep(0.005)
+        try:
+            self._thread = serve_in_thread(self._server, sock, name="zdd-router", timeout=timeout)
+        except TimeoutError:
+            self.stop()
+            raise RuntimeError("the local router did not start") from None
         return self
 
     def stop(self) -> None:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 
 import uvicorn
 
 from zdd.loopback import is_loopback
+from zdd.server_thread import serve_in_thread
 
 from .app import create_app
 from .state import Platform
@@ -94,16 +94,11 @@ class SandboxServer:
             timeout_graceful_shutdown=1,
         )
         self._server = _Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="zdd-sandbox", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise SandboxError(f"The sandbox did not start on {self.host}:{self.port}.")
-            time.sleep(0.002)
+        try:
+            self._thread = serve_in_thread(self._server, sock, name="zdd-sandbox", timeout=timeout)
+        except TimeoutError:
+            self.stop()
+            raise SandboxError(f"The sandbox did not start on {self.host}:{self.port}.") from None
         return self
 
     def _bind(self) -> socket.socket:
