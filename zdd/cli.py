@@ -1,5 +1,5 @@
-"""What setup, check and undo share: exit codes, the client, confirming, finishing, and turning
-errors into exits.
+"""What the commands share: exit codes, the client, confirming, finishing (`finish` for setup,
+check and undo; `finish_run` for verify, deploy and rehearse), and turning errors into exits.
 
 Exit codes (README "Exit codes"):
   0  done: nothing to do, or every change applied and verified; check: every app ready
