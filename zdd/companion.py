@@ -21,6 +21,7 @@ import httpx
 
 from zdd import __version__
 from zdd.loopback import is_loopback
+from zdd.tls import ssl_context
 
 __all__ = ["MAX_BYTES", "MAX_HOPS", "UrlCheck", "check_buildpack_url", "is_git_url", "would_fetch"]
 
@@ -93,7 +94,12 @@ def _fetch(url: str, timeout: float) -> bytes:
         try:
             # loopback never goes through a proxy; elsewhere the user's proxy settings apply
             with (
-                httpx.Client(timeout=timeout, follow_redirects=False, trust_env=not loopback) as c,
+                httpx.Client(
+                    verify=ssl_context(),
+                    timeout=timeout,
+                    follow_redirects=False,
+                    trust_env=not loopback,
+                ) as c,
                 c.stream("GET", current, headers=headers) as response,
             ):
                 if response.is_redirect:

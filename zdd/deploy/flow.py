@@ -25,6 +25,7 @@ import httpx
 from zdd.deploy.options import DeployOptions
 from zdd.deploy.report import DeployReport, Outcome, ReleaseSeen, Rollback
 from zdd.errors import ZddError
+from zdd.tls import ssl_context
 from zdd.verify.platform import PlatformWatcher
 from zdd.verify.probe import Probe
 from zdd.verify.report import DuringResult, RunInfo, summarise
@@ -348,7 +349,9 @@ def look_marker(options: DeployOptions) -> Callable[[], str | None]:
 
     def look() -> str | None:
         try:
-            with httpx.Client(timeout=options.probe.timeout_s, trust_env=False) as http:
+            with httpx.Client(
+                timeout=options.probe.timeout_s, trust_env=False, verify=ssl_context()
+            ) as http:
                 response = http.get(options.probe.url, headers={"Cache-Control": "no-cache"})
         except httpx.HTTPError:
             return None

@@ -39,6 +39,7 @@ from zdd.errors import (
 )
 from zdd.heroku.responses import decode_json, error_from_response, scrub, server_request_id
 from zdd.loopback import is_loopback
+from zdd.tls import ssl_context
 
 __all__ = [
     "ACCEPT",
@@ -289,6 +290,7 @@ class Transport:
         # Loopback never goes through a proxy: HTTP_PROXY/ALL_PROXY would otherwise receive
         # every request, bearer token included, in plain http (trust_env=False ignores them).
         self._http = http or httpx.Client(
+            verify=ssl_context(),
             timeout=timeout,
             follow_redirects=False,
             trust_env=not is_loopback(urlsplit(base_url).hostname),

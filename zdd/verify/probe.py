@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import httpx
 
 from zdd import __version__
+from zdd.tls import ssl_context
 from zdd.verify.options import VerifyOptions
 from zdd.verify.progress import Live
 from zdd.verify.samples import AFFINITY_COOKIE, Sample, from_response
@@ -58,6 +59,7 @@ class ProbeResult:
 def make_http_client(options: VerifyOptions) -> httpx.Client:
     """Cookie jar on; no redirects, no proxies from the environment: only the URL is contacted."""
     return httpx.Client(
+        verify=ssl_context(),
         timeout=options.timeout_s,
         follow_redirects=False,
         trust_env=False,

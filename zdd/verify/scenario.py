@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from zdd.loopback import is_loopback
+from zdd.tls import ssl_context
 
 V3 = "application/vnd.heroku+json; version=3"
 APP = "zdd-verify-demo"
@@ -61,7 +62,9 @@ def deploy(
         if not _loopback(url):
             raise SystemExit(f"scenario: refusing non-loopback URL {url!r} (sandbox only)")
     headers = {"Accept": V3, "Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=api, headers=headers, timeout=10, trust_env=False) as http:
+    with httpx.Client(
+        base_url=api, headers=headers, timeout=10, trust_env=False, verify=ssl_context()
+    ) as http:
         latest = http.get(
             f"/apps/{app}/releases", headers={"Range": "version ..; max=1, order=desc"}
         )
