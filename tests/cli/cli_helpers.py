@@ -17,6 +17,15 @@ def vector_app(name: str) -> dict:
     return app
 
 
+def short_preboot(app: dict, seconds: float = 1.0) -> dict:
+    """`app` (a seed) with a fixed preboot window of `seconds` (the sandbox's
+    `preboot_in_progress_seconds`; a real window is the boot timeout + 2 min, 210 s for a JVM app).
+    Undo's formation change comes right after its own config release, whose window it must wait
+    out: in a command run in process (wall-clock polls of 2 s) on sandbox_for's 200x clock a 1 s
+    window has ended by then; on a ManualClock (flows) it is one poll, not 105 real requests."""
+    return {**app, "preboot_in_progress_seconds": seconds}
+
+
 class SandboxTime:
     """A flow's Clock on the sandbox's clock: zdd's waits (a preboot in progress) pass in
     sandbox time, so a ManualClock lets a 5-minute preboot window go by at once."""

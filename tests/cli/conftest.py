@@ -98,13 +98,17 @@ class Env:
         )
         return Run(proc.returncode, proc.stdout, proc.stderr)
 
-    def deps(self, **collaborators):
+    def deps(self, clock=None, **collaborators):
         """Collaborators for calling a flow in this process (zdd.flows), on this sandbox with
-        this test's snapshot folder; pass clock=SandboxTime(...), prompt=..., output=..."""
+        this test's snapshot folder; pass clock=SandboxTime(...), prompt=..., output=...
+        With a clock, the client's retry waits (backoff, Retry-After) pass on it too."""
         from zdd.flows.common import Deps, Snapshots
         from zdd.heroku.client import HerokuClient
 
-        client = HerokuClient(self.url, self.token, deadline=720.0)
+        on_clock = {} if clock is None else {"sleep": clock.sleep, "clock": clock.monotonic}
+        client = HerokuClient(self.url, self.token, deadline=720.0, **on_clock)
+        if clock is not None:
+            collaborators["clock"] = clock
         return Deps(client, snapshots=Snapshots(self.state_home / "zdd"), **collaborators)
 
     def requests(self) -> list[dict]:

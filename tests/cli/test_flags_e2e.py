@@ -12,7 +12,7 @@ import subprocess
 import cli_schemas as schemas
 import jsonschema
 import pytest
-from cli_helpers import BIN, vector_app
+from cli_helpers import BIN, short_preboot, vector_app
 
 JAVA = "java-gh"  # java-github-url-single-web: JVM, Standard-1X, one web dyno
 
@@ -72,7 +72,7 @@ def test_picture_into_a_missing_folder_is_an_error_and_no_folder_is_made(sandbox
 
 
 def test_an_app_id_is_resolved_to_its_name_for_everything(sandbox_for):
-    env = sandbox_for(vector_app("java-github-url-single-web"))
+    env = sandbox_for(short_preboot(vector_app("java-github-url-single-web")))
     app_id = env.api(f"/apps/{JAVA}")["id"]
     run = env.run("setup", "--app", app_id, "--yes", "--json")
     assert run.code == 0, run

@@ -1,7 +1,7 @@
 """The flows in process (zdd.flows) against a sandbox on loopback, with a scripted prompt and a
 stopped sandbox clock: what the prompt offers, and what --yes alone does not accept."""
 
-from cli_helpers import SandboxTime, vector_app
+from cli_helpers import SandboxTime, short_preboot, vector_app
 
 from zdd.flows.codes import ExitCode
 from zdd.flows.setup import SetupRequest, run_setup
@@ -34,7 +34,7 @@ def set_up(env, clock) -> None:
 
 def test_undo_on_a_terminal_offers_the_size_restore(sandbox_for):
     clock = ManualClock()
-    env = sandbox_for(vector_app("fresh-java-basic"), clock=clock)
+    env = sandbox_for(short_preboot(vector_app("fresh-java-basic")), clock=clock)
     before = env.app_state("java-basic")["formation"]
     set_up(env, clock)
     prompt = Scripted(True, True)  # restore sizes too; apply
@@ -47,7 +47,7 @@ def test_undo_on_a_terminal_offers_the_size_restore(sandbox_for):
 
 def test_declining_the_size_restore_keeps_sizes_and_says_how(sandbox_for):
     clock = ManualClock()
-    env = sandbox_for(vector_app("fresh-java-basic"), clock=clock)
+    env = sandbox_for(short_preboot(vector_app("fresh-java-basic")), clock=clock)
     set_up(env, clock)
     prompt = Scripted(False, True)
     report = run_undo(UndoRequest("java-basic"), env.deps(prompt=prompt, clock=SandboxTime(clock)))

@@ -9,7 +9,7 @@ import threading
 import cli_schemas as schemas
 import jsonschema
 import pytest
-from cli_helpers import SandboxTime, vector_app
+from cli_helpers import Recorder, SandboxTime, short_preboot, vector_app
 
 from zdd.sandbox import ManualClock
 
@@ -72,7 +72,7 @@ def test_a_custom_companion_url_is_recognised_by_check_a_rerun_and_undo(
     sandbox_for, custom_companion
 ):
     CUSTOM = custom_companion  # noqa: N806 (reads as the constant it was)
-    env = sandbox_for(vector_app("java-github-url-single-web"))
+    env = sandbox_for(short_preboot(vector_app("java-github-url-single-web")))
     before = env.app_state("java-gh")
     args = ("--app", "java-gh", "--no-release-check")
     run = env.run("setup", *args, "--buildpack", CUSTOM, "--yes", "--json")
@@ -157,26 +157,47 @@ def test_an_unwritable_state_directory_is_a_clear_error_before_any_write(sandbox
 
 
 def test_undo_after_a_part_way_setup_and_its_rerun_restores_the_state_before_both(sandbox_for):
-    env = sandbox_for(vector_app("fresh-java-basic"))
+    """The flows in process on a stopped sandbox clock: undo's formation change waits out the
+    preboot window its own config release opens, in sandbox time."""
+    from zdd.flows.codes import ExitCode
+    from zdd.flows.setup import SetupRequest, run_setup
+    from zdd.flows.undo import UndoRequest, run_undo
+    from zdd.plan import PlanOptions
+
+    clock = ManualClock()
+    env = sandbox_for(short_preboot(vector_app("fresh-java-basic")), clock=clock)
     before = env.app_state("java-basic")
+
+    def setup(**over):
+        options = PlanOptions(size=STD, buildpack=env.companion, **over)
+        request = SetupRequest("java-basic", options, yes=True)
+        return run_setup(request, env.deps(clock=SandboxTime(clock)))
+
+    def undo(seen=None):
+        request = UndoRequest("java-basic", yes=True, restore_sizes=True)
+        return run_undo(request, env.deps(clock=SandboxTime(clock), output=seen or Recorder()))
+
     env.add_fault(kind="status", status=422, route="PUT /apps/*/buildpack-installations", count=1)
-    first = env.run("setup", "--app", "java-basic", "--size", STD, "--yes")
-    assert first.code == 1 and "Setup stopped part-way" in first.out, first
-    second = env.run("setup", "--app", "java-basic", "--size", STD, "--yes")
-    assert second.code == 0, second
+    first = setup()
+    assert first.exit_code == ExitCode.NOT_DONE, first.message
+    assert first.message.startswith("Setup stopped part-way"), first.message
+    second = setup()
+    assert second.exit_code == ExitCode.OK, second.message
     assert len(list((env.state_home / "zdd" / "java-basic").glob("*.json"))) == 2
 
-    undo = env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes")
-    assert undo.code == 0, undo
-    assert "1 later run(s) not yet undone" in undo.out
+    seen = Recorder()
+    undone = undo(seen)
+    assert undone.exit_code == ExitCode.OK, undone.message
+    assert any("1 later run(s) not yet undone" in line for line in seen.lines), seen.lines
     assert env.app_state("java-basic") == before
     env.clear_log()
-    again = env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes")
-    assert again.code == 0 and "nothing to change" in again.out and env.writes() == []
+    again = undo()
+    assert again.exit_code == ExitCode.OK and "nothing to change" in again.message
+    assert env.writes() == []
 
     # a new setup starts a new chain: undo goes back to the state before it only
-    env.run("setup", "--app", "java-basic", "--size", STD, "--yes", "--no-release-check")
-    assert env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes").code == 0
+    setup(release_check=False)
+    assert undo().exit_code == ExitCode.OK
     assert env.app_state("java-basic") == before
 
 

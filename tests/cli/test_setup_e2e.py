@@ -99,19 +99,20 @@ def test_second_run_makes_zero_writes(sandbox_for):
 
 
 def test_preboot_in_progress_waits_then_scales(sandbox_for):
-    """In process, on a stopped sandbox clock: zdd's waits advance it, so a 5-minute preboot
-    window passes at once and the test shows zdd waited it out (not less, not much more)."""
+    """In process, on a stopped sandbox clock: zdd's waits advance it, so a preboot window
+    passes at once and the test shows zdd waited it out (not less, not more than one 2 s poll;
+    40 s, not a real window's minutes: each poll is a real request)."""
     clock = ManualClock()
     env = sandbox_for(
         node_app(features={"preboot": True, "http-session-affinity": True}), clock=clock
     )
-    env.platform.start_preboot("node-app", 300)
+    env.platform.start_preboot("node-app", 40)
     seen = Recorder()
     start = clock()
     request = SetupRequest("node-app", PlanOptions(), yes=True, wait=600.0)
     report = run_setup(request, env.deps(clock=SandboxTime(clock), output=seen))
     assert report.exit_code == ExitCode.OK, report.message
-    assert 300 <= clock() - start <= 310
+    assert 40 <= clock() - start <= 42
     assert any("waiting for the preboot in progress" in line for line in seen.lines)
     assert env.app_state("node-app")["formation"] == [("web", 2, STD)]
     refused = [w for w in env.writes() if w["status"] == 422]
@@ -169,16 +170,24 @@ def test_unknown_app_is_a_clear_error(sandbox_for):
 
 
 def test_injected_429_and_503_during_apply_are_retried(sandbox_for):
-    env = sandbox_for(vector_app("fresh-java-basic"))
+    """In process on a stopped sandbox clock: the client's backoff waits pass on it."""
+    clock = ManualClock()
+    env = sandbox_for(vector_app("fresh-java-basic"), clock=clock)
     env.add_fault(kind="rate_limit", route="PATCH /apps/*/features/*", count=1)
     env.add_fault(kind="status", status=503, route="PATCH /apps/*/formation", count=1)
     env.add_fault(kind="status", status=500, route="PUT /apps/*/buildpack-installations", count=1)
-    run = env.run("setup", "--app", "java-basic", "--size", STD, "--yes", "--json")
-    assert run.code == 0, run
-    assert run.json["requests"]["retries"] >= 3
-    assert {r["outcome"] for r in run.json["results"]} == {"changed"}
+    options = PlanOptions(size=STD, buildpack=env.companion)
+    start = clock()
+    report = run_setup(
+        SetupRequest("java-basic", options, yes=True), env.deps(clock=SandboxTime(clock))
+    )
+    assert report.exit_code == ExitCode.OK, report.message
+    doc = report.to_json()
+    assert doc["requests"]["retries"] >= 3
+    assert {r["outcome"] for r in doc["results"]} == {"changed"}
     statuses = sorted(w["status"] for w in env.writes())
     assert statuses.count(429) == 1 and statuses.count(503) == 1 and statuses.count(500) == 1
+    assert clock() - start >= 3 * 0.5  # each retry waited its backoff (at least 0.5 s)
 
 
 def test_dry_run_and_print_commands_make_zero_writes(sandbox_for):

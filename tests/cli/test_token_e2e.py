@@ -5,10 +5,13 @@ and `setup --rotate-token`."""
 import json
 from pathlib import Path
 
-import httpx
-from cli_helpers import vector_app
+from cli_helpers import SandboxTime, vector_app
 
+from zdd.flows.setup import SetupRequest, run_setup
+from zdd.flows.undo import UndoRequest, run_undo
 from zdd.heroku.marks import describe
+from zdd.plan import PlanOptions
+from zdd.sandbox import ManualClock
 
 
 def zdd_tokens(env, app: str) -> list:
@@ -20,17 +23,23 @@ def zdd_tokens(env, app: str) -> list:
 
 
 def test_snapshot_is_kept_when_a_failed_write_took_effect(sandbox_for):
-    """Every answer to the affinity PATCH is lost although it applied: undo must still work."""
+    """Every answer to the affinity PATCH is lost although it applied: undo must still work.
+    In process on a stopped sandbox clock: the client's retries (four, with backoff) wait on it."""
+    clock = ManualClock()
     app = {**vector_app("configured-java"), "features": {"preboot": True}}
-    env = sandbox_for(app)
+    env = sandbox_for(app, clock=clock)
     env.add_fault(kind="drop_after", route="PATCH /apps/*/features/*", count=None)
-    setup = env.run("setup", "--app", "java-done", "--yes", "--json")
-    assert setup.code == 1, setup
+    request = SetupRequest(
+        "java-done", PlanOptions(buildpack=env.companion), yes=True, as_json=True
+    )
+    setup = run_setup(request, env.deps(clock=SandboxTime(clock))).to_json()
+    assert setup["exit_code"] == 1, setup
+    assert setup["requests"]["retries"] == 4  # every attempt's answer lost
     assert env.platform.apps["java-done"].features["http-session-affinity"]  # it took effect
-    assert setup.json["snapshot"] and Path(setup.json["snapshot"]).exists()
-    httpx.delete(f"{env.url}/__sandbox/faults").raise_for_status()
-    undo = env.run("undo", "--app", "java-done", "--yes")
-    assert undo.code == 0, undo
+    assert setup["snapshot"] and Path(setup["snapshot"]).exists()
+    env.clear_faults()
+    undo = run_undo(UndoRequest("java-done", yes=True), env.deps(clock=SandboxTime(clock)))
+    assert undo.exit_code == 0, undo.message
     assert not env.platform.apps["java-done"].features["http-session-affinity"]
 
 

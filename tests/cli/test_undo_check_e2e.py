@@ -5,15 +5,13 @@ from pathlib import Path
 
 import cli_schemas as schemas
 import jsonschema
-from cli_helpers import VECTORS, vector_app
+from cli_helpers import VECTORS, short_preboot, vector_app
 
 STD = "Standard-1X"
 
 
 def test_undo_after_setup_restores_the_exact_prior_state(sandbox_for):
-    # setup's releases open preboot windows (210 s for a JVM app); sandbox_for's clock runs
-    # 200x, so undo's formation change waits about a second, not minutes
-    env = sandbox_for(vector_app("fresh-java-basic"))
+    env = sandbox_for(short_preboot(vector_app("fresh-java-basic")))
     before = env.app_state("java-basic")
     tokens_before = set(env.platform.authorizations)
     setup = env.run("setup", "--app", "java-basic", "--size", STD, "--yes", "--json")
