@@ -7,7 +7,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +19,12 @@ from zdd.sandbox import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON_APP = ROOT / "tests" / "apps" / "python"
-FACTOR = 30  # preboot window 180 s = 6 s real; SIGTERM grace 30 s = 1 s; a ~0.3 s boot = 9 s
+# Sandbox time runs 90x. The app's boot timeout is raised to the most Heroku allows (180 s, R10)
+# so a real dyno still has 2 s of real time to bind, as it had at 30x with the default 60 s; a
+# preboot window (boot timeout + 2 min = 300 s) is then 3.3 s real; SIGTERM grace 30 s = 0.3 s.
+FACTOR = 90
+BOOT_TIMEOUT = 180
+WINDOW_S = (BOOT_TIMEOUT + 120) / FACTOR  # a preboot window, in real seconds
 APP = "guarded"
 PROCFILE = "web: python3 app.py"
 
@@ -31,6 +38,7 @@ def seed(config: dict[str, str] | None = None, *, pipeline: bool = False) -> dic
         "features": {"preboot": True, "runtime-dyno-metadata": True},
         "config_vars": dict(config or {}),
         "app_dir": str(PYTHON_APP),
+        "boot_timeout": BOOT_TIMEOUT,
     }
     doc: dict = {"apps": [app]}
     if pipeline:
@@ -134,6 +142,42 @@ class DeploySandbox:
             cwd=self.tmp,
         )
         return Run(proc.returncode, proc.stdout, proc.stderr, time.monotonic() - t0)
+
+    def run_then(
+        self, said: str, then: Callable[[], None], *extra: str, timeout: float = 120.0, **flags: str
+    ) -> Run:
+        """Like run(), and `then()` once zdd's stderr has shown a line containing `said` (so a
+        test lets sandbox time move on only after zdd has seen a state); killed after `timeout`."""
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            self.deploy_args(*extra, **flags),
+            env=self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=self.tmp,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        stdout = proc.stdout
+        out: list[str] = []
+        reader = threading.Thread(target=lambda: out.append(stdout.read()))
+        killer = threading.Timer(timeout, proc.kill)
+        reader.start()
+        killer.start()
+        err: list[str] = []
+        try:
+            for line in proc.stderr:
+                if said in line and not any(said in e for e in err):
+                    then()
+                err.append(line)
+            proc.wait()
+        finally:
+            killer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            reader.join()
+        return Run(proc.returncode, "".join(out), "".join(err), time.monotonic() - t0)
 
     def releases(self, app: str = APP) -> list[dict]:
         return self.platform.release_list(app)

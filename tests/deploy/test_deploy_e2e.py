@@ -1,4 +1,4 @@
-"""`zdd deploy` end to end: a real zdd subprocess, the loopback sandbox on a 30x clock, the app's
+"""`zdd deploy` end to end: a real zdd subprocess, the loopback sandbox on a 90x clock, the app's
 dynos as real processes (tests/apps/python, faults switched on per release by config vars)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from deploybox import APP, PROCFILE, DeploySandbox
+from deploybox import APP, FACTOR, PROCFILE, WINDOW_S, DeploySandbox
 
 pytestmark = pytest.mark.slow
 
@@ -30,9 +30,9 @@ def test_a_healthy_deploy_exits_0_without_a_rollback(make_sandbox):
     assert doc["before"]["version"] == 2 and doc["release"]["version"] == 3
     assert doc["rollback"] is None
     assert doc["probe"]["failed"] == 0
-    # preboot: the old release answered on for the window (180 s = 6 s real), then the new one
+    # preboot: the old release answered on for the window (300 s = 3.3 s real), then the new one
     assert set(markers(doc)) == {"v2", "v3"}
-    assert doc["switch_s"] > 3.0
+    assert doc["switch_s"] > WINDOW_S / 2
     assert [r["version"] for r in box.releases()] == [1, 2, 3]
     print(f"healthy deploy: {run.seconds:.1f} s")
 
@@ -84,8 +84,10 @@ def test_without_rollback_a_500_release_fails_and_stays(make_sandbox):
 
 
 def test_a_release_that_crashes_after_boot_is_rolled_back(make_sandbox):
-    box = make_sandbox({"FAULT_CRASH_AFTER": "7", "FAULT_RELEASE": "v3"})
-    run = box.run("--during", box.push(), "--rollback", "-j", judge="8s")
+    # v3 binds, serves after the window (3.3 s real), and exits 5 s after it bound: inside the
+    # judge window
+    box = make_sandbox({"FAULT_CRASH_AFTER": "5", "FAULT_RELEASE": "v3"})
+    run = box.run("--during", box.push(), "--rollback", "-j", judge="5s")
     doc = run.doc()
     assert run.code == 1, run.err
     assert doc["outcome"] == "unhealthy"
@@ -168,9 +170,15 @@ def test_a_release_in_its_preboot_window_is_waited_for_and_is_the_rollback_targe
     said `serves v3` at once while v2 served. It must wait until v3 answers (by the marker), and
     a rollback must go to v3, the release that served before the deploy."""
     box = make_sandbox({"FAULT_500": "1", "FAULT_RELEASE": "v4"})
-    box.platform.deploy(APP, {"procfile": PROCFILE})  # v3: a 180 s (6 s real) preboot window
+    clock = box.platform.clock
+    clock.factor = 0  # v3's window stays open until zdd has said it waits for it
+    box.platform.deploy(APP, {"procfile": PROCFILE})  # v3: a preboot window opens
     assert httpx.get(box.web() + "/health").headers["x-release"] == "v2"
-    run = box.run("--during", box.push(), "--rollback", "-j")
+
+    def window_runs_on() -> None:
+        clock.factor = FACTOR
+
+    run = box.run_then("waiting up to", window_runs_on, "--during", box.push(), "--rollback", "-j")
     doc = run.doc()
     assert "waiting up to" in run.err and "for v3 to serve" in run.err
     assert doc["before"]["version"] == 3 and doc["release"]["version"] == 4
@@ -184,6 +192,7 @@ def test_a_preboot_window_longer_than_the_switch_timeout_refuses_with_one_line(
     make_sandbox, tmp_path
 ):
     box = make_sandbox()
+    box.platform.clock.factor = 0  # sandbox time stands still: v3's window outlasts any timeout
     box.platform.deploy(APP, {"procfile": PROCFILE})  # v3 in its window; v2 answers
     flag = tmp_path / "ran"
     run = box.run("--during", f"touch {flag}", "-j", switch_timeout="1s")
