@@ -215,7 +215,9 @@ def finish_run(
     """The end verify, deploy and rehearse share: draw the --picture with `draw` (when it fails:
     one line on stderr and no picture, as the run's findings matter more), print the report's
     JSON document (with the picture's path) or `render(report, picture=...)`, exit with its code.
-    With no `draw` the picture's path is reported as given."""
+    With no `draw` (nothing was probed, so nothing to draw) no picture is reported."""
+    if draw is None:
+        picture = None
     if picture and draw is not None:
         try:
             draw(picture)
