@@ -41,3 +41,26 @@ def sandbox_env(sandbox, monkeypatch):
     monkeypatch.setenv("HEROKU_HOST", sandbox.url)
     monkeypatch.setenv("HEROKU_API_KEY", sandbox.platform.global_token)
     return sandbox
+
+
+@pytest.fixture
+def run_zdd(capsys, monkeypatch, tmp_path):
+    """run_zdd(*args, cwd=tmp_path) -> (returncode, stdout, stderr) of `zdd ARGS` in this process:
+    the Program the console script runs, without a second interpreter's start-up. stdin is not a
+    terminal (as under pytest); os.environ is the test's (monkeypatch it)."""
+    from subprocess import CompletedProcess
+
+    from zdd.main import make_program
+
+    def run(*args: str, cwd=None) -> CompletedProcess:
+        monkeypatch.chdir(cwd or tmp_path)
+        capsys.readouterr()  # what came before is not this run's output
+        code = 0
+        try:
+            make_program().run(["zdd", *args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        out, err = capsys.readouterr()
+        return CompletedProcess(["zdd", *args], code, out, err)
+
+    return run

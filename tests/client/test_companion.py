@@ -70,7 +70,8 @@ def web():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.routes, server.hits = {}, []
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # a short poll: shutdown() waits for serve_forever to notice (0.5 s by default)
+    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
     yield server
     server.shutdown()
@@ -182,7 +183,7 @@ def test_bundled_tarball_is_a_buildpack():
     assert {"bin/detect", "bin/compile", "bin/release"} <= set(names)
 
 
-def test_zdd_buildpack_writes_the_tarball_and_its_checksum(tmp_path, sandbox):
+def test_zdd_buildpack_writes_the_tarball_and_its_checksum(tmp_path, sandbox, run_zdd):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
     done = subprocess.run(
         [str(ZDD), "buildpack", "--out", str(tmp_path)], env=env, capture_output=True, text=True
@@ -194,11 +195,6 @@ def test_zdd_buildpack_writes_the_tarball_and_its_checksum(tmp_path, sandbox):
     assert (digest, name) == (hashlib.sha256(data).hexdigest(), "zdd-buildpack.tgz")
     check = subprocess.run(["sha256sum", "-c", "zdd-buildpack.tgz.sha256"], cwd=tmp_path)
     assert check.returncode == 0
-    missing = subprocess.run(
-        [str(ZDD), "buildpack", "--out", str(tmp_path / "nope")],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
+    missing = run_zdd("buildpack", "--out", str(tmp_path / "nope"))  # the same Program, in here
     assert missing.returncode == 2 and "no such folder" in missing.stderr
     assert "Traceback" not in missing.stderr and not (tmp_path / "nope").exists()

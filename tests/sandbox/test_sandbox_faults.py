@@ -44,7 +44,7 @@ def test_latency_fault_delays_the_answer(api, sandbox):
 
 
 def test_latency_fault_trips_a_client_timeout(api, sandbox):
-    sandbox.platform.faults.add("latency", seconds=0.5)
+    sandbox.platform.faults.add("latency", seconds=0.4)
     with pytest.raises(httpx.ReadTimeout):
         api.get("/apps/zdd-demo", timeout=0.1)
 
@@ -72,7 +72,9 @@ def test_slow_body_trickles_the_full_body(api, sandbox):
     assert time.perf_counter() - start >= 0.35
     assert r.status_code == 200 and r.json()[0]["version"] == 1
     with pytest.raises(httpx.ReadTimeout):
-        sandbox.platform.faults.add("slow_body", seconds=1.0, chunks=2)
+        # headers at once, then nothing for 0.5 s: the read times out inside the body (and the
+        # server is done 0.3 s later, not 0.8 s: stopping it waits for the answer in flight)
+        sandbox.platform.faults.add("slow_body", seconds=0.5, chunks=1)
         api.get("/apps/zdd-demo/releases", timeout=0.2)
 
 

@@ -69,11 +69,7 @@ options = st.builds(
 )
 
 
-@settings(max_examples=150, deadline=None)
-@given(states(), options)
-def test_applying_the_plan_passes_every_check_or_the_plan_says_why(state, opts):
-    p = plan(state, opts)
-    after = simulate(state, p)
+def passes_every_check_or_the_plan_says_why(state, opts, p, after) -> None:
     for f in check(after):
         if f.status != FAILED:
             continue
@@ -85,18 +81,11 @@ def test_applying_the_plan_passes_every_check_or_the_plan_says_why(state, opts):
         assert step.status == BLOCKED or step.why
 
 
-@settings(max_examples=150, deadline=None)
-@given(states(), options)
-def test_a_second_plan_after_applying_has_nothing_pending(state, opts):
-    after = simulate(state, plan(state, opts))
+def a_second_plan_has_nothing_pending(state, opts, p, after) -> None:
     assert plan(after, opts).pending == []
 
 
-@settings(max_examples=150, deadline=None)
-@given(states(), options)
-def test_never_lowers_a_quantity_nor_resizes_without_consent(state, opts):
-    p = plan(state, opts)
-    after = simulate(state, p)
+def never_lowers_a_quantity_nor_resizes_without_consent(state, opts, p, after) -> None:
     for old, new in zip(state.formation, after.formation, strict=True):
         assert new.quantity >= old.quantity
         if old.size != new.size:
@@ -106,11 +95,7 @@ def test_never_lowers_a_quantity_nor_resizes_without_consent(state, opts):
         assert [s.size for s in after.formation] == [s.size for s in state.formation]
 
 
-@settings(max_examples=150, deadline=None)
-@given(states(), options)
-def test_buildpacks_keep_order_and_companion_appears_at_most_once(state, opts):
-    p = plan(state, opts)
-    after = simulate(state, p)
+def buildpacks_keep_order_and_companion_appears_at_most_once(state, opts, p, after) -> None:
     others = [b for b in state.buildpacks if not is_companion(b)]
     assert [b for b in after.buildpacks if not is_companion(b)] == others  # all kept, in order
     assert sum(is_companion(b) for b in after.buildpacks) <= max(
@@ -123,11 +108,29 @@ def test_buildpacks_keep_order_and_companion_appears_at_most_once(state, opts):
         assert at == (jvm[-1] if jvm else len(after.buildpacks) - 1) - 1
 
 
-@settings(max_examples=200, deadline=None)
-@given(states(), options)
-def test_existing_token_is_never_overwritten(state, opts):
-    step = plan(state, opts).step("release_check")
+def existing_token_is_never_overwritten(state, opts, p, after) -> None:
+    step = p.step("release_check")
     if state.config_vars is not None and ZDD_TOKEN_VAR in state.config_vars:
         assert not step.payload.get("create_token")
     if step.status == PENDING:
         assert step.restarts and "restarts" in step.note
+
+
+PROPERTIES = (
+    passes_every_check_or_the_plan_says_why,
+    a_second_plan_has_nothing_pending,
+    never_lowers_a_quantity_nor_resizes_without_consent,
+    buildpacks_keep_order_and_companion_appears_at_most_once,
+    existing_token_is_never_overwritten,
+)
+
+
+# One generated app state feeds every property: drawing the states is most of the cost (each
+# property on its own drew 150-200), and each property still sees all 200 examples.
+@settings(max_examples=200, deadline=None)
+@given(states(), options)
+def test_every_plan_property_holds_for_generated_apps(state, opts):
+    p = plan(state, opts)
+    after = simulate(state, p)
+    for holds in PROPERTIES:
+        holds(state, opts, p, after)

@@ -68,11 +68,11 @@ def test_api_errors_are_recorded_not_fatal(sandbox_env):
     assert all("HTTP 404" in e["message"] and "Request-Id" in e["message"] for e in errors)
 
 
-def test_cli_with_app_records_releases(sandbox_env, tmp_path, zdd_verify):
+def test_cli_with_app_records_releases(sandbox_env, tmp_path, run_zdd):
     with Backend("v2") as old, Backend("v3") as new, SwitchingRouter(old, new) as router:
         during = scenario.command(APP, router.url("/__switch?to=v3"), preboot_s=0.3)
-        out = zdd_verify(
-            "--url", router.url(), "--rate", "20", "--during", during, "--tail", "0.5s",
+        out = run_zdd(
+            "verify", "--url", router.url(), "--rate", "20", "--during", during, "--tail", "0.5s",
             "--marker-header", "X-Release", "--app", APP, "--json", "--picture", "none",
             cwd=tmp_path,
         )  # fmt: skip
@@ -83,13 +83,13 @@ def test_cli_with_app_records_releases(sandbox_env, tmp_path, zdd_verify):
     assert data["platform"]["app"] == APP
 
 
-def test_cli_with_app_and_no_token_is_a_usage_error(tmp_path, monkeypatch, zdd_verify):
+def test_cli_with_app_and_no_token_is_a_usage_error(tmp_path, monkeypatch, run_zdd):
     # no HEROKU_API_KEY (the autouse fixture dropped it), no netrc in the empty HOME, and no
     # `heroku` program on PATH to ask for a token
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     monkeypatch.setenv("HEROKU_HOST", "http://127.0.0.1:9")
-    out = zdd_verify(
-        "--url", "http://127.0.0.1:9/", "--app", APP, "--picture", "none", cwd=tmp_path
+    out = run_zdd(
+        "verify", "--url", "http://127.0.0.1:9/", "--app", APP, "--picture", "none", cwd=tmp_path
     )
     assert out.returncode == 2
     assert "--app zdd-verify-demo" in out.stderr and "Traceback" not in out.stderr

@@ -54,7 +54,7 @@ def run_on_pty(argv: list[str], env: dict) -> tuple[int, str]:
     return proc.wait(timeout=10), seen.decode(errors="replace")
 
 
-def test_zdd_verify_draws_progress_on_a_terminal_and_not_elsewhere(tmp_path, zdd_verify):
+def test_zdd_verify_draws_progress_on_a_terminal_and_not_elsewhere(tmp_path, run_zdd):
     env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "HOME": str(tmp_path)}
     with Backend("v7") as backend:
         args = ["--url", backend.url(), "--rate", "20", "--marker-header", "X-Release"]
@@ -67,7 +67,7 @@ def test_zdd_verify_draws_progress_on_a_terminal_and_not_elsewhere(tmp_path, zdd
         assert shown.count("\r\x1b[2K") == len(frames) + 1  # and erased at the end
         # stderr not a terminal (the same program in this process): three redraw periods, and
         # not one frame
-        piped = zdd_verify(*args, "--duration", f"{3 * REFRESH_S}s", cwd=tmp_path)
+        piped = run_zdd("verify", *args, "--duration", f"{3 * REFRESH_S}s", cwd=tmp_path)
     assert piped.returncode == 0, piped.stderr
     assert "\x1b[2K" not in piped.stderr and "sent " not in piped.stderr
     assert "zdd verify: probing" in piped.stderr  # what it does print there

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from verify_helpers import cookie_moves
 
 from zdd.verify.options import build_options
 from zdd.verify.report import EXIT_COMMAND_FAILED, EXIT_FAILURES, EXIT_OK
@@ -75,7 +76,7 @@ def test_switch_without_a_gap_has_zero_failures_and_the_switch_time_from_the_mar
     assert report.run.during.exit_code == 0
     assert report.run.stopped_because == "command_and_tail"
     assert 0.6 <= report.run.elapsed_s - report.run.during.ended_s < 1.1
-    assert report.affinity["changes"] == 1  # the router re-issued the cookie at the switch
+    assert len(cookie_moves(report.affinity)) == 1  # the router re-issued the cookie at the switch
     assert lo <= report.affinity["change_list"][0]["at_s"] <= hi
     assert report.exit_code == EXIT_OK
 
@@ -90,7 +91,7 @@ def test_affinity_changes_are_counted_for_every_switch():
         cmd = python_command(f"import time, urllib.request as u; {flips}")
         report = run_verify(build_options(url=router.url(), rate="40", during=cmd, tail="0.4s"))
     assert report.failed == 0
-    assert report.affinity["changes"] == 3
+    assert len(cookie_moves(report.affinity)) == 3
     assert report.affinity["requests_without_cookie_after_assignment"] == 0
 
 
