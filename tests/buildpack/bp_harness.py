@@ -8,6 +8,7 @@ exit status. Dyno boot is simulated as the dyno manager does it: config vars in 
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import os
@@ -16,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,6 +84,25 @@ def capture(
         stdin=subprocess.DEVNULL,
     )
     return Captured(proc.stdout, proc.stderr, proc.returncode, time.monotonic() - start)
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
+    """A directory BUILD fills once per test session, shared by every xdist worker (the
+    pytest-xdist recipe: a lock in the session's common temp dir), for expensive things tests only
+    read: a compiled app, a trained slug. Without xdist, once per session as well."""
+    root = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        root = root.parent  # pytest-of-<user>/pytest-<n>/: this session's, common to its workers
+    target = root / f"shared-{name}"
+    done = root / f"shared-{name}.done"
+    with (root / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            build(target)
+            done.touch()
+    return target
 
 
 def private_copy(slug: Path, target: Path) -> Path:
@@ -236,6 +257,24 @@ def boot_script(command: str) -> str:
     return 'for f in .profile.d/*.sh; do if [ -r "$f" ]; then . "$f"; fi; done; unset f; ' + command
 
 
+#: A dyno command that prints the JAVA_TOOL_OPTIONS .profile.d left it.
+PRINT_JAVA_TOOL_OPTIONS = 'printf "%s" "${JAVA_TOOL_OPTIONS:-}"'
+
+
+def dyno_boot(
+    slug: Path, command: str, env: dict[str, str], timeout: float = 20
+) -> subprocess.CompletedProcess[str]:
+    """One dyno boot to its end in real bash (boot_script), output captured."""
+    return subprocess.run(
+        ["bash", "-c", boot_script(command)],
+        cwd=slug,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def dyno_env(
     slug: Path, dyno: str, port: int | None = None, path: str = STACK_PATH, **config: str
 ) -> dict[str, str]:
@@ -244,6 +283,16 @@ def dyno_env(
         env["PORT"] = str(port)
     env.update(config)
     return env
+
+
+def java_tool_options(
+    slug: Path, dyno: str = "web.1", port: int | None = None, path: str = STACK_PATH, **config: str
+) -> str:
+    """JAVA_TOOL_OPTIONS after a dyno's boot shell sourced .profile.d (real bash)."""
+    env = dyno_env(slug, dyno, port, path, **config)
+    result = dyno_boot(slug, PRINT_JAVA_TOOL_OPTIONS, env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
 
 
 def free_port() -> int:

@@ -12,6 +12,7 @@ from bp_harness import (
     FIXTURES,
     VECTORS,
     Build,
+    built_once,
     clear_sandbox,
     private_copy,
     sandbox_http,
@@ -24,11 +25,12 @@ def warm_app(tmp_path_factory) -> Path:
     """WarmApp.class compiled once per session with javac: a real JVM web app for boot tests."""
     if not shutil.which("javac"):
         pytest.fail("javac is needed (Java 17+); .ci/run installs it")
-    out = tmp_path_factory.mktemp("warm-app")
-    subprocess.run(
-        ["javac", "-d", str(out), str(FIXTURES / "jvm-web-app" / "WarmApp.java")], check=True
-    )
-    return out
+
+    def javac(out: Path) -> None:
+        source = FIXTURES / "jvm-web-app" / "WarmApp.java"
+        subprocess.run(["javac", "-d", str(out), str(source)], check=True)
+
+    return built_once(tmp_path_factory, "warm-app", javac)
 
 
 @pytest.fixture(scope="session")

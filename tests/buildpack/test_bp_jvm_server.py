@@ -7,11 +7,19 @@ properties."""
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-from bp_harness import APPS, Build, boot_script, capture, dyno_env, scrubbed_env, strip_ansi
+from bp_harness import (
+    APPS,
+    Build,
+    capture,
+    dyno_boot,
+    dyno_env,
+    java_tool_options,
+    scrubbed_env,
+    strip_ansi,
+)
 
 TOMCAT_FLAGS = [
     "-Dserver.tomcat.keep-alive-timeout=95s",
@@ -33,18 +41,7 @@ def findings(build: Build) -> list[list[str]]:
 
 
 def boot_env(slug: Path, dyno: str = "web.1", **config: str) -> str:
-    """JAVA_TOOL_OPTIONS after a dyno's boot shell sourced .profile.d (real bash)."""
-    env = dyno_env(slug, dyno, 5000, ZDD_WARMUP="off", **config)
-    result = subprocess.run(
-        ["bash", "-c", boot_script('printf "%s" "${JAVA_TOOL_OPTIONS:-}"')],
-        cwd=slug,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=20,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return java_tool_options(slug, dyno, 5000, ZDD_WARMUP="off", **config)
 
 
 def test_spring_boot_tomcat_gets_the_three_defaults_and_the_build_says_how_to_opt_out(tmp_path):
@@ -177,14 +174,7 @@ def test_a_real_jvm_on_a_web_dyno_sees_the_properties(spring_slug):
     if not shutil.which("java"):
         pytest.fail("java is needed (Java 17+); .ci/run installs it")
     env = dyno_env(spring_slug, "web.1", 5000, ZDD_WARMUP="off")
-    result = subprocess.run(
-        ["bash", "-c", boot_script("exec java -XshowSettings:properties -version")],
-        cwd=spring_slug,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = dyno_boot(spring_slug, "exec java -XshowSettings:properties -version", env, 60)
     assert result.returncode == 0, result.stderr
     assert "server.tomcat.keep-alive-timeout = 95s" in result.stderr
     assert "server.shutdown = graceful" in result.stderr

@@ -20,6 +20,7 @@ from bp_harness import (
     boot_script,
     dyno_env,
     free_port,
+    java_tool_options,
     pids_mentioning,
     pids_with_env,
     wait_for,
@@ -148,13 +149,7 @@ def jto(slug: Path, jdk_release: str | None = None, path: str = STACK_PATH, **co
     if jdk_release is not None:
         (slug / ".jdk").mkdir(exist_ok=True)
         (slug / ".jdk" / "release").write_text(jdk_release)
-    env = dyno_env(slug, "web.1", None, path=path, **config)
-    script = boot_script('printf "%s" "${JAVA_TOOL_OPTIONS:-}"')
-    result = subprocess.run(
-        ["bash", "-c", script], cwd=slug, env=env, capture_output=True, text=True, timeout=20
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
+    return java_tool_options(slug, "web.1", None, path, **config)
 
 
 def test_no_jvm_flag_is_added_by_default(fresh_slug):

@@ -15,7 +15,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from bp_harness import BUILDPACK, boot_script, fault, free_port, pids_mentioning, wait_for
+from bp_harness import (
+    BUILDPACK,
+    boot_script,
+    dyno_boot,
+    fault,
+    free_port,
+    pids_mentioning,
+    wait_for,
+)
 
 DATA = Path(__file__).resolve().parent / "data" / "heroku-24-run-programs.txt"
 RUNTIME_SCRIPTS = [
@@ -101,14 +109,7 @@ def test_release_check_on_every_path_uses_only_run_image_programs(
     outputs = []
     for extra in cases:
         env = restricted_env(path, log, **base, **extra)
-        proc = subprocess.run(
-            ["bash", "-c", boot_script(".zdd/bin/release-check")],
-            cwd=fresh_slug,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        proc = dyno_boot(fresh_slug, ".zdd/bin/release-check", env, 30)
         outputs.append(proc.stdout)
         assert "internal error" not in proc.stdout
     assert not log.exists(), log.read_text()
@@ -157,14 +158,7 @@ def test_other_dyno_boots_use_only_run_image_programs(fresh_slug, run_image_path
     env = restricted_env(
         path, log, HOME=str(fresh_slug), DYNO=dyno, PORT="5000", ZDD_JVM_PRESET="cds"
     )
-    proc = subprocess.run(
-        ["bash", "-c", boot_script("true")],
-        cwd=fresh_slug,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
+    proc = dyno_boot(fresh_slug, "true", env, 10)
     assert proc.returncode == 0
     assert not log.exists()
 
