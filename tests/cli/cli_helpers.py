@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,3 +62,39 @@ class Recorder:
 
     def note(self, text: str) -> None:
         self.lines.append(text)
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.out)
+
+
+def run_in_process(args: list[str], env: dict[str, str], cwd: Path = REPO, stdin=None) -> Run:
+    """The `zdd` Program on argv `args`, in this process, under `env` in `cwd`; stdin is not a
+    terminal unless `stdin` is one (a pty's end, opened as a file)."""
+    from zdd.main import make_program
+
+    out, err = io.StringIO(), io.StringIO()
+    saved_env, saved_stdin, saved_cwd = dict(os.environ), sys.stdin, os.getcwd()
+    os.environ.clear()
+    os.environ.update(env)
+    sys.stdin = io.StringIO("") if stdin is None else stdin
+    os.chdir(cwd)
+    code = 0
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            make_program().run(["zdd", *args])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.stdin = saved_stdin
+    return Run(code, out.getvalue(), err.getvalue())

@@ -5,31 +5,15 @@ the console script runs, a real loopback socket to the sandbox), as a real subpr
 
 from __future__ import annotations
 
-import io
-import json
 import os
 import subprocess
-import sys
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from cli_helpers import BIN, REPO
+from cli_helpers import BIN, REPO, Run, run_in_process
 
 from zdd.sandbox import Platform, SandboxClock, SandboxServer
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    @property
-    def json(self) -> dict:
-        return json.loads(self.out)
 
 
 class Env:
@@ -69,9 +53,10 @@ class Env:
         timeout=60,
         cwd=REPO,
         extra_env: dict[str, str] | None = None,
+        stdin=None,
     ) -> Run:
         """`zdd ARGS` in this process (or spawned; or `invoke zdd ARGS` from the repo, whose
-        tasks.py adds the collection)."""
+        tasks.py adds the collection); `stdin`: see run_in_process."""
         env = {**self.environ(token), **(extra_env or {})}
         if (
             args
@@ -80,10 +65,8 @@ class Env:
         ):
             args = (*args, "--buildpack", self.companion)
         if not (invoke or spawn):
-            return run_in_process(list(args), env, cwd)
+            return run_in_process(list(args), env, cwd, stdin)
         argv = [str(BIN / "invoke"), "zdd"] if invoke else [str(BIN / "zdd")]
-        if invoke and args and args[0].startswith("--list"):
-            argv = [str(BIN / "invoke")]
         if invoke and args and args[0] in ("setup", "check", "undo"):
             argv = [str(BIN / "invoke"), f"zdd.{args[0]}"]
             args = args[1:]
@@ -150,31 +133,6 @@ class Env:
             ],
             "config_vars": self.api(f"/apps/{app}/config-vars"),
         }
-
-
-def run_in_process(args: list[str], env: dict[str, str], cwd: Path = REPO) -> Run:
-    """The `zdd` Program on argv `args`, in this process, under `env` in `cwd`, stdin not a
-    terminal."""
-    from zdd.main import make_program
-
-    out, err = io.StringIO(), io.StringIO()
-    saved_env, saved_stdin, saved_cwd = dict(os.environ), sys.stdin, os.getcwd()
-    os.environ.clear()
-    os.environ.update(env)
-    sys.stdin = io.StringIO("")
-    os.chdir(cwd)
-    code = 0
-    try:
-        with redirect_stdout(out), redirect_stderr(err):
-            make_program().run(["zdd", *args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        os.chdir(saved_cwd)
-        os.environ.clear()
-        os.environ.update(saved_env)
-        sys.stdin = saved_stdin
-    return Run(code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture

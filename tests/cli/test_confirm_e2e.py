@@ -1,4 +1,7 @@
-"""On a terminal, setup asks before changing anything; only "y" applies."""
+"""On a terminal, setup asks before changing anything; only "y" applies.
+
+The prompt reads a real pty (zdd in process, its stdin the pty's end); the Ctrl-C test
+(test_flags_e2e) runs the console script on one."""
 
 import os
 import pty
@@ -9,27 +12,20 @@ from cli_helpers import BIN, vector_app
 
 
 def run_with_tty(env, answer: str):
+    """`zdd setup` in process with a real terminal on stdin, `answer` already typed."""
     master, slave = pty.openpty()
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
-    base.update(HEROKU_HOST=env.url, HEROKU_API_KEY=env.token, XDG_STATE_HOME=str(env.state_home))
     os.write(master, answer.encode())
     try:
-        return subprocess.run(
-            [
-                str(BIN / "zdd"),
+        with os.fdopen(slave, "r", closefd=False) as terminal:
+            return env.run(
                 "setup",
                 "--app",
                 "java-gh",
                 "--no-release-check",
                 "-b",
                 env.companion,
-            ],
-            env=base,
-            stdin=slave,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+                stdin=terminal,
+            )
     finally:
         os.close(slave)
         os.close(master)
@@ -38,10 +34,10 @@ def run_with_tty(env, answer: str):
 def test_declining_changes_nothing_and_yes_applies(sandbox_for):
     env = sandbox_for(vector_app("java-github-url-single-web"))
     declined = run_with_tty(env, "n\n")
-    assert declined.returncode == 1 and "changes to java-gh? [y/N]" in declined.stderr
-    assert "Nothing was changed." in declined.stdout and env.writes() == []
+    assert declined.code == 1 and "changes to java-gh? [y/N]" in declined.err, declined
+    assert "Nothing was changed." in declined.out and env.writes() == []
     accepted = run_with_tty(env, "y\n")
-    assert accepted.returncode == 0, accepted
+    assert accepted.code == 0, accepted
     assert {w["path"] for w in env.writes()} == {
         "/apps/java-gh/formation",
         "/apps/java-gh/buildpack-installations",
@@ -73,28 +69,30 @@ def start_with_tty(env, *args):
     return proc, master
 
 
-def answer(proc, master, text: str):
-    os.write(master, text.encode())
-    try:
-        out, err = proc.communicate(timeout=60)
-    finally:
-        os.close(master)
-    return proc.returncode, out.decode(), err.decode()
-
-
 def test_a_scale_up_while_the_prompt_waits_stops_the_stale_plan(sandbox_for):
+    """The flow in process; its prompt scales the app up before it answers yes."""
+    from zdd.flows.codes import ExitCode
+    from zdd.flows.setup import SetupRequest, run_setup
+    from zdd.plan import PlanOptions
+
     app = dict(
         vector_app("node-standard-no-preboot"),
         formation=[{"type": "web", "quantity": 1, "size": "Standard-1X"}],
     )
     env = sandbox_for(app)
     name = app["name"]
-    proc, master = start_with_tty(env, "setup", "--app", name, "--min-web", "3")
-    env.platform.formation_batch_update(name, [{"type": "web", "quantity": 6}])  # meanwhile
-    code, out, err = answer(proc, master, "y\n")
-    assert code == 1, (out, err)
-    assert "changed while zdd was asking" in out and "Nothing was changed" in out
-    assert "formation: planned 'scale web: 1 -> 3 dynos'" in out
+
+    class ScaledMeanwhile:
+        def confirm(self, question: str) -> bool:
+            env.platform.formation_batch_update(name, [{"type": "web", "quantity": 6}])
+            return True
+
+    request = SetupRequest(name, PlanOptions(min_web=3))
+    report = run_setup(request, env.deps(prompt=ScaledMeanwhile()))
+    assert report.exit_code == ExitCode.NOT_DONE, report.message
+    assert "changed while zdd was asking" in report.message
+    assert "Nothing was changed" in report.message
+    assert "formation: planned 'scale web: 1 -> 3 dynos'" in report.message
     assert env.app_state(name)["formation"] == [("web", 6, "Standard-1X")]
     assert env.writes() == []
     assert not list(env.state_home.rglob("*.json"))  # no snapshot for a run that changed nothing

@@ -1,17 +1,25 @@
-"""Colour only on a terminal and never with NO_COLOR; progress on stderr; stdout JSON is clean."""
+"""Colour only on a terminal and never with NO_COLOR; progress on stderr; stdout JSON is clean.
+
+In process (the same Program, its stdout and stderr captured apart) except one run into a real
+pipe: rich decides colour and width from the stream and the environment, both as in a shell."""
 
 import json
 import os
 import subprocess
 
-from cli_helpers import BIN, vector_app
+from cli_helpers import BIN, run_in_process, vector_app
 
 
-def run(env, *args, **extra):
+def run(env, *args, spawn=False, **extra):
+    """`zdd ARGS` against `env`'s sandbox, with neither NO_COLOR nor FORCE_COLOR unless given;
+    returns (returncode, stdout, stderr)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))}
     base.pop("NO_COLOR", None)
     base.pop("FORCE_COLOR", None)
     base.update({"HEROKU_HOST": env.url, "HEROKU_API_KEY": env.token, **extra})
+    if not spawn:
+        ran = run_in_process(list(args), base)
+        return subprocess.CompletedProcess(args, ran.code, ran.out, ran.err)
     return subprocess.run(
         [str(BIN / "zdd"), *args], env=base, capture_output=True, text=True, timeout=60
     )
@@ -19,7 +27,7 @@ def run(env, *args, **extra):
 
 def test_colour_follows_the_terminal_and_no_color(sandbox_for):
     env = sandbox_for(vector_app("fresh-java-basic"))
-    piped = run(env, "check", "--app", "java-basic")
+    piped = run(env, "check", "--app", "java-basic", spawn=True)  # the console script, a pipe
     assert piped.returncode == 1 and "\x1b[" not in piped.stdout
     forced = run(env, "check", "--app", "java-basic", FORCE_COLOR="1")
     assert "\x1b[" in forced.stdout  # as on a terminal
@@ -46,10 +54,10 @@ def test_no_token_is_a_clear_usage_error(sandbox_for):
 def test_a_command_line_invoke_cannot_parse_is_a_usage_error():
     """Exit 2, not Invoke's 1 (which zdd uses for failed checks and failed verify requests)."""
     for argv in (["verify", "--bogus"], ["setup", "--app"], ["nosuch"]):
-        proc = subprocess.run([str(BIN / "zdd"), *argv], capture_output=True, text=True, timeout=60)
-        assert proc.returncode == 2, (argv, proc.stderr)
-        assert "--help" in proc.stderr or "needs a value" in proc.stderr, proc.stderr
-        assert "Traceback" not in proc.stderr
+        proc = run_in_process(argv, dict(os.environ))
+        assert proc.code == 2, (argv, proc.err)
+        assert "--help" in proc.err or "needs a value" in proc.err, proc.err
+        assert "Traceback" not in proc.err
 
 
 def test_text_wraps_to_the_terminal_under_heroku_style_headers(sandbox_for):

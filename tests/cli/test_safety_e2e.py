@@ -278,16 +278,11 @@ def test_a_run_that_changed_nothing_keeps_no_snapshot(sandbox_for):
 
 
 def test_json_is_j_in_every_command_and_java_has_no_short_flag():
-    import subprocess
+    import os
 
-    from cli_helpers import BIN
+    from cli_helpers import run_in_process
 
-    for command in ("setup", "check", "undo"):
-        help_ = subprocess.run(
-            [str(BIN / "zdd"), command, "--help"], capture_output=True, text=True
-        ).stdout
-        assert "-j, --json" in help_, command
-    setup_help = subprocess.run(
-        [str(BIN / "zdd"), "setup", "--help"], capture_output=True, text=True
-    ).stdout
-    assert "  --java " in setup_help and "  --no-java " in setup_help
+    helps = {c: run_in_process([c, "--help"], dict(os.environ)) for c in ("setup", "check", "undo")}
+    for command, help_ in helps.items():
+        assert help_.code == 0 and "-j, --json" in help_.out, command
+    assert "  --java " in helps["setup"].out and "  --no-java " in helps["setup"].out

@@ -1,4 +1,4 @@
-"""`invoke zdd` and `zdd setup` as subprocesses against a sandbox on loopback."""
+"""`zdd setup` against a sandbox on loopback: in process, `invoke zdd` once as a subprocess."""
 
 from cli_helpers import Recorder, SandboxTime, vector_app
 
@@ -81,7 +81,7 @@ def test_three_buildpacks_keep_their_order(sandbox_for):
 
 def test_fully_configured_app_makes_zero_writes(sandbox_for):
     env = sandbox_for(vector_app("configured-java"))
-    run = env.run("--app", "java-done", "--yes", invoke=True)
+    run = env.run("setup", "--app", "java-done", "--yes")
     assert run.code == 0, run
     assert "Everything is in place" in run.out
     assert env.writes() == []
@@ -213,12 +213,12 @@ def test_without_yes_and_without_a_terminal_nothing_changes(sandbox_for):
 
 
 def test_setup_help_prints_help():
-    import subprocess
+    import os
 
-    from cli_helpers import BIN
+    from cli_helpers import run_in_process
 
-    out = subprocess.run([str(BIN / "zdd"), "setup", "--help"], capture_output=True, text=True)
-    assert out.returncode == 0 and "--size" in out.stdout and "--[no-]affinity" in out.stdout
+    out = run_in_process(["setup", "--help"], dict(os.environ))
+    assert out.code == 0 and "--size" in out.out and "--[no-]affinity" in out.out
 
 
 def test_an_existing_token_is_kept_and_only_zdd_app_is_added(sandbox_for):

@@ -31,7 +31,7 @@ def test_undo_after_setup_restores_the_exact_prior_state(sandbox_for):
     assert env.app_state("java-basic")["formation"] == [("web", 2, STD), ("worker", 1, STD)]
     assert "Monthly cost of the dynos after this: $75/month" in partial.out
 
-    full = env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes", invoke=True)
+    full = env.run("undo", "--app", "java-basic", "--yes", "--restore-sizes")
     assert full.code == 0, full
     assert env.app_state("java-basic") == before
     assert set(env.platform.authorizations) == tokens_before  # our token is revoked
@@ -58,7 +58,7 @@ def test_check_exit_codes_and_json_for_several_apps(sandbox_for):
     jsonschema.validate(both.json, schemas.CHECK)
     assert both.json["summary"] == {"apps": 2, "ready": 1, "not_ready": 1, "errors": 0}
     assert env.writes() == []
-    unknown = env.run("check", "--app", "java-done", "--app", "ghost", "--json", invoke=True)
+    unknown = env.run("check", "--app", "java-done", "--app", "ghost", "--json")
     assert unknown.code == 2
     assert [a["error"] and a["error"]["type"] for a in unknown.json["apps"]] == [None, "NotFound"]
 

@@ -1,6 +1,9 @@
 """The README's line for a user's own tasks.py gives `invoke zdd` next to their tasks."""
 
-from cli_helpers import vector_app
+import runpy
+import subprocess
+
+from cli_helpers import BIN, vector_app
 
 USER_TASKS = '''from invoke import task
 
@@ -15,21 +18,29 @@ from zdd.tasks import with_zdd; ns = with_zdd(globals())  # noqa: E402
 
 
 def test_invoke_zdd_from_a_users_tasks_py(sandbox_for, tmp_path):
+    """One real `invoke` run: the user's own task, then `invoke zdd` (setup), from their tasks.py;
+    the collection it loads lists both (read in process, as `invoke --list` reads it)."""
     repo = tmp_path / "user-app"
     repo.mkdir()
     (repo / "tasks.py").write_text(USER_TASKS)
+    ns = runpy.run_path(str(repo / "tasks.py"))["ns"]
+    assert {"deploy", "zdd.setup", "zdd.check", "zdd.undo"} <= set(ns.task_names)
+    assert ns.collections["zdd"].default == "setup"
     env = sandbox_for(vector_app("configured-java"))
-    listed = env.run("--list", invoke=True, cwd=repo)
-    assert listed.code == 0, listed
-    assert "deploy" in listed.out and "zdd.setup (zdd)" in listed.out and "zdd.check" in listed.out
-    run = env.run("--app", "java-done", "--yes", invoke=True, cwd=repo)
-    assert run.code == 0, run
-    assert "Everything is in place on java-done" in run.out
+    run = subprocess.run(
+        [str(BIN / "invoke"), "deploy", "zdd", "--app", "java-done", "--yes", "-b", env.companion],
+        cwd=repo,
+        env=env.environ(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run
+    assert "Everything is in place on java-done" in run.stdout
 
 
 def test_the_app_comes_from_the_repos_heroku_remote(sandbox_for, tmp_path):
-    import subprocess
-
     repo = tmp_path / "checkout"
     repo.mkdir()
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
