@@ -8,7 +8,7 @@ import pty
 import subprocess
 
 import pytest
-from cli_helpers import BIN, vector_app
+from cli_helpers import BIN, short_preboot, vector_app
 
 
 def run_with_tty(env, answer: str):
@@ -100,10 +100,13 @@ def test_a_scale_up_while_the_prompt_waits_stops_the_stale_plan(sandbox_for):
 
 @pytest.fixture
 def platform():
-    """The demo app on a stopped sandbox clock (the test steps past preboot windows)."""
+    """The demo app on a stopped sandbox clock (the test steps past preboot windows), with a 1 s
+    preboot window (short_preboot)."""
     from zdd.sandbox import ManualClock, Platform
+    from zdd.sandbox.seed import DEMO_SEED
 
-    return Platform.demo(clock=ManualClock())
+    seed = {**DEMO_SEED, "apps": [short_preboot(app) for app in DEMO_SEED["apps"]]}
+    return Platform.from_seed(seed, clock=ManualClock())
 
 
 @pytest.mark.parametrize("command", ["setup", "undo"])
@@ -151,7 +154,7 @@ def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
     if command == "undo":
         sandbox_env.platform.clock.advance(600)  # setup's release: its preboot window is over
         # Undo's own config release (made while preboot is still on) opens a window its formation
-        # change waits out: on a 1000x sandbox clock that is a fraction of a second.
+        # change must not overlap: on a 1000x sandbox clock a 1 s window is a millisecond.
         from zdd.sandbox import SandboxClock
 
         platform = sandbox_env.platform
