@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.rehearse.support import DYNO_ENV
 from zdd.runtime.router import Router, RoutingTable
 from zdd.runtime.timing import Timing
 
@@ -55,6 +56,7 @@ def start(python_app: Path, marker: str, *extra: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[2],
+        env=DYNO_ENV,
     )  # fmt: skip
 
 
@@ -96,12 +98,13 @@ def test_signal_to_zdd_stops_every_dyno_and_reports(python_app, sig, reason):
 def test_a_finished_rehearsal_leaves_no_process(python_app):
     marker = uuid.uuid4().hex
     proc = subprocess.run(
-        [*ZDD, "rehearse", "--dir", str(python_app), "--scale", "0.05", "--switch-delay", "1s",
-         "--warmup", "0.5s", "--tail", "0.5s", "--env", f"REHEARSE_MARK={marker}",
-         "--env", "FAULT_SIGTERM=ignore"],
+        [*ZDD, "rehearse", "--dir", str(python_app), "--scale", "0.05", "--switch-delay", "0.5s",
+         "--warmup", "0.5s", "--tail", "0.5s", "--grace", "0.5s",
+         "--env", f"REHEARSE_MARK={marker}", "--env", "FAULT_SIGTERM=ignore"],
         capture_output=True,
         timeout=120,
         cwd=Path(__file__).resolve().parents[2],
+        env=DYNO_ENV,
     )  # fmt: skip
     assert proc.returncode == 1, proc.stdout.decode() + proc.stderr.decode()
     assert b"shutdown.sigkill" in proc.stdout

@@ -1,5 +1,8 @@
 """`zdd rehearse` on the command line: usage errors are one line and exit 2; --help tells a Java
-user what to run in CI; --json is one document."""
+user what to run in CI; --json is one document.
+
+The usage errors and --help run the program in this process (the same Program the console script
+runs); an unknown flag and the --json rehearsal run the real script."""
 
 from __future__ import annotations
 
@@ -10,7 +13,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.rehearse.support import DYNO_ENV
+
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def zdd_here(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    """`zdd rehearse ARGS` in this process, from the repository: (exit code, stdout, stderr)."""
+    from zdd.main import make_program
+
+    monkeypatch.chdir(ROOT)
+    code = 0
+    try:
+        make_program().run(["zdd", "rehearse", *args])
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 def zdd(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -20,6 +39,7 @@ def zdd(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         text=True,
         timeout=timeout,
         cwd=ROOT,
+        env=DYNO_ENV,
     )
 
 
@@ -38,34 +58,33 @@ def zdd(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         (["--dir", "tests"], "no Procfile"),
     ],
 )
-def test_bad_values_exit_2_with_one_line(args, says):
-    proc = zdd(*args)
-    assert proc.returncode == 2
-    assert says in proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in proc.stderr
+def test_bad_values_exit_2_with_one_line(monkeypatch, capsys, args, says):
+    code, _, err = zdd_here(monkeypatch, capsys, *args)
+    assert code == 2
+    assert says in err
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
 
 
 def test_an_unknown_flag_is_a_usage_error():
     proc = zdd("--dir", "tests/apps/python", "--bogus")
     assert proc.returncode == 2 and "--bogus" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_help_tells_a_java_user_what_to_run_in_ci():
-    proc = subprocess.run(
-        [sys.executable, "-m", "zdd", "rehearse", "--help"], capture_output=True, text=True
-    )
-    assert proc.returncode == 0
+def test_help_tells_a_java_user_what_to_run_in_ci(monkeypatch, capsys):
+    code, out, _ = zdd_here(monkeypatch, capsys, "--help")
+    assert code == 0
     for words in ("mvn -q package", "zdd rehearse --dir .", "server.shutdown=graceful",
                   "--no-preboot", "--next", "keep-alive-timeout"):  # fmt: skip
-        assert words in proc.stdout
+        assert words in out
 
 
 @pytest.mark.slow
 def test_json_is_one_document_with_every_finding(tmp_path):
     picture = tmp_path / "r.png"
     proc = zdd(
-        "--dir", "tests/apps/python", "--scale", "0.05", "--switch-delay", "1s",
+        "--dir", "tests/apps/python", "--scale", "0.05", "--switch-delay", "0.5s",
         "--warmup", "0.5s", "--tail", "0.5s", "--json", "--picture", str(picture),
     )  # fmt: skip
     doc = json.loads(proc.stdout)

@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.rehearse.support import PYTHON_FIRST_PATH
 from zdd.runtime.sandbox_runner import LocalRunner
 from zdd.sandbox import Platform, SandboxClock
 
@@ -41,7 +42,9 @@ def environ(pid: int) -> bytes:
 
 def test_a_seeded_app_runs_real_dynos_and_a_release_replaces_them_with_preboot(python_app):
     clock = SandboxClock(factor=30)  # preboot window 180 s = 6 s real; a boot of ~1 s = 30 s
-    with LocalRunner({"local-app": python_app}, clock=clock) as runner:
+    with LocalRunner(
+        {"local-app": python_app}, clock=clock, env={"PATH": PYTHON_FIRST_PATH}
+    ) as runner:
         platform = Platform.from_seed(SEED, clock=clock, runner=runner)
 
         def states():
@@ -55,7 +58,8 @@ def test_a_seeded_app_runs_real_dynos_and_a_release_replaces_them_with_preboot(p
         platform.config_var_update("local-app", {"GREETING": "hello"})
         wait_for(lambda: len(runner.dynos) == 4)
         new = runner.dynos[2:]
-        assert all(b"GREETING=hello" in environ(d.process.pid) for d in new)
+        # read until each has exec'd its command (mid-exec, /proc/PID/environ may read empty)
+        wait_for(lambda: all(b"GREETING=hello" in environ(d.process.pid) for d in new), 10)
         assert all(d.process.alive() for d in first)  # preboot: the old ones still serve
         # the platform replays its lifecycle when asked (any API call): poll it as a client would
         wait_for(lambda: states() and all(d.process.exited_at for d in first), timeout=40)
