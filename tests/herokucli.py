@@ -145,6 +145,9 @@ class HerokuCLI:
             "IS_HEROKU_TEST_ENV": "true",
             "HEROKU_UPDATE_INSTRUCTIONS": "updates are disabled in zdd's tests",
             "HEROKU_DISABLE_AUTOUPDATE": "1",
+            # @oclif/plugin-warn-if-update-available's <CLI>_SKIP_NEW_VERSION_CHECK: without it
+            # each fresh cache dir spawns a detached `node get-version` that asks npm's registry
+            "HEROKU_SKIP_NEW_VERSION_CHECK": "true",
             "OCLIF_DISABLE_ENGINE_WARNING": "1",
             "HEROKU_NETRC_WRITE": "true",  # never the OS keychain
             "NO_PROXY": "127.0.0.1,localhost",
@@ -168,14 +171,28 @@ class HerokuCLI:
     def isolated(self) -> bool:
         return self.netns is not None
 
+    def command(self, *argv: str) -> list[str]:
+        """The command line of `heroku ARGV` (inside the namespace when there is one)."""
+        cmd = [str(HEROKU), *argv]
+        return self.netns.prefix() + cmd if self.netns is not None else cmd
+
+    def start(self, *argv: str, env: dict | None = None) -> subprocess.Popen:
+        """`heroku ARGV` started, not waited for: stdin closed, stdout and stderr piped (text).
+        The caller waits for it or stops it (nsenter execs the CLI: the pid is node's)."""
+        return subprocess.Popen(
+            self.command(*argv),
+            env={**self.env, **(env or {})},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
     def run(
         self, *argv: str, env: dict | None = None, timeout: float = 90, input: str | None = None
     ) -> CLIResult:
-        cmd = [str(HEROKU), *argv]
-        if self.netns is not None:
-            cmd = self.netns.prefix() + cmd
         proc = subprocess.run(
-            cmd,
+            self.command(*argv),
             env={**self.env, **(env or {})},
             capture_output=True,
             text=True,

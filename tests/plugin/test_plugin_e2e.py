@@ -18,6 +18,7 @@ import signal
 import subprocess
 import termios
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -96,17 +97,19 @@ class Twin:
         finally:
             print(f"heroku {' '.join(argv)}: {time.monotonic() - started:.1f}s")
 
+    def both(
+        self, heroku_argv: tuple[str, ...], zdd_argv: tuple[str, ...]
+    ) -> tuple[herokucli.CLIResult, herokucli.CLIResult]:
+        """`heroku ...` and plain `zdd ...` on the twin, side by side (two sandboxes, two
+        processes: nothing shared, and the one does not wait for the other's start-up)."""
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            direct = pool.submit(self.zdd, *zdd_argv)
+            return self.heroku(*heroku_argv), direct.result()
+
     def interrupt_verify(self, url: str) -> herokucli.CLIResult:
         """`heroku zdd:verify --url URL`, sent SIGTERM once the sandbox has seen its first probe."""
         argv = ("zdd:verify", "--url", url, "--duration", "2m", "--json")
-        cmd = [str(herokucli.HEROKU), *argv]
-        if self.cli.netns is not None:
-            cmd = self.cli.netns.prefix() + cmd
-        env = {**self.cli.env, **self.extra}
-        proc = subprocess.Popen(
-            cmd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
+        proc = self.cli.start(*argv, env=self.extra)
         try:
             path = urlsplit(url).path
             deadline = time.monotonic() + 60
@@ -245,29 +248,33 @@ def test_heroku_zdd_check_setup_undo_with_the_cli_login(tmp_path, built_plugin):
         server.platform.requests.clear()
 
         # check: read-only, so exit 1 (not ready) from both, and the same report.
-        via_cli = twin.heroku("zdd:check", "-a", APP, "--json")
-        direct = twin.zdd("check", "--app", APP, "--json")
+        via_cli, direct = twin.both(
+            ("zdd:check", "-a", APP, "--json"), ("check", "--app", APP, "--json")
+        )
         assert (via_cli.code, direct.code) == (1, 1), f"{via_cli}\n{direct}"
         assert same_document(via_cli, direct)
         assert CLI_TOKEN not in via_cli.out + via_cli.err
         assert "EEXIT" not in via_cli.err  # zdd's exit code, without an error line from the CLI
-        via_cli, direct = twin.heroku("zdd:check", "-a", APP), twin.zdd("check", "--app", APP)
+        via_cli, direct = twin.both(("zdd:check", "-a", APP), ("check", "--app", APP))
         assert (via_cli.code, via_cli.out) == (direct.code, direct.out), f"{via_cli}\n{direct}"
 
         # The sandbox saw zdd's reads made with the token the CLI holds (its netrc login).
         assert served_with(server) == {authorization_of(server, CLI_TOKEN)}
 
         # setup with consent: the same plan applied, the same exit code (0), the same app after.
-        via_cli = twin.heroku("zdd", "-a", APP, "--size", "Standard-1X", "--yes", "--json")
-        direct = twin.zdd("setup", "--app", APP, "--size", "Standard-1X", "--yes", "--json")
+        via_cli, direct = twin.both(
+            ("zdd", "-a", APP, "--size", "Standard-1X", "--yes", "--json"),
+            ("setup", "--app", APP, "--size", "Standard-1X", "--yes", "--json"),
+        )
         assert (via_cli.code, direct.code) == (0, 0), f"{via_cli}\n{direct}"
         assert same_document(via_cli, direct)
         assert CLI_TOKEN not in via_cli.out + via_cli.err
         assert app_state(twin.server) == app_state(twin.zdd_server) != initial
 
         # undo: without --restore-sizes the sizes step is blocked (needs consent): exit 1 on both.
-        via_cli = twin.heroku("zdd:undo", "-a", APP, "--yes", "--json")
-        direct = twin.zdd("undo", "--app", APP, "--yes", "--json")
+        via_cli, direct = twin.both(
+            ("zdd:undo", "-a", APP, "--yes", "--json"), ("undo", "--app", APP, "--yes", "--json")
+        )
         assert (via_cli.code, direct.code) == (1, 1), f"{via_cli}\n{direct}"
         assert same_document(via_cli, direct)
         assert app_state(twin.server) == app_state(twin.zdd_server)
@@ -275,8 +282,10 @@ def test_heroku_zdd_check_setup_undo_with_the_cli_login(tmp_path, built_plugin):
         assert served_with(server) == {authorization_of(server, CLI_TOKEN)}
 
         # ... and with it, back to the seed on both sides (exit 0).
-        via_cli = twin.heroku("zdd:undo", "-a", APP, "--yes", "--restore-sizes", "--json")
-        direct = twin.zdd("undo", "--app", APP, "--yes", "--restore-sizes", "--json")
+        via_cli, direct = twin.both(
+            ("zdd:undo", "-a", APP, "--yes", "--restore-sizes", "--json"),
+            ("undo", "--app", APP, "--yes", "--restore-sizes", "--json"),
+        )
         assert (via_cli.code, direct.code) == (0, 0), f"{via_cli}\n{direct}"
         assert same_document(via_cli, direct)
         assert app_state(twin.server) == app_state(twin.zdd_server) == initial

@@ -6,11 +6,12 @@ Each CLI start costs seconds (node), so each test runs one scenario of several c
 """
 
 import re
+import threading
 
 import pytest
 from herokucli import available, cli_sandbox  # tests/herokucli.py (tests/ is on sys.path)
 
-from zdd.sandbox import Platform, SandboxClock
+from zdd.sandbox import ManualClock, Platform, SandboxClock
 
 pytestmark = pytest.mark.skipif(
     not available(), reason="the Heroku CLI (tests/heroku-cli) or node is missing"
@@ -81,19 +82,44 @@ def test_reading_an_app_apps_info_labs_ps_releases(tmp_path):
         assert all(e["authorization"] for e in platform.request_log())
 
 
+def waits_for_dynos(cli, app: str, platform) -> str:
+    """`heroku ps:wait -a APP` up to its first poll of the dynos and what it then said; stopped
+    there (its next poll is 10 s away: --wait-interval has a minimum of 10)."""
+    platform.requests.clear()
+    proc = cli.start("ps:wait", "-a", app)
+    killer = threading.Timer(60, proc.kill)  # a CLI that never says it waits fails, not hangs
+    killer.start()
+    try:
+        said = ""
+        while "Waiting for every dyno" not in said and (line := proc.stderr.readline()):
+            said += line  # the CLI's spinner text with its status ("0 / 2")
+        polled = [e["path"] for e in platform.request_log() if e["method"] == "GET"]
+        assert f"/apps/{app}/dynos" in polled, polled
+        assert proc.poll() is None, said  # still waiting
+        return said
+    finally:
+        killer.cancel()
+        proc.terminate()
+        proc.communicate(timeout=30)
+
+
 def test_preboot_restart_scale_refused_then_wait_and_scale(tmp_path):
-    clock = SandboxClock()
+    clock = ManualClock()  # sandbox time moves only when the test steps it
     platform = Platform.from_seed(seed(boot_seconds=8), clock=clock)
     with cli_sandbox(platform, tmp_path) as (_server, cli):
         assert "Restarting all dynos on zdd-demo... done" in ok(
             cli.run("ps:restart", "-a", "zdd-demo")
         )
         ps = ok(cli.run("ps", "-a", "zdd-demo"))  # the new dynos only, as on Heroku
-        assert len(re.findall(r"^web\.\d: (starting|up) ", ps, re.M)) == 2, ps
+        assert len(re.findall(r"^web\.\d: starting ", ps, re.M)) == 2, ps
         refused = cli.run("ps:scale", "web=3", "-a", "zdd-demo")
         assert refused.code != 0 and PREBOOT_REFUSAL in refused.err, refused
         assert platform.formation_info("zdd-demo", "web")["quantity"] == 2
+        # while the dynos boot, ps:wait keeps waiting; once they are up it returns
+        assert "running v3... 0 / 2" in waits_for_dynos(cli, "zdd-demo", platform)
+        clock.advance(8)  # the boot
         waited = ok(cli.run("ps:wait", "-a", "zdd-demo", timeout=120))
+        assert "Waiting" not in waited, waited
         assert platform.dyno_info("zdd-demo", "web.1")["state"] == "up", waited
         clock.advance(300)  # past boot timeout (90 s, a JVM app) + 2 min
         scaled = ok(cli.run("ps:scale", "web=3", "-a", "zdd-demo"))
