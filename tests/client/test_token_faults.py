@@ -10,10 +10,7 @@ from __future__ import annotations
 import itertools
 import random
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-import httpx
 import pytest
 
 from zdd.apply import CHANGED, Applier
@@ -38,26 +35,14 @@ def server():
     s.stop()
 
 
-#: One CA bundle for every client here: httpx loads it for each new Client (~0.1 s, most of a
-#: setup's time on loopback), and these tests make 160 of them.
-TLS = httpx.create_ssl_context()
-
-
-@contextmanager
-def new_client(server) -> Iterator[HerokuClient]:
-    """A fresh client and connection pool per setup, as each `zdd setup` process has."""
-    with (
-        httpx.Client(verify=TLS, follow_redirects=False, trust_env=False) as http,
-        HerokuClient(
-            server.url,
-            server.platform.global_token,
-            http=http,
-            backoff_initial=0.001,
-            backoff_max=0.01,
-            backoff_jitter=0.0,
-        ) as client,
-    ):
-        yield client
+def new_client(server) -> HerokuClient:
+    return HerokuClient(
+        server.url,
+        server.platform.global_token,
+        backoff_initial=0.001,
+        backoff_max=0.01,
+        backoff_jitter=0.0,
+    )
 
 
 names = (f"tok-{i}" for i in itertools.count())
