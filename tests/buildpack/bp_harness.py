@@ -275,6 +275,41 @@ def dyno_boot(
     )
 
 
+class BackgroundDyno:
+    """One simulated dyno left running: bash sources .profile.d/*.sh, then execs COMMAND (same
+    pid); stdout and stderr go to LOG."""
+
+    def __init__(
+        self, slug: Path, env: dict[str, str], command: str, log: Path, pre: str = ""
+    ) -> None:
+        self.slug = slug
+        self.env = env
+        self.log = log
+        self._sink = log.open("w")
+        self.proc = subprocess.Popen(
+            ["bash", "-c", pre + boot_script(command)],
+            cwd=slug,
+            env=env,
+            stdout=self._sink,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def stop(self, grace: float = 5) -> None:
+        """SIGTERM, as the dyno manager stops a dyno; SIGKILL after GRACE seconds."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._sink.close()
+
+
 def dyno_env(
     slug: Path, dyno: str, port: int | None = None, path: str = STACK_PATH, **config: str
 ) -> dict[str, str]:

@@ -17,8 +17,8 @@ import pytest
 from bp_harness import (
     PRINT_JAVA_TOOL_OPTIONS,
     REPO,
+    BackgroundDyno,
     Build,
-    boot_script,
     built_once,
     capture,
     dyno_boot,
@@ -109,11 +109,11 @@ def trained(tmp_path_factory, app_jar) -> tuple[Path, str]:
     return root / "app", (root / "compile-output.txt").read_text()
 
 
-class WebDyno:
+class WebDyno(BackgroundDyno):
+    """A web dyno of the slug with its own JDK, the AOT preset on and no warm-up."""
+
     def __init__(self, slug: Path, **config: str) -> None:
         self.port = free_port()
-        self.slug = slug
-        self.log = slug / f"web-{self.port}.log"
         env = dyno_env(
             slug,
             "web.1",
@@ -122,18 +122,7 @@ class WebDyno:
             JAVA_HOME=str(slug / ".jdk"),
             **{"ZDD_WARMUP": "off", "ZDD_JVM_PRESET": "aot", **config},
         )
-        self._sink = self.log.open("w")
-        self.proc = subprocess.Popen(
-            ["bash", "-c", boot_script(f"exec {WEB}")],
-            cwd=slug,
-            env=env,
-            stdout=self._sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
-
-    def output(self) -> str:
-        return self.log.read_text()
+        super().__init__(slug, env, f"exec {WEB}", slug / f"web-{self.port}.log")
 
     def line(self, prefix: str, timeout: float = 60) -> str | None:
         def found():
@@ -141,15 +130,8 @@ class WebDyno:
 
         return wait_for(found, timeout, 0.1)
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._sink.close()
+    def stop(self, grace: float = 20) -> None:
+        super().stop(grace)
         assert wait_for(lambda: not pids_with_env("HOME", str(self.slug)), 5), "leftovers"
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from bp_harness import (
-    APPS,
     Build,
     capture,
     dyno_boot,
@@ -76,13 +75,9 @@ def test_settings_the_app_made_are_kept_and_too_short_ones_are_a_finding_with_th
 def test_one_property_set_in_application_properties_leaves_only_that_flag_out(
     tmp_path, line, flag_left_out
 ):
-    app = tmp_path / "fixture"
-    shutil.copytree(APPS / "spring-tomcat", app)
-    props = app / "src" / "main" / "resources" / "application.properties"
+    build = Build(tmp_path, "spring-tomcat")
+    props = build.build_dir / "src" / "main" / "resources" / "application.properties"
     props.write_text(props.read_text() + line + "\n")
-    build = Build(tmp_path / "b", None)
-    shutil.rmtree(build.build_dir)
-    shutil.copytree(app, build.build_dir)
     result = build.compile()
     flags = (build.build_dir / ".zdd" / "server-defaults").read_text().split()
     assert [f for f in TOMCAT_FLAGS if flag_left_out not in f] == flags
@@ -94,15 +89,11 @@ def test_one_property_set_in_application_properties_leaves_only_that_flag_out(
 
 
 def test_an_old_spring_boot_without_graceful_shutdown_is_a_finding(tmp_path):
-    app = tmp_path / "fixture"
-    shutil.copytree(APPS / "spring-tomcat", app)
-    pom = app / "pom.xml"
+    build = Build(tmp_path, "spring-tomcat")
+    pom = build.build_dir / "pom.xml"
     pom.write_text(
         pom.read_text().replace("<version>3.3.4</version>", "<version>2.2.13.RELEASE</version>")
     )
-    build = Build(tmp_path / "b", None)
-    shutil.rmtree(build.build_dir)
-    shutil.copytree(app, build.build_dir)
     err = strip_ansi(build.compile().stderr)
     assert "Spring Boot 2.2.13.RELEASE has no graceful shutdown (2.3+)" in err
     assert "Fix: upgrade to Spring Boot 2.3 or later" in err

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from bp_harness import (
     STACK_PATH,
+    BackgroundDyno,
     boot_script,
     dyno_env,
     free_port,
@@ -37,38 +37,16 @@ SUMMARY_ANY = re.compile(
 )
 
 
-class Dyno:
-    """One simulated dyno: bash sources .profile.d/*.sh, then execs `command` (same pid)."""
+class Dyno(BackgroundDyno):
+    """One simulated dyno of DYNO type (its log: <slug>/<dyno>.log)."""
 
     def __init__(
         self, slug: Path, dyno: str, command: str, port: int | None = None, pre: str = "", **config
     ):
-        self.slug = slug
-        self.log = slug / f"{dyno}.log"
-        self.env = dyno_env(slug, dyno, port, **config)
-        self.port = port
-        self._log = self.log.open("w")
-        self.proc = subprocess.Popen(
-            ["bash", "-c", pre + boot_script(command)],
-            cwd=slug,
-            env=self.env,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+        super().__init__(
+            slug, dyno_env(slug, dyno, port, **config), command, slug / f"{dyno}.log", pre
         )
-
-    def output(self) -> str:
-        return self.log.read_text()
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self._log.close()
+        self.port = port
 
     def warmups(self) -> list[int]:
         return pids_mentioning(f"{self.slug}/.zdd/lib/warmup.sh")

@@ -650,19 +650,25 @@ def test_a_worker_only_app_skips_what_only_web_traffic_needs(tmp_path, slug, bp_
     assert compiled.returncode == 0 and "failed" not in strip_ansi(compiled.stderr)
 
 
+def misplaced_companion(result, app: dict, where: str, to_index: int) -> str:
+    """The build's warnings, checked to say the companion comes WHERE heroku/java, with the fix
+    that moves it to TO_INDEX; the build still passes."""
+    warnings = strip_ansi(result.stderr)
+    failed = f"zdd: buildpack.companion failed: the zdd buildpack comes {where} heroku/java"
+    assert f" !     {failed}" in warnings
+    companion = next(b for b in app["buildpacks"] if "zdd" in b)
+    assert (
+        f" !     Fix: heroku buildpacks:remove {companion} --app {app['name']} && "
+        f"heroku buildpacks:add --index {to_index} {companion} --app {app['name']}"
+    ) in warnings
+    assert result.returncode == 0
+    return warnings
+
+
 def test_a_companion_after_the_jvm_buildpack_fails_at_build_time_with_the_fix(tmp_path, bp_sandbox):
     app = vector_app("java-companion-after-jvm")
     result = Build(tmp_path, "maven-procfile", creds(bp_sandbox, app["name"])).compile()
-    warnings = strip_ansi(result.stderr)
-    assert " !     zdd: buildpack.companion failed: the zdd buildpack comes after heroku/java" in (
-        warnings
-    )
-    companion = app["buildpacks"][1]
-    assert (
-        f" !     Fix: heroku buildpacks:remove {companion} --app {app['name']} && "
-        f"heroku buildpacks:add --index 1 {companion} --app {app['name']}"
-    ) in warnings
-    assert result.returncode == 0
+    misplaced_companion(result, app, "after", 1)
 
 
 def test_under_the_aot_preset_the_companion_belongs_after_the_jvm_buildpack_at_build_time(
@@ -687,17 +693,7 @@ def test_under_the_aot_preset_the_companion_belongs_after_the_jvm_buildpack_at_b
         "maven-procfile",
         {**creds(bp_sandbox, before["name"]), "ZDD_JVM_PRESET": "aot"},
     ).compile()
-    warnings = strip_ansi(result.stderr)
-    assert " !     zdd: buildpack.companion failed: the zdd buildpack comes before heroku/java" in (
-        warnings
-    )
-    assert "Procfile web: line" in warnings
-    companion = before["buildpacks"][0]
-    assert (
-        f" !     Fix: heroku buildpacks:remove {companion} --app {before['name']} && "
-        f"heroku buildpacks:add --index 2 {companion} --app {before['name']}"
-    ) in warnings
-    assert result.returncode == 0
+    assert "Procfile web: line" in misplaced_companion(result, before, "before", 2)
 
 
 def test_the_release_phase_reads_zdd_jvm_preset_from_the_environment(slug, bp_sandbox):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from bp_harness import (
     BUILDPACK,
-    boot_script,
+    BackgroundDyno,
     dyno_boot,
     fault,
     free_port,
@@ -134,20 +134,13 @@ def test_web_dyno_boot_and_warm_up_use_only_run_image_programs(
         ZDD_WARMUP_HEADERS="X-Zdd-Test: 1",
         APP_WORK="20",
     )
-    out = fresh_slug / "web.log"
-    with out.open("w") as sink:
-        proc = subprocess.Popen(
-            ["bash", "-c", boot_script(f"exec java -cp {warm_app} WarmApp")],
-            cwd=fresh_slug,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
+    web = BackgroundDyno(
+        fresh_slug, env, f"exec java -cp {warm_app} WarmApp", fresh_slug / "web.log"
+    )
     try:
-        assert wait_for(lambda: "zdd warm-up: 20 requests" in out.read_text(), 30), out.read_text()
+        assert wait_for(lambda: "zdd warm-up: 20 requests" in web.output(), 30), web.output()
     finally:
-        proc.terminate()
-        proc.wait(10)
+        web.stop(10)
     assert wait_for(lambda: not pids_mentioning(str(fresh_slug)), 3)
     assert not log.exists(), log.read_text()
 

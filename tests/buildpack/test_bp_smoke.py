@@ -29,6 +29,8 @@ SMOKE_APP = FIXTURES / "smoke-app" / "app.py"
 LINE = re.compile(r"^zdd: smoke\.boot (passed|failed|skipped): (.+)$")
 TOKEN = "HRKU-0f1e2d3c-secret-release-token-4b5a69788796"
 DATABASE_URL = "postgres://appuser:db-Passw0rd-7f3a@db.internal:5432/app"
+#: The smoke's grace (its request minimum, TERM-to-KILL and KILL margin) at 1 s, not 5 s.
+GRACE_1S = {"ZDD_SMOKE_GRACE_SECONDS": "1"}
 
 
 @pytest.fixture(scope="module")
@@ -164,13 +166,8 @@ def test_a_web_command_that_never_binds_is_bounded_by_the_boot_timeout(slug):
 
 def test_an_app_that_accepts_and_never_answers_is_bounded(slug):
     """The request gets what is left of ZDD_SMOKE_TIMEOUT, at least the grace (5 s; 1 s here)."""
-    result = release(
-        slug,
-        ZDD_SMOKE_PATH="/health",
-        SMOKE_APP_MODE="hang",
-        ZDD_SMOKE_TIMEOUT="2",
-        ZDD_SMOKE_GRACE_SECONDS="1",
-    )
+    config = {"SMOKE_APP_MODE": "hang", "ZDD_SMOKE_TIMEOUT": "2", **GRACE_1S}
+    result = release(slug, ZDD_SMOKE_PATH="/health", **config)
     status, message = smoke_line(result)
     assert status == "failed" and "got no answer within" in message
     assert result.seconds < 2 + 1 + 1 + 3  # boot and request, at least 1 s; TERM grace; margin
@@ -190,9 +187,7 @@ def test_a_body_without_the_expected_text_fails(slug):
 def test_the_whole_process_group_is_stopped_even_when_it_ignores_term(slug):
     """The app ignores SIGTERM and started a child that ignores it too: TERM to the group, the
     grace (5 s; 1 s here), then KILL to the group stops both."""
-    result = release(
-        slug, ZDD_SMOKE_PATH="/health", SMOKE_APP_MODE="stubborn", ZDD_SMOKE_GRACE_SECONDS="1"
-    )
+    result = release(slug, ZDD_SMOKE_PATH="/health", SMOKE_APP_MODE="stubborn", **GRACE_1S)
     assert smoke_line(result)[0] == "passed", result.output
     assert 1 <= result.seconds < 1 + 7
     assert_nothing_left(slug)
@@ -202,13 +197,8 @@ def test_the_web_command_is_bounded_even_if_the_smoke_itself_is_killed(slug):
     """SIGKILL the smoke script mid-boot (as `timeout --kill-after` would): the web command runs
     under its own `timeout -s KILL`, so it is gone within the boot time + 3 x the grace anyway
     (60 + 15 s by default; 3 + 3 s here)."""
-    env = release_env(
-        slug,
-        ZDD_SMOKE_PATH="/",
-        SMOKE_APP_MODE="slow",
-        ZDD_SMOKE_TIMEOUT="3",
-        ZDD_SMOKE_GRACE_SECONDS="1",
-    )
+    config = {"SMOKE_APP_MODE": "slow", "ZDD_SMOKE_TIMEOUT": "3", **GRACE_1S}
+    env = release_env(slug, ZDD_SMOKE_PATH="/", **config)
     started = time.monotonic()
     proc = subprocess.Popen(
         ["bash", str(slug / ".zdd" / "lib" / "smoke.sh"), "3"],
