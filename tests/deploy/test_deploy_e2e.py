@@ -213,13 +213,18 @@ def test_a_preboot_window_longer_than_the_switch_timeout_refuses_with_one_line(
         ({"max_failures": "-1"}, "--max-failures: expected a whole number"),
     ],
 )
-def test_bad_flags_exit_2_with_one_line(flags, says, tmp_path):
-    """Refused before any request: no sandbox needed (the API URL is a closed port)."""
+def test_bad_flags_exit_2_with_one_line(flags, says, tmp_path, monkeypatch, run_zdd):
+    """Refused before any request: no sandbox needed (the API URL is a closed port). In this
+    process (every other test here runs the real script)."""
     box = DeploySandbox.__new__(DeploySandbox)
     box.tmp, box.server = tmp_path, type("S", (), {"url": "http://127.0.0.1:9"})()
     box.platform = type("P", (), {"global_token": "not-a-real-token"})()
     args = box.deploy_args(**{"during": "true", **flags})
-    proc = subprocess.run(args, env=box.env(), capture_output=True, text=True, timeout=60)
+    assert args[1:4] == ["-m", "zdd", "deploy"]
+    monkeypatch.setenv("HEROKU_HOST", box.url)
+    monkeypatch.setenv("HEROKU_API_KEY", box.platform.global_token)
+    monkeypatch.setenv("NETRC", "/nonexistent")
+    proc = run_zdd(*args[3:])
     assert proc.returncode == 2
     assert says in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) <= 2  # the line, and where help is

@@ -1,20 +1,15 @@
 """`zdd undo` on the sandbox's lifecycle keeps a web dyno serving at every instant: removing
 ZDD_API_TOKEN/ZDD_APP makes a release that restarts every dyno, so it must happen while preboot is
-still on; preboot goes off last. The real `zdd` program over loopback, the router's own timeline."""
-
-import os
-import subprocess
-import sys
-from pathlib import Path
+still on; preboot goes off last. The zdd Program (in this process) over loopback, the router's own
+timeline."""
 
 from zdd.sandbox import Platform, SandboxClock, SandboxServer
 
-ZDD = str(Path(sys.executable).with_name("zdd"))
 FACTOR = 200  # a 3-minute preboot window takes about a second
 APP = "java-app"
 
 
-def test_undo_leaves_no_moment_without_a_serving_web_dyno(tmp_path):
+def test_undo_leaves_no_moment_without_a_serving_web_dyno(monkeypatch, run_zdd):
     seed = {
         "apps": [
             {
@@ -27,23 +22,12 @@ def test_undo_leaves_no_moment_without_a_serving_web_dyno(tmp_path):
     }
     platform = Platform.from_seed(seed, clock=SandboxClock(factor=FACTOR))
     server = SandboxServer(platform).start()
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("HEROKU_", "ZDD_"))},
-        "HEROKU_HOST": server.url,
-        "HEROKU_API_KEY": platform.global_token,
-        "XDG_STATE_HOME": str(tmp_path / "state"),
-        "HOME": str(tmp_path),
-        "NO_COLOR": "1",
-    }
+    monkeypatch.setenv("HEROKU_HOST", server.url)
+    monkeypatch.setenv("HEROKU_API_KEY", platform.global_token)
+    monkeypatch.setenv("NO_COLOR", "1")
 
-    def zdd(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [ZDD, *args, "--app", APP, "--yes", "--wait", "60"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+    def zdd(*args: str):
+        return run_zdd(*args, "--app", APP, "--yes", "--wait", "60")
 
     try:
         # the companion tarball the sandbox serves: setup fetches the URL it adds
