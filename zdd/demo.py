@@ -10,7 +10,7 @@ go to $XDG_CACHE_HOME/zdd/demo (~/.cache/zdd/demo), replaced by the next run.
 
 ZDD_DEMO_SPEED=N (1 to 2.5, default 1) runs the sandbox clock N times faster than its 30x and
 verify's probe N times as often (its rate stays within verify's cap of 50/s): the restart gap
-still spans about ten probes and the waits are N times shorter. The tests use it.
+still spans about ten probes and every wait is N times shorter. The tests use it.
 """
 
 from __future__ import annotations
@@ -105,10 +105,10 @@ class Pace:
         return sandbox_s / self.factor
 
     def tail(self, when: str) -> str:
-        """verify's --tail: past the restart gap, or the whole preboot window, and a bit more."""
-        if when == "before":
-            return f"{self.real_s(BOOT_S) + 1.5:g}s"
-        return f"{self.real_s(PREBOOT_WINDOW_S) + 2.0:g}s"
+        """verify's --tail: past the restart gap, or the whole preboot window, and a bit more
+        (45 s and 60 s of sandbox time: 2 s and 9 s in all at the default pace)."""
+        sandbox_s = BOOT_S + 45.0 if when == "before" else PREBOOT_WINDOW_S + 60.0
+        return f"{self.real_s(sandbox_s):g}s"
 
     def why(self, when: str) -> str:
         if when == "before":
