@@ -95,7 +95,7 @@ def waits_for_dynos(cli, app: str, platform) -> str:
             said += line  # the CLI's spinner text with its status ("0 / 2")
         polled = [e["path"] for e in platform.request_log() if e["method"] == "GET"]
         assert f"/apps/{app}/dynos" in polled, polled
-        assert proc.poll() is None, said  # still waiting
+        assert "Waiting for every dyno" in said and proc.poll() is None, said  # still waiting
         return said
     finally:
         killer.cancel()
