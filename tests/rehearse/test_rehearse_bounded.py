@@ -57,7 +57,14 @@ def start(python_app: Path, marker: str, *extra: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         cwd=Path(__file__).resolve().parents[2],
         env=DYNO_ENV,
+        preexec_fn=default_sigint,
     )  # fmt: skip
+
+
+def default_sigint() -> None:
+    """Ctrl-C as at a terminal: a test run started in the background (nohup, `cmd &` in a script)
+    ignores SIGINT, and an ignored SIGINT is inherited, so zdd would never see it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for_dynos(marker: str, proc: subprocess.Popen, count: int = 2) -> list[int]:
