@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -135,9 +137,8 @@ class Env:
         }
 
 
-@pytest.fixture
-def sandbox_for(tmp_path):
-    """Start a sandbox seeded with the given apps (seed format); stopped after the test."""
+@contextmanager
+def _sandboxes(state_home: Path) -> Iterator[Callable[..., Env]]:
     servers: list[SandboxServer] = []
     envs: list[Env] = []
 
@@ -150,11 +151,30 @@ def sandbox_for(tmp_path):
         platform = Platform.from_seed({"apps": list(apps), **seed}, clock=clock)
         server = SandboxServer(platform).start()
         servers.append(server)
-        envs.append(Env(server, tmp_path / "state"))
+        envs.append(Env(server, state_home))
         return envs[-1]
 
-    yield start
-    for s in servers:
-        s.stop()
-    for e in envs:
-        e.http.close()
+    try:
+        yield start
+    finally:
+        for s in servers:
+            s.stop()
+        for e in envs:
+            e.http.close()
+
+
+@pytest.fixture
+def sandbox_for(tmp_path):
+    """Start a sandbox seeded with the given apps (seed format); stopped after the test."""
+    with _sandboxes(tmp_path / "state") as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def module_sandbox_for(tmp_path_factory):
+    """sandbox_for, shared by a module's tests: only for tests that must change nothing (they
+    assert no writes and no snapshot) and clear the request log before they read it. A sandbox
+    start and stop is ~0.2 s, several times that on a busy machine; a module of parametrized
+    usage-error tests needs one, not one each."""
+    with _sandboxes(tmp_path_factory.mktemp("shared") / "state") as start:
+        yield start

@@ -36,12 +36,24 @@ BAD_VALUES = [
 ]
 
 
+@pytest.fixture(scope="module")
+def shared_java_gh(module_sandbox_for):
+    return module_sandbox_for(vector_app("java-github-url-single-web"))
+
+
+@pytest.fixture
+def java_gh(shared_java_gh):
+    """java-github-url-single-web on the module's sandbox, its request log cleared: the bad-value
+    tests send nothing (each asserts it), so they share one sandbox."""
+    shared_java_gh.clear_log()
+    return shared_java_gh
+
+
 @pytest.mark.parametrize(
     "argv,flag", BAD_VALUES, ids=lambda v: " ".join(v) if isinstance(v, list) else v
 )
-def test_a_bad_value_is_one_line_naming_the_flag(sandbox_for, argv, flag):
-    env = sandbox_for(vector_app("java-github-url-single-web"))
-    env.clear_log()
+def test_a_bad_value_is_one_line_naming_the_flag(java_gh, argv, flag):
+    env = java_gh
     run = env.run(*argv)
     assert run.code == 2, run
     assert "Traceback" not in run.err and flag in run.err.splitlines()[0], run.err
@@ -52,9 +64,8 @@ def test_a_bad_value_is_one_line_naming_the_flag(sandbox_for, argv, flag):
 @pytest.mark.parametrize(
     "argv,flag", BAD_VALUES, ids=lambda v: " ".join(v) if isinstance(v, list) else v
 )
-def test_a_bad_value_under_json_is_one_error_document(sandbox_for, argv, flag):
-    env = sandbox_for(vector_app("java-github-url-single-web"))
-    env.clear_log()
+def test_a_bad_value_under_json_is_one_error_document(java_gh, argv, flag):
+    env = java_gh
     run = env.run(*argv, "-j")
     assert run.code == 2, run
     doc = json.loads(run.out)

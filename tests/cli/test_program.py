@@ -30,9 +30,22 @@ INVOKE_CORE = [
 ]
 
 
+@pytest.fixture(scope="module")
+def shared_java_basic(module_sandbox_for):
+    return module_sandbox_for(vector_app("fresh-java-basic"))
+
+
+@pytest.fixture
+def java_basic(shared_java_basic):
+    """fresh-java-basic on the module's sandbox, its request log cleared: the usage-error tests
+    change nothing (each asserts it), so they share one sandbox."""
+    shared_java_basic.clear_log()
+    return shared_java_basic
+
+
 @pytest.mark.parametrize("argv", INVOKE_CORE, ids=" ".join)
-def test_invoke_core_flags_are_usage_errors_and_change_nothing(sandbox_for, argv):
-    env = sandbox_for(vector_app("fresh-java-basic"))
+def test_invoke_core_flags_are_usage_errors_and_change_nothing(java_basic, argv):
+    env = java_basic
     before = env.app_state("java-basic")
     run = env.run(*argv)
     assert run.code == 2, run
@@ -115,10 +128,10 @@ NO_VALUE = [
 @pytest.mark.parametrize(
     ("argv", "says"), NO_VALUE, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
 )
-def test_a_flag_without_its_value_or_unknown_is_one_line_exit_2(sandbox_for, argv, says):
+def test_a_flag_without_its_value_or_unknown_is_one_line_exit_2(java_basic, argv, says):
     """A value flag last on the line is not dropped (even when given before, or $HEROKU_APP is
     set); Invoke's own wording never shows; nothing is sent."""
-    env = sandbox_for(vector_app("fresh-java-basic"))
+    env = java_basic
     run = env.run(*argv, extra_env={"HEROKU_APP": "java-basic"})
     assert run.code == 2, run
     assert says in run.err and len(run.err.strip().splitlines()) == 1, run.err
