@@ -83,6 +83,16 @@ def test_after_the_cap_max_duration_still_stops_the_command_and_says_so():
     assert "stopped by zdd (--max-duration reached)" in render(report)
 
 
+@pytest.fixture
+def ctrl_c_as_on_a_terminal():
+    """SIGINT raises KeyboardInterrupt here and is the default in children, as for a user at a
+    terminal: under `pytest ... &` (a shell without job control) it is ignored from the start,
+    and a child inherits that (zdd would never see the Ctrl-C these tests send)."""
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, old)
+
+
 def _gone(pid: int, within_s: float = 5.0) -> bool:
     """True once `pid` has exited (or is a zombie nobody reaped yet)."""
     deadline = time.monotonic() + within_s
@@ -101,7 +111,9 @@ def _gone(pid: int, within_s: float = 5.0) -> bool:
     ("sig", "reason"),
     [(signal.SIGTERM, "terminated"), (signal.SIGHUP, "hangup"), (signal.SIGINT, "interrupted")],
 )
-def test_a_signal_to_zdd_stops_the_during_command_and_reports(tmp_path, sig, reason):
+def test_a_signal_to_zdd_stops_the_during_command_and_reports(
+    tmp_path, sig, reason, ctrl_c_as_on_a_terminal
+):
     pid_file = tmp_path / "child.pid"
     child = python_command(
         f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(60)"
@@ -135,7 +147,7 @@ def test_a_signal_to_zdd_stops_the_during_command_and_reports(tmp_path, sig, rea
     assert not list(tmp_path.glob("*.png"))  # no picture unless asked
 
 
-def test_ctrl_c_during_the_final_wait_still_gives_the_report():
+def test_ctrl_c_during_the_final_wait_still_gives_the_report(ctrl_c_as_on_a_terminal):
     timers: list[threading.Timer] = []
     starts: list[float] = []
 
