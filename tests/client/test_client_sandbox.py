@@ -234,7 +234,7 @@ def test_persistent_5xx_gives_up_with_request_id(client, sandbox):
 
 
 def test_read_timeout_is_retried(sandbox, clock):
-    sandbox.platform.faults.add("latency", route=f"GET /apps/{APP}", count=1, seconds=1.0)
+    sandbox.platform.faults.add("latency", route=f"GET /apps/{APP}", count=1, seconds=0.7)
     with HerokuClient(
         sandbox.url, sandbox.platform.global_token, sleep=clock.sleep, clock=clock, timeout=0.3
     ) as c:

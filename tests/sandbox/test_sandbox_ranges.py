@@ -34,8 +34,16 @@ def test_walking_next_range_visits_everything_once_in_order(versions, size, orde
     assert all(s == 206 for s in statuses[:-1]) and statuses[-1] == 200
 
 
+#: App-like names, [a-z][a-z0-9-]{2,8} (built from parts: st.from_regex draws them ~2x slower)
+NAMES = st.builds(
+    str.__add__,
+    st.sampled_from("abcdefghijklmnopqrstuvwxyz"),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=2, max_size=8),
+)
+
+
 @given(
-    names=st.sets(st.from_regex(r"[a-z][a-z0-9-]{2,8}", fullmatch=True), min_size=1, max_size=60),
+    names=st.sets(NAMES, min_size=1, max_size=60),
     size=st.integers(min_value=1, max_value=25),
 )
 def test_string_fields_page_too(names, size):
