@@ -49,9 +49,11 @@ def test_invoke_demo_sets_up_the_demo_app_and_ends_ready(tmp_path):
     before, _, after = out.partition("Deploy after setup")
     assert "the sandbox's clock runs 75x" in before and "2.8 s here" in after
     assert re.search(r"FAIL: \d+ of \d+ requests failed", before), before
+    assert re.search(r"router \(sandbox\): no web dyno serving [\d.]+-[\d.]+ s", before)
     assert "(exit code 1: requests failed)" in before
     assert "PASS: no request failed" in after and "(exit code 0: no request failed)" in after
     assert re.search(r"router \(sandbox\): traffic moved v\d -> v\d at [\d.]+ s", after), after
+    assert "no web dyno serving" not in after.partition("Exit 0")[0]
 
     (state,) = re.findall(r"Snapshots go to (\S+) \(removed when the demo ends\)", out)
     assert Path(state).parent == tmp and not Path(state).exists()
