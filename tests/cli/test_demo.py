@@ -8,6 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
 from cli_helpers import BIN, REPO
 from rich.console import Console
 
@@ -83,3 +84,34 @@ def test_a_bad_demo_speed_is_one_line_and_exit_2(monkeypatch, capsys):
         assert run_demo(Console(file=io.StringIO())) == 2, bad
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "ZDD_DEMO_SPEED must be a number from 1 to 2.5" in err
+
+
+def test_ctrl_c_in_a_step_ends_the_demo(sandbox_env, monkeypatch):
+    """zdd exits 130 on a Ctrl-C (here a real SIGINT as setup's prompt shows, on a real pty):
+    the demo's step runner raises it on, so the demo ends, not only that step."""
+    import pty
+    import signal
+    import sys
+
+    from zdd.demo import _zdd
+
+    class PromptWatcher(io.StringIO):
+        def write(self, text: str) -> int:
+            if "[y/N]" in text:
+                os.kill(os.getpid(), signal.SIGINT)
+            return super().write(text)
+
+    master, slave = pty.openpty()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    companion = f"{sandbox_env.url}/__sandbox/buildpack/zdd-buildpack.tgz"
+    try:
+        with os.fdopen(slave, "r", closefd=False) as terminal:
+            monkeypatch.setattr(sys, "stdin", terminal)
+            monkeypatch.setattr(sys, "stderr", PromptWatcher())
+            with pytest.raises(KeyboardInterrupt):
+                _zdd(["setup", "--app", "zdd-demo", "--size", "Standard-1X", "-b", companion])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        os.close(slave)
+        os.close(master)
+    assert sandbox_env.platform.apps["zdd-demo"].features["preboot"] is False  # nothing applied
