@@ -288,7 +288,9 @@ def test_training_that_ignores_sigterm_is_killed_at_the_stop_bound(tmp_path):
     started = time.monotonic()
     out = compile_output(build)
     assert time.monotonic() - started < 20
-    assert "AOT cache skipped: the training run did not stop within 1s of SIGTERM" in out
+    assert "AOT cache skipped: the training run did not stop within 1s of SIGTERM" in out, (
+        SKIPPED.findall(out) or out  # which fallback it took instead (a port race, a slow bind)
+    )
     assert wait_for(lambda: not pids_with_env("HOME", str(build.build_dir)), 5)
 
 
