@@ -20,12 +20,13 @@ def vector_app(name: str) -> dict:
     return app
 
 
-def short_preboot(app: dict, seconds: float = 1.0) -> dict:
+def short_preboot(app: dict, seconds: float = 0.1) -> dict:
     """`app` (a seed) with a fixed preboot window of `seconds` (the sandbox's
     `preboot_in_progress_seconds`; a real window is the boot timeout + 2 min, 210 s for a JVM app).
     Undo's formation change comes right after its own config release, whose window it must wait
-    out: in a command run in process (wall-clock polls of 2 s) on sandbox_for's 200x clock a 1 s
-    window has ended by then; on a ManualClock (flows) it is one poll, not 105 real requests."""
+    out: in a command run in process (wall-clock polls of 2 s) on sandbox_for's 200x clock a 0.1 s
+    window (0.5 ms) has ended by then; on a ManualClock (flows) it is one poll, not 105 real
+    requests."""
     return {**app, "preboot_in_progress_seconds": seconds}
 
 

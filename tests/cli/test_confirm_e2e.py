@@ -100,8 +100,8 @@ def test_a_scale_up_while_the_prompt_waits_stops_the_stale_plan(sandbox_for):
 
 @pytest.fixture
 def platform():
-    """The demo app on a stopped sandbox clock (the test steps past preboot windows), with a 1 s
-    preboot window (short_preboot)."""
+    """The demo app on a stopped sandbox clock (the test steps past preboot windows), with a
+    short preboot window (short_preboot)."""
     from zdd.sandbox import ManualClock, Platform
     from zdd.sandbox.seed import DEMO_SEED
 
@@ -154,7 +154,7 @@ def test_the_time_spent_at_the_prompt_does_not_count_against_the_api_deadline(
     if command == "undo":
         sandbox_env.platform.clock.advance(600)  # setup's release: its preboot window is over
         # Undo's own config release (made while preboot is still on) opens a window its formation
-        # change must not overlap: on a 1000x sandbox clock a 1 s window is a millisecond.
+        # change must not overlap: on a 1000x sandbox clock a 0.1 s window is 0.1 ms.
         from zdd.sandbox import SandboxClock
 
         platform = sandbox_env.platform
