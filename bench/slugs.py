@@ -7,7 +7,6 @@ live there), then execs the web command, so the pid bash had is the web process.
 
 from __future__ import annotations
 
-import shutil
 import signal
 import statistics
 import subprocess
@@ -108,8 +107,5 @@ def spread(values: list[float], digits: int = 1) -> str:
 
 def in_scratch(prefix: str, run: Callable[[Path], str]) -> str:
     """run(a fresh temporary folder), the folder removed afterwards whatever happens."""
-    work = Path(tempfile.mkdtemp(prefix=prefix))
-    try:
-        return run(work)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=prefix, ignore_cleanup_errors=True) as work:
+        return run(Path(work))

@@ -218,7 +218,7 @@ def finish_run(
     With no `draw` (nothing was probed, so nothing to draw) no picture is reported."""
     if draw is None:
         picture = None
-    if picture and draw is not None:
+    elif picture:
         try:
             draw(picture)
         except OSError as exc:

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.rule import Rule
 
+from zdd.verify.options import MAX_RATE
+
 if TYPE_CHECKING:
     from zdd.sandbox import SandboxClock, SandboxServer
 
@@ -81,21 +83,20 @@ def _zdd(argv: list[str]) -> int:
 # window (90 s boot timeout + 2 min) takes 7 s, its 15 s boot half a second.
 DEMO_CLOCK_FACTOR = 30
 DEMO_RATE = 20.0  # verify's requests per second: the 0.5 s restart gap fails about ten of them
-BOOT_S = 15.0  # the demo app's boot (zdd.sandbox.seed.DEMO_SEED), in sandbox seconds
-PREBOOT_WINDOW_S = 90.0 + 120.0  # the JVM boot timeout + 2 min, in sandbox seconds
-MAX_SPEED = 2.5  # ZDD_DEMO_SPEED: 20/s x 2.5 is verify's cap (zdd.verify.options.MAX_RATE)
+MAX_SPEED = MAX_RATE / DEMO_RATE  # ZDD_DEMO_SPEED's top: verify's rate stays within its cap
 
 
 @dataclass(frozen=True)
 class Pace:
     """How fast the demo runs (ZDD_DEMO_SPEED): the sandbox clock, and verify's rate and tails
-    to match, so the same share of requests fails in the gap whatever the speed."""
+    to match, so the same share of requests fails in the gap whatever the speed. `boot_s` and
+    `window_s` are the demo app's boot and preboot window, in sandbox seconds, as the sandbox
+    holds them (zdd.sandbox.seed.DEMO_SEED, zdd.sandbox.lifecycle.window_seconds)."""
 
-    speed: float = 1.0
-
-    @property
-    def factor(self) -> float:
-        return DEMO_CLOCK_FACTOR * self.speed
+    speed: float
+    factor: float  # the sandbox clock's
+    boot_s: float
+    window_s: float
 
     @property
     def rate(self) -> float:
@@ -107,7 +108,7 @@ class Pace:
     def tail(self, when: str) -> str:
         """verify's --tail: past the restart gap, or the whole preboot window, and a bit more
         (45 s and 60 s of sandbox time: 2 s and 9 s in all at the default pace)."""
-        sandbox_s = BOOT_S + 45.0 if when == "before" else PREBOOT_WINDOW_S + 60.0
+        sandbox_s = self.boot_s + 45.0 if when == "before" else self.window_s + 60.0
         return f"{self.real_s(sandbox_s):g}s"
 
     def why(self, when: str) -> str:
@@ -120,15 +121,15 @@ class Pace:
         return (
             "The same deploy now: with preboot the new web dynos start beside the old ones, "
             "which keep serving until traffic moves (boot timeout + 2 min after the deploy, "
-            f"{self.real_s(PREBOOT_WINDOW_S):g} s here): no gap."
+            f"{self.real_s(self.window_s):g} s here): no gap."
         )
 
 
-def pace_from_env() -> Pace:
-    """ZDD_DEMO_SPEED as a Pace; ValueError with the line to show when it is not 1 to 2.5."""
+def speed_from_env() -> float:
+    """ZDD_DEMO_SPEED (1 when unset); ValueError with the line to show when it is not 1 to 2.5."""
     text = os.environ.get("ZDD_DEMO_SPEED", "").strip()
     if not text:
-        return Pace()
+        return 1.0
     try:
         speed = float(text)
     except ValueError:
@@ -138,7 +139,7 @@ def pace_from_env() -> Pace:
             f"ZDD_DEMO_SPEED must be a number from 1 to {MAX_SPEED:g}, got {text!r}; "
             "unset it for the demo's own pace."
         )
-    return Pace(speed)
+    return speed
 
 
 def pictures_dir() -> Path:
@@ -189,16 +190,19 @@ def run_demo(console: Console | None = None) -> int:
 
     require_extra("sandbox")  # MissingExtra: one line naming `pip install 'zdd-heroku[sandbox]'`
     from zdd.sandbox import Platform, SandboxClock, SandboxServer
+    from zdd.sandbox.lifecycle import window_seconds
 
     try:
-        pace = pace_from_env()
+        speed = speed_from_env()
     except ValueError as exc:
         print(f"invoke demo: {exc}", file=sys.stderr)
         return 2
     plain = {"color_system": None} if os.environ.get("NO_COLOR") else {}
     console = console or Console(highlight=False, soft_wrap=True, **plain)
-    clock = SandboxClock(factor=pace.factor)
+    clock = SandboxClock(factor=DEMO_CLOCK_FACTOR * speed)
     platform = Platform.demo(clock=clock)
+    app = platform.apps[APP]
+    pace = Pace(speed, clock.factor, boot_s=app.boot_seconds, window_s=window_seconds(app))
     server = SandboxServer(platform).start()
     try:
         with tempfile.TemporaryDirectory(prefix="zdd-demo-state-") as state_dir:

@@ -128,6 +128,7 @@ def spread_connections(url: str, count: int) -> None:
     with httpx.HTTPTransport() as transport:
 
         def one(_: int) -> None:
+            # not closed: closing a client closes its transport, which the `with` closes once
             client = httpx.Client(transport=transport, trust_env=False, timeout=10.0)
             try:
                 client.get(url)
