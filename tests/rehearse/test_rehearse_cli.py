@@ -18,20 +18,6 @@ from tests.rehearse.support import DYNO_ENV
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def zdd_here(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """`zdd rehearse ARGS` in this process, from the repository: (exit code, stdout, stderr)."""
-    from zdd.main import make_program
-
-    monkeypatch.chdir(ROOT)
-    code = 0
-    try:
-        make_program().run(["zdd", "rehearse", *args])
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def zdd(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "zdd", "rehearse", *args],
@@ -58,8 +44,9 @@ def zdd(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         (["--dir", "tests"], "no Procfile"),
     ],
 )
-def test_bad_values_exit_2_with_one_line(monkeypatch, capsys, args, says):
-    code, _, err = zdd_here(monkeypatch, capsys, *args)
+def test_bad_values_exit_2_with_one_line(run_zdd, args, says):
+    run = run_zdd("rehearse", *args, cwd=ROOT)
+    code, err = run.returncode, run.stderr
     assert code == 2
     assert says in err
     assert len(err.strip().splitlines()) == 1
@@ -72,8 +59,9 @@ def test_an_unknown_flag_is_a_usage_error():
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_help_tells_a_java_user_what_to_run_in_ci(monkeypatch, capsys):
-    code, out, _ = zdd_here(monkeypatch, capsys, "--help")
+def test_help_tells_a_java_user_what_to_run_in_ci(run_zdd):
+    run = run_zdd("rehearse", "--help", cwd=ROOT)
+    code, out = run.returncode, run.stdout
     assert code == 0
     for words in ("mvn -q package", "zdd rehearse --dir .", "server.shutdown=graceful",
                   "--no-preboot", "--next", "keep-alive-timeout"):  # fmt: skip
