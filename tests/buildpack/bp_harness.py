@@ -8,7 +8,6 @@ exit status. Dyno boot is simulated as the dyno manager does it: config vars in 
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import json
 import os
@@ -17,7 +16,6 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,25 +82,6 @@ def capture(
         stdin=subprocess.DEVNULL,
     )
     return Captured(proc.stdout, proc.stderr, proc.returncode, time.monotonic() - start)
-
-
-def built_once(tmp_path_factory, name: str, build: Callable[[Path], None]) -> Path:
-    """A directory BUILD fills once per test session, shared by every xdist worker (the
-    pytest-xdist recipe: a lock in the session's common temp dir), for expensive things tests only
-    read: a compiled app, a trained slug. Without xdist, once per session as well."""
-    root = tmp_path_factory.getbasetemp()
-    if "PYTEST_XDIST_WORKER" in os.environ:
-        root = root.parent  # pytest-of-<user>/pytest-<n>/: this session's, common to its workers
-    target = root / f"shared-{name}"
-    done = root / f"shared-{name}.done"
-    with (root / f"shared-{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not done.exists():
-            shutil.rmtree(target, ignore_errors=True)
-            target.mkdir()
-            build(target)
-            done.touch()
-    return target
 
 
 def private_copy(slug: Path, target: Path) -> Path:

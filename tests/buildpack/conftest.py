@@ -12,12 +12,12 @@ from bp_harness import (
     FIXTURES,
     VECTORS,
     Build,
-    built_once,
     clear_sandbox,
     private_copy,
     sandbox_http,
     server_seed,
 )
+from build_once import built_once  # tests/build_once.py
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,6 @@ from bp_harness import (
     REPO,
     BackgroundDyno,
     Build,
-    built_once,
     capture,
     dyno_boot,
     dyno_env,
@@ -28,6 +27,7 @@ from bp_harness import (
     strip_ansi,
     wait_for,
 )
+from build_once import built_once  # tests/build_once.py
 
 APP_SOURCES = REPO / "bench" / "apps" / "tomcat-service" / "src"
 TOMCAT_JAR = Path("/usr/share/java/tomcat10-embed-core.jar")

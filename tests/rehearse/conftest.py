@@ -3,13 +3,12 @@ build shared by every xdist worker)."""
 
 from __future__ import annotations
 
-import fcntl
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from build_once import built_once  # tests/build_once.py (tests/ is on sys.path)
 
 APPS = Path(__file__).resolve().parent.parent / "apps"
 TOMCAT_JARS = (
@@ -24,19 +23,14 @@ def _build(name: str, tmp_path_factory) -> Path:
         pytest.fail("the JVM test apps need a JDK 17+ (javac)")
     if name == "tomcat" and not all(p.exists() for p in TOMCAT_JARS):
         pytest.fail(f"the Tomcat test app needs Debian's embedded Tomcat 10: {INSTALL}")
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # this run's folder, above every worker's own (popen-gwN)
-    target = base / "built-apps" / name
-    target.parent.mkdir(exist_ok=True)
-    with open(target.parent / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker builds, the others wait and reuse it
-        if not (target / ".built").exists():  # a build that failed half-way is redone
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(APPS / name, target, ignore=shutil.ignore_patterns("classes"))
-            subprocess.run(["bash", str(target / "build.sh")], check=True, capture_output=True)
-            (target / ".built").touch()
-    return target
+
+    def build(target: Path) -> None:
+        shutil.copytree(
+            APPS / name, target, ignore=shutil.ignore_patterns("classes"), dirs_exist_ok=True
+        )
+        subprocess.run(["bash", str(target / "build.sh")], check=True, capture_output=True)
+
+    return built_once(tmp_path_factory, f"rehearse-{name}", build)
 
 
 @pytest.fixture(scope="session")
