@@ -193,6 +193,17 @@ def test_the_whole_process_group_is_stopped_even_when_it_ignores_term(slug):
     assert_nothing_left(slug)
 
 
+def test_a_grace_outside_1_to_5_is_the_default_5_s(slug):
+    """ZDD_SMOKE_GRACE_SECONDS=0 would KILL at once and give the request no time: an out-of-range
+    value is ignored, so the stubborn group still gets the full 5 s TERM grace, and passes."""
+    result = release(
+        slug, ZDD_SMOKE_PATH="/health", SMOKE_APP_MODE="stubborn", ZDD_SMOKE_GRACE_SECONDS="0"
+    )
+    assert smoke_line(result)[0] == "passed", result.output
+    assert result.returncode == 0 and result.seconds >= 5
+    assert_nothing_left(slug)
+
+
 def test_the_web_command_is_bounded_even_if_the_smoke_itself_is_killed(slug):
     """SIGKILL the smoke script mid-boot (as `timeout --kill-after` would): the web command runs
     under its own `timeout -s KILL`, so it is gone within the boot time + 3 x the grace anyway
