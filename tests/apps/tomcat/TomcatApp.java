@@ -76,6 +76,10 @@ public class TomcatApp {
         double keepalive = seconds("FAULT_KEEPALIVE");
         connector.setProperty("keepAliveTimeout", String.valueOf(keepalive > 0 ? (long) (keepalive * 1000) : 100000));
         connector.setProperty("maxKeepAliveRequests", "-1");
+        // Tomcat looks for idle connections once per socket.timeoutInterval (1 s by default): a
+        // 0.3 s keepAliveTimeout would close at about 1 s idle, a race with the tests' 1 s router
+        // keepalive (which then sometimes misses the fault); every 50 ms it closes at 0.3 s.
+        connector.setProperty("socket.timeoutInterval", "50");
         tomcat.setConnector(connector);
         Context ctx = tomcat.addContext("", null);
         Tomcat.addServlet(ctx, "app", new Handler());
