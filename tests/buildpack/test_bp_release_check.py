@@ -5,7 +5,6 @@ from __future__ import annotations
 import http.server
 import json
 import re
-import threading
 
 import pytest
 from bp_harness import (
@@ -25,6 +24,7 @@ from bp_harness import (
     server_seed,
     strip_ansi,
 )
+from loopback_http import server_url, serving
 
 LINE = re.compile(
     r"^zdd: (?P<id>[a-z_.]+) (?P<status>passed|failed|skipped): (?P<message>.+?)"
@@ -237,18 +237,13 @@ class _Garbage(http.server.BaseHTTPRequestHandler):
 def test_malformed_json_is_one_line(slug, body, words):
     """The sandbox always answers JSON, so a tiny loopback server sends the broken bodies."""
     handler = type("Garbage", (_Garbage,), {"body": body})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(handler) as server:
         config = {
-            "HEROKU_HOST": f"http://127.0.0.1:{server.server_address[1]}",
+            "HEROKU_HOST": server_url(server),
             "ZDD_API_TOKEN": "t0ken-value-for-garbage",
             "ZDD_APP": "zdd-demo",
         }
         assert words in one_skip_line(run_check(slug, ZDD_STRICT="1", **config))
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 class _Recorder(_Garbage):
@@ -268,19 +263,14 @@ def test_the_release_dyno_sends_the_slugs_version_in_the_user_agent(slug):
     from bp_harness import BUILDPACK
 
     handler = type("Recorder", (_Recorder,), {"agents": []})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(handler) as server:
         config = {
-            "HEROKU_HOST": f"http://127.0.0.1:{server.server_address[1]}",
+            "HEROKU_HOST": server_url(server),
             "ZDD_API_TOKEN": "t0ken-value-for-agent",
             "ZDD_APP": "zdd-demo",
         }
         result = run_check(slug, **config)
         assert result.returncode == 0, result.output
-    finally:
-        server.shutdown()
-        server.server_close()
     version = (BUILDPACK / "VERSION").read_text().strip()
     assert (slug / ".zdd" / "VERSION").read_text().strip() == version
     assert handler.agents == [f"zdd-buildpack/{version}"] * 3

@@ -12,8 +12,8 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,7 @@ from bp_harness import (
     scrubbed_env,
     strip_ansi,
 )
+from loopback_http import server_url, serving
 
 DATA = Path(__file__).resolve().parent / "data" / "heroku-24-run-programs.txt"
 FINDING = re.compile(r"^zdd: [a-z_.]+ (passed|failed|skipped): ")
@@ -222,19 +223,13 @@ class _Body(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def body_server():
-    servers = []
+    with ExitStack() as servers:
 
-    def start(body: bytes, with_length: bool = True) -> str:
-        handler = type("Body", (_Body,), {"body": body, "with_length": with_length})
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
+        def start(body: bytes, with_length: bool = True) -> str:
+            handler = type("Body", (_Body,), {"body": body, "with_length": with_length})
+            return server_url(servers.enter_context(serving(handler)))
 
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+        yield start
 
 
 def big_json(kilobytes: int) -> bytes:

@@ -4,12 +4,12 @@ directory, undo over several runs, unknown sizes, a failed verifying read, flag 
 
 import http.server
 import json
-import threading
 
 import cli_schemas as schemas
 import jsonschema
 import pytest
 from cli_helpers import Recorder, SandboxTime, short_preboot, vector_app
+from loopback_http import server_url, serving
 
 from zdd.sandbox import ManualClock
 
@@ -35,12 +35,8 @@ def custom_companion():
         def log_message(self, *args):
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/bp/warmup.tgz"
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as server:
+        yield f"{server_url(server)}/bp/warmup.tgz"
 
 
 def test_private_space_web_is_neither_blocked_nor_downsized(sandbox_for):

@@ -4,10 +4,11 @@ and error bodies that echo the token. Real sockets on loopback throughout."""
 from __future__ import annotations
 
 import http.server
-import threading
+from contextlib import ExitStack
 
 import httpx
 import pytest
+from loopback_http import server_url, serving
 
 from zdd.errors import ConfigError, InvalidResponse
 from zdd.heroku.client import HerokuClient
@@ -41,20 +42,14 @@ class Recorder(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def listener():
     """start(status, make_body) -> (url, seen): a real HTTP server on 127.0.0.1."""
-    servers = []
+    with ExitStack() as servers:
 
-    def start(status: int = 502, make_body=lambda h: Recorder.body):
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-        server.seen, server.status, server.make_body = [], status, make_body
-        # a short poll: shutdown() waits for serve_forever to notice (0.5 s by default)
-        threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}", server.seen
+        def start(status: int = 502, make_body=lambda h: Recorder.body):
+            server = servers.enter_context(serving(Recorder))
+            server.seen, server.status, server.make_body = [], status, make_body
+            return server_url(server), server.seen
 
-    yield start
-    for s in servers:
-        s.shutdown()
-        s.server_close()
+        yield start
 
 
 PROXY_VARS = ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "HTTPS_PROXY", "https_proxy")

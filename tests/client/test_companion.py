@@ -11,12 +11,12 @@ import os
 import subprocess
 import sys
 import tarfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from loopback_http import server_url, serving
 
 import zdd.companion as companion
 from zdd import __version__
@@ -67,15 +67,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def web():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.routes, server.hits = {}, []
-    server.daemon_threads = True
-    # a short poll: shutdown() waits for serve_forever to notice (0.5 s by default)
-    threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as server:
+        server.routes, server.hits = {}, []
+        server.url = server_url(server)
+        yield server
 
 
 def test_the_sandbox_serves_the_bundled_tarball_and_it_passes(sandbox):
