@@ -85,6 +85,17 @@ class TypedArgument(Argument):
         self.raw_value = value
 
 
+class ListArgument(Argument):
+    """An Invoke list flag (`iterable=`) that still needs a value each time it is given. Invoke
+    starts a list's raw value at [], which its parser takes for "has a value", so `invoke
+    zdd.check --app` ran as if no --app was given (HEROKU_APP or the git remote named the app:
+    silently something else). Starting at None makes Invoke refuse it like any value flag."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.raw_value = None
+
+
 class ZddTask(Task):
     """An Invoke task with the short flags given explicitly (`shortflags={"json": "j"}`), so a
     letter means the same option in every zdd command; options not listed have none. Flags in
@@ -117,10 +128,14 @@ class ZddTask(Task):
             args = super().get_arguments(ignore_unknown_help)
         finally:
             self.help = help_texts
-        return [self._typed(a) if (a.attr_name or a.names[0]) in self.types else a for a in args]
+        return [self._ours(a) for a in args]
 
-    def _typed(self, a: Argument) -> Argument:
-        return TypedArgument(
+    def _ours(self, a: Argument) -> Argument:
+        """`a` as a TypedArgument (a flag in `types`) or a ListArgument (a list flag)."""
+        name = a.attr_name or a.names[0]
+        if name not in self.types and a.kind is not list:
+            return a
+        fields = dict(
             names=a.names,
             kind=a.kind,
             default=a.default,
@@ -129,8 +144,10 @@ class ZddTask(Task):
             optional=a.optional,
             incrementable=a.incrementable,
             attr_name=a.attr_name,
-            value_type=self.types[a.attr_name or a.names[0]],
         )
+        if name in self.types:
+            return TypedArgument(**fields, value_type=self.types[name])
+        return ListArgument(**fields)
 
 
 #: Short flags shared by setup, undo and check (each command adds its own).

@@ -206,7 +206,7 @@ def check_flag_values(tokens: list[str], contexts) -> None:
 
 
 _NO_IDEA = re.compile(r"^No idea what '(?P<word>[^']*)' is!$")
-_NO_VALUE = re.compile(r"^Flag <Argument: (?P<name>[^ >]+)[^>]*> needed value")
+_NO_VALUE = re.compile(r"^Flag <\w*Argument: (?P<name>[^ >]+)[^>]*> needed value")
 
 
 @contextmanager
