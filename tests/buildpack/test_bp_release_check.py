@@ -186,15 +186,16 @@ def test_429_twice_is_one_line(slug, clear_faults):
 def test_a_timeout_is_one_line_within_the_time_bound(slug, clear_faults):
     sandbox = clear_faults
     fault(sandbox, kind="latency", seconds=3, route="GET /apps/*/features", count=2)
-    result = run_check(slug, **creds(sandbox, ZDD_CHECK_TIMEOUT="0.5"))
+    result = run_check(slug, **creds(sandbox, ZDD_CHECK_TIMEOUT="0.2"))
     assert "timeout" in one_skip_line(result)
-    assert result.seconds < 2.5  # 0.5 s per read, no retry on a timeout
+    assert result.seconds < 2.5  # 0.2 s per read, no retry on a timeout (the default: 3 s)
 
 
 def test_a_slow_body_is_a_timeout_too(slug, clear_faults):
     sandbox = clear_faults
+    # the status line and headers come at once, then one chunk every 0.5 s
     fault(sandbox, kind="slow_body", seconds=3, chunks=6, route="GET /apps/*/formation", count=2)
-    assert "timeout" in one_skip_line(run_check(slug, **creds(sandbox, ZDD_CHECK_TIMEOUT="0.5")))
+    assert "timeout" in one_skip_line(run_check(slug, **creds(sandbox, ZDD_CHECK_TIMEOUT="0.2")))
 
 
 def test_a_dropped_connection_is_one_line(slug, clear_faults):
@@ -490,7 +491,7 @@ def test_a_strict_failure_stops_every_part_of_the_release_command(
 ):
     """`;`, `#`, `&&`, `||`, a trailing `&`: nothing of the original runs after a strict failure,
     and all of it runs (with its own exit status) otherwise."""
-    from bp_harness import wait_for
+    from bp_harness import pids_with_env, wait_for
 
     build = Build(tmp_path, None)
     build.procfile.write_text(f"web: java -jar app.jar\nrelease: {original}\n")
@@ -507,7 +508,10 @@ def test_a_strict_failure_stops_every_part_of_the_release_command(
     result = capture(["bash", "-c", command], env=env, cwd=app, timeout=30)
     assert result.returncode == 1, result.output
     assert "stopping this release" in result.stdout
-    assert not wait_for(lambda: list(app.glob("*.ran")), 0.5)
+    # No fixed wait: once no process of this release command (its HOME is unique) is left, not
+    # even one sent to the background, nothing of it can still run.
+    assert wait_for(lambda: not pids_with_env("HOME", str(app)), 3)
+    assert not list(app.glob("*.ran"))
 
 
 # A plain failing command in compile::check's own body (output::step is called there, outside any
