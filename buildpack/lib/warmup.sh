@@ -57,12 +57,14 @@ warmup::stop() {
 }
 
 # A background loop that signals us when the web process is gone, so that a batch in flight (up to
-# the time bound) does not outlive it; it ends when we do.
+# the time bound) does not outlive it; it ends when we do. It pauses with `read -t` on a pipe no
+# one writes to, not `sleep`: killing it then leaves no sleep process behind.
 warmup::watch() {
 	local self="${BASHPID}"
 	(
+		exec 9<> <(:)
 		while kill -0 "${WEB_PID}" 2>/dev/null && kill -0 "${self}" 2>/dev/null; do
-			sleep 0.5
+			read -r -t 0.5 -u 9 _ || :
 		done
 		kill -TERM "${self}" 2>/dev/null
 	) </dev/null &
