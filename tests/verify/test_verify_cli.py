@@ -1,6 +1,7 @@
-"""`zdd verify` end to end on loopback targets: the installed console script in a subprocess (the
-JSON switch scenario with its picture, and the Invoke route), the rest through the same Program in
-this process."""
+"""`zdd verify` end to end on loopback targets: the Invoke route in a subprocess, the rest through
+the Program the console script runs, in this process (the installed console script itself runs
+in a subprocess in test_verify_limits.py's signal tests and test_verify_progress.py's terminal
+test)."""
 
 import json
 import shlex
@@ -13,23 +14,16 @@ from verify_helpers import cookie_moves
 
 from zdd.verify.targets import Backend, RestartingTarget, SwitchingRouter
 
-ZDD = Path(sys.executable).with_name("zdd")
 
-
-def zdd(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(ZDD), "verify", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
-    )
-
-
-def test_switch_scenario_json_exit_0_and_a_picture(tmp_path):
+def test_switch_scenario_json_exit_0_and_a_picture(tmp_path, run_zdd):
     with Backend("v1") as old, Backend("v2") as new, SwitchingRouter(old, new) as router:
         switch = (
-            "import time, urllib.request as u; time.sleep(0.5); "
+            "import time, urllib.request as u; time.sleep(0.3); "
             f"u.urlopen(u.Request({router.url('/__switch?to=v2')!r}, method='POST'))"
         )
         during = f"{shlex.quote(sys.executable)} -c {shlex.quote(switch)}"
-        out = zdd(
+        out = run_zdd(
+            "verify",
             "--url",
             router.url(),
             "--rate",
@@ -37,7 +31,7 @@ def test_switch_scenario_json_exit_0_and_a_picture(tmp_path):
             "--during",
             during,
             "--tail",
-            "0.5s",
+            "0.3s",
             "--marker-header",
             "X-Release",
             "--json",
@@ -61,7 +55,7 @@ def test_switch_scenario_json_exit_0_and_a_picture(tmp_path):
 
 def test_gap_scenario_human_summary_exit_1(tmp_path, run_zdd):
     with RestartingTarget() as target:
-        target.restart_after(delay_s=0.3, gap_s=0.5)
+        target.restart_after(delay_s=0.1, gap_s=0.3)
         out = run_zdd(
             "verify",
             "--url",
@@ -69,7 +63,7 @@ def test_gap_scenario_human_summary_exit_1(tmp_path, run_zdd):
             "--rate",
             "40",
             "--duration",
-            "1.2s",
+            "0.7s",
             "--timeout",
             "1s",
             "--marker-json",
@@ -117,7 +111,7 @@ def test_invoke_runs_the_same_task(tmp_path):
                 "--rate",
                 "20",
                 "--duration",
-                "0.3s",
+                "0.1s",
                 "--picture",
                 "none",
                 "--json",
@@ -136,7 +130,7 @@ def test_an_unwritable_picture_still_prints_the_report(tmp_path, run_zdd):
     (tmp_path / "x.png").mkdir()  # a folder where the picture file should be
     with Backend("v1") as backend:
         out = run_zdd(
-            "verify", "--url", backend.url(), "--rate", "20", "--duration", "0.3s", "-j",
+            "verify", "--url", backend.url(), "--rate", "20", "--duration", "0.1s", "-j",
             "--picture", str(tmp_path / "x.png"), cwd=tmp_path,
         )  # fmt: skip
     assert out.returncode == 0, out.stderr

@@ -30,7 +30,7 @@ def test_a_trickling_answer_slower_than_the_timeout_is_a_timeout():
     # every read is quick (a byte each 30 ms), the whole answer takes 1 s: httpx alone passes it
     with Backend("v1", trickle_s=1.0) as slow:
         report = run_verify(
-            build_options(url=slow.url(), rate="10", duration="0.4s", timeout="0.3s")
+            build_options(url=slow.url(), rate="10", duration="0.2s", timeout="0.3s")
         )
     assert report.requests > 0
     assert report.failures_by_kind == {"timeout": report.requests}
@@ -55,13 +55,13 @@ def test_requests_still_out_at_the_end_are_timeouts_and_the_drain_keeps_max_dura
 
 def test_the_request_cap_leaves_the_during_command_running_to_its_end():
     with Backend("v1") as backend:
-        cmd = python_command("import time; time.sleep(0.8)")
+        cmd = python_command("import time; time.sleep(0.4)")
         opts = build_options(url=backend.url(), rate="50", during=cmd, max_requests="5")
         report = run_verify(opts)
     assert report.requests == 5
     during = report.run.during
     assert (during.exit_code, during.stopped_by_zdd, during.stop_reason) == (0, False, None)
-    assert during.ended_s >= 0.8 and report.run.elapsed_s >= during.ended_s
+    assert during.ended_s >= 0.4 and report.run.elapsed_s >= during.ended_s
     assert report.run.stopped_because == "max_requests"
     assert report.exit_code == EXIT_OK
     text = render(report)
@@ -73,7 +73,7 @@ def test_after_the_cap_max_duration_still_stops_the_command_and_says_so():
     with Backend("v1") as backend:
         cmd = python_command("import time; time.sleep(60)")
         opts = build_options(
-            url=backend.url(), rate="50", during=cmd, max_requests="3", max_duration="0.6s"
+            url=backend.url(), rate="50", during=cmd, max_requests="3", max_duration="0.3s"
         )
         report = run_verify(opts)
     during = report.run.during
@@ -130,7 +130,7 @@ def test_a_signal_to_zdd_stops_the_during_command_and_reports(
                 assert time.monotonic() < deadline, "the --during command never started"
                 time.sleep(0.05)
             child_pid = int(pid_file.read_text())
-            time.sleep(0.3)  # a few requests go out first
+            time.sleep(0.1)  # a few requests go out first (the first left as the child started)
             proc.send_signal(sig)
             out, err = proc.communicate(timeout=20)
         finally:
@@ -151,16 +151,16 @@ def test_ctrl_c_during_the_final_wait_still_gives_the_report(ctrl_c_as_on_a_term
     timers: list[threading.Timer] = []
     starts: list[float] = []
 
-    def clock() -> float:  # once the 0.3 s loop is over, Ctrl-C lands 0.4 s into the 3 s drain
+    def clock() -> float:  # once the 0.2 s loop is over, Ctrl-C lands 0.2 s into the 3 s drain
         now = time.monotonic()
         starts.append(starts[0] if starts else now)
-        if now - starts[0] >= 0.3 and not timers:
-            timers.append(threading.Timer(0.4, os.kill, (os.getpid(), signal.SIGINT)))
+        if now - starts[0] >= 0.2 and not timers:
+            timers.append(threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)))
             timers[0].start()
         return now
 
     with Backend("v1", delay_s=5.0) as stuck:
-        opts = build_options(url=stuck.url(), rate="10", duration="0.3s", timeout="3s")
+        opts = build_options(url=stuck.url(), rate="20", duration="0.2s", timeout="3s")
         start = time.monotonic()
         try:
             report = run_verify(opts, clock=clock)
@@ -191,10 +191,10 @@ def test_slots_the_send_loop_fell_behind_on_are_counted_as_late_not_busy():
         time.sleep(seconds)
 
     with Backend("v1") as app:
-        opts = build_options(url=app.url(), rate="20", duration="1s")
+        opts = build_options(url=app.url(), rate="20", duration="0.7s")
         probe = Probe(opts, clock=clock, sleep=sleep)
         try:
-            result = probe.run(lambda now: "duration" if now >= 1.0 else None)
+            result = probe.run(lambda now: "duration" if now >= 0.7 else None)
         finally:
             probe.http.close()
     assert result.skipped_busy == 0

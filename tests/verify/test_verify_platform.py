@@ -2,7 +2,7 @@
 loopback, while a real --during command deploys (creates a release) and the router switches."""
 
 import json
-import threading
+import time
 
 import pytest
 
@@ -15,6 +15,7 @@ from zdd.verify.targets import Backend, SwitchingRouter
 from zdd.verify.text import render
 
 APP = scenario.APP
+PREBOOT_S = 0.6  # the seeded preboot window; the new dynos boot for 3/4 of it (scenario.demo_seed)
 
 
 @pytest.fixture
@@ -22,16 +23,16 @@ def platform():
     """Overrides the shared fixture: an app with preboot, so a release opens a preboot window."""
     from zdd.sandbox import Platform
 
-    return Platform.from_seed(scenario.demo_seed(preboot_seconds=1.0))
+    return Platform.from_seed(scenario.demo_seed(preboot_seconds=PREBOOT_S))
 
 
 def test_watcher_sees_the_new_release_and_dynos_booting_then_up(sandbox_env):
     with Backend("v2") as old, Backend("v3") as new, SwitchingRouter(old, new) as router:
-        during = scenario.command(APP, router.url("/__switch?to=v3"), preboot_s=1.0)
+        during = scenario.command(APP, router.url("/__switch?to=v3"), preboot_s=PREBOOT_S)
         with HerokuClient.from_env(deadline=10) as client:
-            watcher = PlatformWatcher(client, APP, interval_s=0.25)
+            watcher = PlatformWatcher(client, APP, interval_s=0.15)  # ~3 looks while booting
             opts = build_options(
-                url=router.url(), rate="20", during=during, tail="0.5s", marker_header="X-Release"
+                url=router.url(), rate="20", during=during, tail="0.3s", marker_header="X-Release"
             )
             report = run_verify(opts, watcher=watcher)
     assert report.failed == 0 and report.run.during.exit_code == 0
@@ -60,7 +61,7 @@ def test_api_errors_are_recorded_not_fatal(sandbox_env):
     with Backend("v1") as backend, HerokuClient.from_env(deadline=5) as client:
         watcher = PlatformWatcher(client, "no-such-app", interval_s=0.2)
         report = run_verify(
-            build_options(url=backend.url(), rate="20", duration="0.5s"), watcher=watcher
+            build_options(url=backend.url(), rate="20", duration="0.2s"), watcher=watcher
         )
     assert report.failed == 0 and report.exit_code == 0
     errors = report.run.platform["errors"]
@@ -70,9 +71,9 @@ def test_api_errors_are_recorded_not_fatal(sandbox_env):
 
 def test_cli_with_app_records_releases(sandbox_env, tmp_path, run_zdd):
     with Backend("v2") as old, Backend("v3") as new, SwitchingRouter(old, new) as router:
-        during = scenario.command(APP, router.url("/__switch?to=v3"), preboot_s=0.3)
+        during = scenario.command(APP, router.url("/__switch?to=v3"), preboot_s=0.1)
         out = run_zdd(
-            "verify", "--url", router.url(), "--rate", "20", "--during", during, "--tail", "0.5s",
+            "verify", "--url", router.url(), "--rate", "20", "--during", during, "--tail", "0.2s",
             "--marker-header", "X-Release", "--app", APP, "--json", "--picture", "none",
             cwd=tmp_path,
         )  # fmt: skip
@@ -113,7 +114,9 @@ def test_an_unexpected_error_is_recorded_and_polling_goes_on():
         client.close()  # a closed client raises RuntimeError, not a ZddError
         watcher = PlatformWatcher(client, APP, interval_s=0.05)
         watcher.start(watcher.clock())
-        threading.Event().wait(0.3)
+        deadline = time.monotonic() + 5
+        while len(watcher.errors) < 2 and time.monotonic() < deadline:  # two polls from the thread
+            time.sleep(0.01)
         result = watcher.stop()
     assert len(result["errors"]) >= 3  # the thread lived on: one error per poll, and the last
     assert all(e["message"].startswith("RuntimeError: ") for e in result["errors"])

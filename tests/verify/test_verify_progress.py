@@ -7,6 +7,7 @@ import select
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from zdd.verify.progress import REFRESH_S, Live, progress_line
@@ -56,18 +57,20 @@ def run_on_pty(argv: list[str], env: dict) -> tuple[int, str]:
 
 def test_zdd_verify_draws_progress_on_a_terminal_and_not_elsewhere(tmp_path, run_zdd):
     env = {**os.environ, "TERM": "xterm", "NO_COLOR": "1", "HOME": str(tmp_path)}
-    with Backend("v7") as backend:
+    with Backend("v7") as backend, ThreadPoolExecutor(1) as pool:
         args = ["--url", backend.url(), "--rate", "20", "--marker-header", "X-Release"]
         args += ["--picture", "none"]
-        code, shown = run_on_pty([ZDD, "verify", *args, "--duration", "1.5s"], env)
-        assert code == 0, shown
-        frames = [f for f in shown.split("\r\x1b[2K") if f.startswith("verify ")]
-        assert len(frames) >= 3, shown  # redrawn while it ran
-        assert "/ 1.5 s · sent " in frames[-1] and "answering v7" in frames[-1]
-        assert shown.count("\r\x1b[2K") == len(frames) + 1  # and erased at the end
-        # stderr not a terminal (the same program in this process): three redraw periods, and
-        # not one frame
+        # on a terminal (the installed program, read from its pty in a thread) and, meanwhile,
+        # stderr not a terminal (the same program in this process): the two runs overlap
+        on_tty = pool.submit(run_on_pty, [ZDD, "verify", *args, "--duration", "1.1s"], env)
         piped = run_zdd("verify", *args, "--duration", f"{3 * REFRESH_S}s", cwd=tmp_path)
+        code, shown = on_tty.result(timeout=90)
+    assert code == 0, shown
+    frames = [f for f in shown.split("\r\x1b[2K") if f.startswith("verify ")]
+    assert len(frames) >= 3, shown  # redrawn while it ran (every REFRESH_S: 4 times)
+    assert "/ 1.1 s · sent " in frames[-1] and "answering v7" in frames[-1]
+    assert shown.count("\r\x1b[2K") == len(frames) + 1  # and erased at the end
+    # not a terminal: three redraw periods, and not one frame
     assert piped.returncode == 0, piped.stderr
     assert "\x1b[2K" not in piped.stderr and "sent " not in piped.stderr
     assert "zdd verify: probing" in piped.stderr  # what it does print there
