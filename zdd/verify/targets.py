@@ -40,8 +40,12 @@ class _Server:
         self.port = port
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # set by stop(): a handler still waiting out a delay answers at once, so the clients
+        # waiting on it (a probe's threads, up to its --timeout) are not held after the test
+        self.stopping = threading.Event()
 
     def start(self) -> _Server:
+        self.stopping.clear()
         httpd = ThreadingHTTPServer((HOST, self.port), self._handler)
         httpd.daemon_threads = True
         httpd.owner = self  # type: ignore[attr-defined]
@@ -54,6 +58,7 @@ class _Server:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -94,15 +99,17 @@ class _BackendHandler(_Quiet):
         owner: Backend = self.server.owner  # type: ignore[attr-defined]
         owner.requested.set()
         if owner.delay_s:
-            time.sleep(owner.delay_s)
+            owner.stopping.wait(owner.delay_s)
         body = json.dumps({"status": "ok", "version": owner.name}).encode()
         headers = {"Content-Type": "application/json", "X-Release": owner.name}
         if owner.trickle_s:
-            self._trickle(body, headers, owner.trickle_s)
+            self._trickle(body, headers, owner.trickle_s, owner.stopping)
         else:
             self._send(200, body, headers)
 
-    def _trickle(self, body: bytes, headers: dict[str, str], seconds: float) -> None:
+    def _trickle(
+        self, body: bytes, headers: dict[str, str], seconds: float, stopping: threading.Event
+    ) -> None:
         """Headers at once, then the body a byte at a time over `seconds`: every read is quick,
         the whole answer is slow."""
         self.send_response(200)
@@ -114,7 +121,7 @@ class _BackendHandler(_Quiet):
             for i in range(len(body)):
                 self.wfile.write(body[i : i + 1])
                 self.wfile.flush()
-                time.sleep(seconds / len(body))
+                stopping.wait(seconds / len(body))
         except OSError:  # the client gave up: expected
             pass
 
