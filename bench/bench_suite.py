@@ -30,7 +30,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "b0b2249"
-PYTEST = ("-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider")
+PYTEST = ("-m", "pytest", "-n", "2", "-q", "-rfE", "-p", "no:cacheprovider")
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,7 @@ class Timed:
     passed: int
     failed: int
     seconds: float
+    failures: tuple[str, ...] = ()  # the ids pytest's short summary names (FAILED / ERROR)
 
 
 def sh(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
@@ -84,7 +85,14 @@ def timed_run(label: str, tree: Path, ids: list[str] | None, scratch: Path) -> T
         count.get("passed", 0),
         count.get("failed", 0) + count.get("error", 0),
         seconds,
+        failed_ids(proc.stdout),
     )
+
+
+def failed_ids(output: str) -> tuple[str, ...]:
+    """The test ids of pytest's short summary lines `FAILED id - reason` and `ERROR id`."""
+    found = re.findall(r"^(?:FAILED|ERROR) (\S+)", output, re.M)
+    return tuple(dict.fromkeys(found))
 
 
 def report(runs: list[Timed], rounds: int) -> str:
@@ -111,6 +119,7 @@ def report(runs: list[Timed], rounds: int) -> str:
             f"Same tests, best of each: {min(afters):.1f} s against {min(befores):.1f} s, "
             f"{(1 - ratio) * 100:.0f} % faster.",
         ]
+    lines += [f"Failed in {r.label}: {', '.join(r.failures)}." for r in runs if r.failures]
     lines.append(f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}.")
     return "\n".join(lines)
 
