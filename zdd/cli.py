@@ -113,6 +113,23 @@ class ZddTask(Task):
         kwargs["auto_shortflags"] = False
         super().__init__(*args, **kwargs)
 
+    def __call__(self, *args, **kwargs):
+        """Refuse to run under Invoke's dry-run mode (`invoke zdd --dry`, `-R`, or run.dry in an
+        Invoke config): it only stops `c.run`, and zdd writes through the Heroku API, so setup
+        or undo would apply for real while the user believed it a dry run."""
+        context = args[0] if args else None
+        config = getattr(context, "config", None)
+        if config is not None and config.get("run", {}).get("dry"):
+            dry_run = any("dry-run" in a.names for a in self.get_arguments())
+            instead = f" and use `{self.name} --dry-run`" if dry_run else ""
+            raise Exit(
+                f"zdd {self.name}: Invoke's dry-run mode is on (--dry/-R, or run.dry in an Invoke "
+                f"config) and zdd would still write to Heroku under it: drop it{instead} "
+                f"(see `zdd {self.name} --help`)",
+                code=ERROR,
+            )
+        return super().__call__(*args, **kwargs)
+
     def arg_opts(self, name, default, taken_names):
         opts = super().arg_opts(name, default, taken_names)
         short = self.shortflags.get(name)

@@ -238,14 +238,20 @@ def usage_line(program: ZddProgram, message: str, command: str | None, own: bool
     m = _NO_IDEA.match(message)
     if m and m["word"].startswith("-"):
         flag = m["word"].split("=", 1)[0]
+        if command:  # after the command: the command has no such flag, Invoke's or not
+            hint = ""
+            task = program.namespace[command]
+            if flag in ("--dry", "-R") and any("dry-run" in a.names for a in task.get_arguments()):
+                hint = f"; {command}'s dry run is --dry-run"
+            return f"zdd {command}: unknown flag {flag}{hint} (see `zdd {command} --help`)"
         if flag in program.invoke_core_flags():
             return core_flag_line(flag)
-        if command:
-            return f"zdd {command}: unknown flag {flag} (see `zdd {command} --help`)"
         return f"zdd: unknown option {flag} (see `zdd --help`)"
     if m:
         return _word_hint(program, m["word"])
-    return f"{message} {SEE_HELP}"
+    if command:  # a flag's value zdd refused (`--min-web abc`)
+        return f"zdd {command}: {message} (see `zdd {command} --help`)"
+    return f"zdd: {message}. {SEE_HELP}"
 
 
 def core_flag_line(flag: str) -> str:

@@ -76,11 +76,15 @@ class Run:
         return json.loads(self.out)
 
 
-def run_in_process(args: list[str], env: dict[str, str], cwd: Path = REPO, stdin=None) -> Run:
+def run_in_process(
+    args: list[str], env: dict[str, str], cwd: Path = REPO, stdin=None, program=None
+) -> Run:
     """The `zdd` Program on argv `args`, in this process, under `env` in `cwd`; stdin is not a
-    terminal unless `stdin` is one (a pty's end, opened as a file)."""
+    terminal unless `stdin` is one (a pty's end, opened as a file). `program`: another Program
+    to run instead (Invoke's own, as `invoke zdd ...` runs), its argv[0] its binary."""
     from zdd.main import make_program
 
+    program = program or make_program()
     out, err = io.StringIO(), io.StringIO()
     saved_env, saved_stdin, saved_cwd = dict(os.environ), sys.stdin, os.getcwd()
     os.environ.clear()
@@ -90,7 +94,7 @@ def run_in_process(args: list[str], env: dict[str, str], cwd: Path = REPO, stdin
     code = 0
     try:
         with redirect_stdout(out), redirect_stderr(err):
-            make_program().run(["zdd", *args])
+            program.run([program.binary or "zdd", *args])
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
     finally:

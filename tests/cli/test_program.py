@@ -49,7 +49,7 @@ def test_invoke_core_flags_are_usage_errors_and_change_nothing(java_basic, argv)
     before = env.app_state("java-basic")
     run = env.run(*argv)
     assert run.code == 2, run
-    assert "Traceback" not in run.err and "zdd --help" in run.err
+    assert "Traceback" not in run.err and "--help`" in run.err  # zdd's or the command's help
     assert env.writes() == [] and env.app_state("java-basic") == before
 
 
@@ -120,6 +120,13 @@ NO_VALUE = [
     (["setup", "--app", "java-basic", "--app", "other", "--dry-run"], "setup takes one --app"),
     (["setup", "--bogus"], "zdd setup: unknown flag --bogus (see `zdd setup --help`)"),
     (["setup", "--dry", "--app", "java-basic"], "setup's dry run is --dry-run"),
+    # after the command, an Invoke core flag is that command's unknown flag (check has no -d)
+    (["check", "--app", "java-basic", "-d"], "zdd check: unknown flag -d (see `zdd check --help`)"),
+    (["check", "--app", "java-basic", "--dry"], "zdd check: unknown flag --dry (see"),
+    (
+        ["setup", "--app", "java-basic", "--min-web", "abc"],
+        "zdd setup: --min-web: expected a whole number >= 1, got 'abc' (see `zdd setup --help`)",
+    ),
     (["chek"], "did you mean `zdd check`?"),
     (["-V", "extra"], "-V/--version takes nothing after it"),
 ]

@@ -3,7 +3,11 @@
 import runpy
 import subprocess
 
-from cli_helpers import BIN, vector_app
+import pytest
+from cli_helpers import BIN, run_in_process, vector_app
+from invoke import Program
+
+from zdd.tasks import with_zdd
 
 USER_TASKS = '''from invoke import task
 
@@ -53,3 +57,35 @@ def test_the_app_comes_from_the_repos_heroku_remote(sandbox_for, tmp_path):
     run = env.run("check", cwd=repo)
     assert run.code == 0, run
     assert run.out.startswith("=== java-done: ready")
+
+
+def invoke_program() -> Program:
+    """Invoke's own program over a user's tasks.py with zdd's collection (what `invoke` runs)."""
+    return Program(namespace=with_zdd({}), binary="invoke")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["zdd", "--app", "java-basic", "--size", "Standard-1X", "--yes", "--dry"],
+        ["-R", "zdd.setup", "--app", "java-basic", "--size", "Standard-1X", "--yes"],
+        ["zdd.check", "--app", "java-basic", "--dry"],
+    ],
+    ids=["setup --dry", "-R setup", "check --dry"],
+)
+def test_invokes_dry_run_mode_is_refused_not_applied(sandbox_for, argv):
+    """Invoke's --dry only stops c.run; zdd writes through the API, so under it setup applied
+    everything while the user believed it a dry run. Now: one line, exit 2, nothing written."""
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    run = run_in_process([*argv, "-b", env.companion], env.environ(), program=invoke_program())
+    assert run.code == 2, run
+    assert "Invoke's dry-run mode is on" in run.err and len(run.err.strip().splitlines()) == 1
+    assert env.writes() == [] and run.out == ""
+
+
+def test_a_list_flag_without_its_value_never_falls_back_to_heroku_app(sandbox_for):
+    env = sandbox_for(vector_app("configured-java"))
+    environ = {**env.environ(), "HEROKU_APP": "java-done"}
+    run = run_in_process(["zdd.check", "--app"], environ, program=invoke_program())
+    assert run.code == 1 and "needed value" in run.err, run  # Invoke's own words and exit code
+    assert "java-done" not in run.out and env.requests() == []
