@@ -486,7 +486,11 @@ def _buildpack_step(state: AppState, opts: PlanOptions, java: bool) -> Step:
     ref = state.buildpacks[at[0]] if at else url
     cut = anchor + 1 if aot else anchor
     target = [*others[:cut], ref, *others[cut:]]
-    keep = f"keeping the other {len(others)} in order"
+    keep = (
+        "keeping the other one in place"
+        if len(others) == 1
+        else f"keeping the other {len(others)} in order"
+    )
     if at:
         return Step(
             "buildpack",

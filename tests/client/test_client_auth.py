@@ -135,6 +135,16 @@ def test_empty_HEROKU_API_KEY_is_treated_as_unset(tmp_path):
     assert creds.source.startswith("netrc")
 
 
+def test_an_empty_HEROKU_API_KEY_is_called_empty_not_unset(tmp_path):
+    env = {"PATH": str(tmp_path / "nothing"), "HOME": str(tmp_path)}
+    with pytest.raises(ConfigError) as unset:
+        resolve_token(env)
+    with pytest.raises(ConfigError) as empty:
+        resolve_token({**env, "HEROKU_API_KEY": ""})
+    assert "HEROKU_API_KEY is not set" in str(unset.value)
+    assert "HEROKU_API_KEY is empty" in str(empty.value)
+
+
 def test_from_env_records_source_never_token(monkeypatch):
     monkeypatch.setenv("HEROKU_API_KEY", TOKEN)
     client = HerokuClient.from_env()

@@ -149,6 +149,11 @@ def test_setup_leaves_a_companion_after_the_jvm_buildpack_alone_under_aot():
     assert "ZDD_JVM_PRESET=aot" in step.why
 
 
+def test_one_other_buildpack_is_kept_in_place_in_words_too():
+    step = plan(state("heroku/java")).step("buildpack")
+    assert step.what == "add the zdd buildpack after heroku/java (keeping the other one in place)"
+
+
 def test_setup_adds_the_companion_after_the_jvm_buildpack_under_aot():
     step = plan(state("heroku/nodejs", "heroku/java")).step("buildpack")
     assert step.status == PENDING

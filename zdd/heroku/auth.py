@@ -134,7 +134,9 @@ def resolve_token(
     if env.get("HEROKU_API_TOKEN"):
         log.warning("HEROKU_API_TOKEN is set but not read; did you mean HEROKU_API_KEY?")
 
-    notes: list[str] = ["HEROKU_API_KEY is not set"]
+    notes: list[str] = [
+        "HEROKU_API_KEY is empty" if "HEROKU_API_KEY" in env else "HEROKU_API_KEY is not set"
+    ]
     path = netrc_path(env)
     token = _from_netrc(path, machine)
     if token:
