@@ -114,20 +114,11 @@ class ZddTask(Task):
         super().__init__(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        """Refuse to run under Invoke's dry-run mode (`invoke zdd --dry`, `-R`, or run.dry in an
-        Invoke config): it only stops `c.run`, and zdd writes through the Heroku API, so setup
-        or undo would apply for real while the user believed it a dry run."""
-        context = args[0] if args else None
-        config = getattr(context, "config", None)
-        if config is not None and config.get("run", {}).get("dry"):
-            dry_run = any("dry-run" in a.names for a in self.get_arguments())
-            instead = f" and use `{self.name} --dry-run`" if dry_run else ""
-            raise Exit(
-                f"zdd {self.name}: Invoke's dry-run mode is on (--dry/-R, or run.dry in an Invoke "
-                f"config) and zdd would still write to Heroku under it: drop it{instead} "
-                f"(see `zdd {self.name} --help`)",
-                code=ERROR,
-            )
+        """Under Invoke's own program, refuse what its core flags would silently change or drop
+        (see `invoke_core_refusal`); zdd's program refuses those flags before parsing."""
+        line = invoke_core_refusal(self, getattr(args[0], "config", None) if args else None)
+        if line:
+            raise Exit(line, code=ERROR)
         return super().__call__(*args, **kwargs)
 
     def arg_opts(self, name, default, taken_names):
@@ -165,6 +156,46 @@ class ZddTask(Task):
         if name in self.types:
             return TypedArgument(**fields, value_type=self.types[name])
         return ListArgument(**fields)
+
+
+#: Invoke core flags that only set how `c.run` runs (its Program puts them in the overrides
+#: config level): zdd never calls `c.run`, so under `invoke zdd...` they would do nothing.
+RUN_ONLY_FLAGS = {
+    ("run", "echo"): "--echo",
+    ("run", "hide"): "--hide",
+    ("run", "warn"): "--warn-only",
+    ("run", "pty"): "--pty",
+    ("timeouts", "command"): "--command-timeout",
+}
+
+
+def invoke_core_refusal(task: Task, config: Any) -> str | None:
+    """The line refusing to run `task` under an Invoke config, or None. Invoke's dry-run mode
+    (--dry/-R, or run.dry in any config file) only stops `c.run`, and zdd writes through the
+    Heroku API: setup or undo would apply for real while the user believed it a dry run. The
+    run-only flags given on the command line would be silently ignored."""
+    if config is None:
+        return None
+    dry_run = any("dry-run" in a.names for a in task.get_arguments())
+    see = f"(see `zdd {task.name} --help`)"
+    if config.get("run", {}).get("dry"):
+        instead = f" and use `{task.name} --dry-run`" if dry_run else ""
+        return (
+            f"zdd {task.name}: Invoke's dry-run mode is on (--dry/-R, or run.dry in an Invoke "
+            f"config) and zdd would still write to Heroku under it: drop it{instead} {see}"
+        )
+    overrides = getattr(config, "_overrides", None) or {}
+    given = [
+        flag for (level, key), flag in RUN_ONLY_FLAGS.items() if overrides.get(level, {}).get(key)
+    ]
+    if given:
+        return (
+            f"zdd {task.name}: {', '.join(given)} only "
+            + ("changes" if len(given) == 1 else "change")
+            + " how Invoke's c.run runs commands, and zdd runs none: "
+            + f"drop {'it' if len(given) == 1 else 'them'} {see}"
+        )
+    return None
 
 
 #: Short flags shared by setup, undo and check (each command adds its own).

@@ -89,3 +89,32 @@ def test_a_list_flag_without_its_value_never_falls_back_to_heroku_app(sandbox_fo
     run = run_in_process(["zdd.check", "--app"], environ, program=invoke_program())
     assert run.code == 1 and "needed value" in run.err, run  # Invoke's own words and exit code
     assert "java-done" not in run.out and env.requests() == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "flags"),
+    [
+        (["zdd.check", "--app", "java-basic", "--echo"], "--echo only changes"),
+        (["-w", "--hide", "both", "zdd.check", "--app", "java-basic"], "--hide, --warn-only only"),
+    ],
+    ids=["echo", "warn-hide"],
+)
+def test_invokes_run_only_flags_are_refused_not_ignored(sandbox_for, argv, flags):
+    """A flag zdd does not know is an error, never silently nothing: these only set how c.run
+    runs commands. From an Invoke config file they stay allowed (a user's own preference)."""
+    env = sandbox_for(vector_app("fresh-java-basic"))
+    run = run_in_process(argv, env.environ(), program=invoke_program())
+    assert run.code == 2 and flags in run.err and len(run.err.strip().splitlines()) == 1, run
+    assert env.requests() == [] and run.out == ""
+
+
+def test_run_settings_from_an_invoke_config_file_are_left_to_the_user(sandbox_for, tmp_path):
+    env = sandbox_for(vector_app("configured-java"))
+    config = tmp_path / "invoke.yaml"
+    config.write_text("run:\n  echo: true\n  warn: true\n")
+    run = run_in_process(
+        ["-f", str(config), "zdd.check", "--app", "java-done"],
+        env.environ(),
+        program=invoke_program(),
+    )
+    assert run.code == 0 and "java-done: ready" in run.out, run
