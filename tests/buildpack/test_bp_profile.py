@@ -443,6 +443,19 @@ def test_a_web_process_that_exits_before_binding_gets_one_line(fresh_slug, dynos
     assert d.output().count("zdd warm-up:") == 1
 
 
+def test_a_finished_warm_up_leaves_no_process_behind(fresh_slug, dynos, silent_app):
+    """Once the warm-up's own processes (the script and its watcher) are gone, nothing of it is
+    left: the watcher pauses without a `sleep` child, which would outlive it by up to 0.5 s."""
+    app = silent_app(100)
+    d = Dyno(
+        fresh_slug, "web.1", "exec sleep 60", app.port, ZDD_WARMUP_WAIT="0", ZDD_WARMUP_REQUESTS="4"
+    )
+    dynos.append(d)
+    assert wait_for(lambda: SUMMARY_ANY.search(d.output()), 10), d.output()
+    assert wait_for(lambda: not d.warmups(), 5)
+    assert d.leftovers() == []
+
+
 @pytest.mark.parametrize("setting", ["ZDD_WARMUP_REQUESTS", "ZDD_WARMUP_SECONDS"])
 def test_zero_requests_or_seconds_means_no_warm_up(fresh_slug, dynos, silent_app, setting):
     app = silent_app(100)
