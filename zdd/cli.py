@@ -169,6 +169,11 @@ RUN_ONLY_FLAGS = {
 }
 
 
+def has_dry_run(task: Task) -> bool:
+    """Whether the command has its own --dry-run (setup, undo): what to name instead of --dry."""
+    return any("dry-run" in a.names for a in task.get_arguments())
+
+
 def invoke_core_refusal(task: Task, config: Any) -> str | None:
     """The line refusing to run `task` under an Invoke config, or None. Invoke's dry-run mode
     (--dry/-R, or run.dry in any config file) only stops `c.run`, and zdd writes through the
@@ -176,10 +181,9 @@ def invoke_core_refusal(task: Task, config: Any) -> str | None:
     run-only flags given on the command line would be silently ignored."""
     if config is None:
         return None
-    dry_run = any("dry-run" in a.names for a in task.get_arguments())
     see = f"(see `zdd {task.name} --help`)"
     if config.get("run", {}).get("dry"):
-        instead = f" and use `{task.name} --dry-run`" if dry_run else ""
+        instead = f" and use `{task.name} --dry-run`" if has_dry_run(task) else ""
         return (
             f"zdd {task.name}: Invoke's dry-run mode is on (--dry/-R, or run.dry in an Invoke "
             f"config) and zdd would still write to Heroku under it: drop it{instead} {see}"
@@ -188,14 +192,13 @@ def invoke_core_refusal(task: Task, config: Any) -> str | None:
     given = [
         flag for (level, key), flag in RUN_ONLY_FLAGS.items() if overrides.get(level, {}).get(key)
     ]
-    if given:
-        return (
-            f"zdd {task.name}: {', '.join(given)} only "
-            + ("changes" if len(given) == 1 else "change")
-            + " how Invoke's c.run runs commands, and zdd runs none: "
-            + f"drop {'it' if len(given) == 1 else 'them'} {see}"
-        )
-    return None
+    if not given:
+        return None
+    one = len(given) == 1
+    return (
+        f"zdd {task.name}: {', '.join(given)} only {'changes' if one else 'change'} how Invoke's "
+        f"c.run runs commands, and zdd runs none: drop {'it' if one else 'them'} {see}"
+    )
 
 
 #: Short flags shared by setup, undo and check (each command adds its own).

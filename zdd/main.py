@@ -24,6 +24,7 @@ from invoke.exceptions import ParseError
 from invoke.parser import ParserContext
 
 from zdd import __version__
+from zdd.cli import has_dry_run
 from zdd.tasks import ns
 
 USAGE_EXIT = 2  # the documented code for usage errors; Invoke's parser alone would exit 1
@@ -239,10 +240,8 @@ def usage_line(program: ZddProgram, message: str, command: str | None, own: bool
     if m and m["word"].startswith("-"):
         flag = m["word"].split("=", 1)[0]
         if command:  # after the command: the command has no such flag, Invoke's or not
-            hint = ""
-            task = program.namespace[command]
-            if flag in ("--dry", "-R") and any("dry-run" in a.names for a in task.get_arguments()):
-                hint = f"; {command}'s dry run is --dry-run"
+            dry = flag in ("--dry", "-R") and has_dry_run(program.namespace[command])
+            hint = f"; {command}'s dry run is --dry-run" if dry else ""
             return f"zdd {command}: unknown flag {flag}{hint} (see `zdd {command} --help`)"
         if flag in program.invoke_core_flags():
             return core_flag_line(flag)
